@@ -1,0 +1,1 @@
+"""loopwind: render image and video templates locally or through loopwind.dev."""
