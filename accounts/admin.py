@@ -1,0 +1,56 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+
+from accounts.models import ApiKey, DeviceAuthorization, User
+
+
+class LoopwindUserCreationForm(UserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "username")
+
+
+class LoopwindUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = LoopwindUserChangeForm
+    add_form = LoopwindUserCreationForm
+    ordering = ("-created_at",)
+    list_display = ("username", "email", "name", "plan", "is_active", "is_staff", "created_at")
+    list_filter = ("plan", "is_active", "is_staff")
+    search_fields = ("username", "email", "name", "public_id")
+    readonly_fields = ("public_id", "created_at", "updated_at", "last_login")
+    fieldsets = (
+        (None, {"fields": ("public_id", "email", "username", "password")}),
+        ("Profile", {"fields": ("name", "bio", "avatar_url", "plan")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("name", "prefix", "user", "scopes", "last_used_at", "created_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix", "user__username", "public_id")
+    list_select_related = ("user",)
+    readonly_fields = ("public_id", "prefix", "key_hash", "created_at", "last_used_at")
+    raw_id_fields = ("user",)
+
+    def has_add_permission(self, request):
+        return False  # keys are created by their owners, who alone see the whole key once
+
+
+@admin.register(DeviceAuthorization)
+class DeviceAuthorizationAdmin(admin.ModelAdmin):
+    list_display = ("user_code", "status", "user", "client_name", "created_at", "expires_at")
+    list_filter = ("status",)
+    readonly_fields = ("device_code_hash",)
+    raw_id_fields = ("user",)

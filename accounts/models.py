@@ -1,0 +1,148 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from loopwind_site.ids import public_id
+
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}$"
+
+# Words that are (or will be) paths on loopwind.dev, since profiles live at /<username>.
+RESERVED_USERNAMES = frozenset(
+    """
+    about account accounts admin administrator api assets auth billing blog dashboard device devices
+    docs download downloads explore features healthz help home i keys login logout loopwind
+    marketplace me media metrics new pricing privacy register render renders root search security
+    settings signin signout signup static status staff support system team templates terms user
+    users webhooks www
+    """.split()
+)
+
+API_KEY_SCOPES = (
+    "render:read",
+    "render:write",
+    "templates:read",
+    "templates:write",
+    "keys:manage",
+)
+
+
+def new_user_id() -> str:
+    return public_id("usr")
+
+
+def new_key_id() -> str:
+    return public_id("key")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        # Sign-in is by email, whatever its case.
+        return self.get(email__iexact=username)
+
+    @classmethod
+    def normalize_email(cls, email):
+        # Stored lowercase: addresses are unique whatever their case, and shown as stored.
+        return (email or "").strip().lower()
+
+    def create_user(self, email, username, password=None, **extra):
+        user = self.model(email=self.normalize_email(email), username=username.lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, username, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, username, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    public_id = models.CharField(max_length=32, unique=True, default=new_user_id, editable=False)
+    email = models.EmailField(max_length=255, unique=True)
+    username = models.CharField(
+        max_length=39,
+        unique=True,
+        validators=[RegexValidator(USERNAME_PATTERN, "2–39 lowercase letters, digits or dashes.")],
+    )
+    name = models.CharField(max_length=255, blank=True)
+    avatar_url = models.URLField(max_length=500, blank=True)
+    bio = models.CharField(max_length=500, blank=True)
+    plan = models.CharField(max_length=20, default="free")
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(username__regex=USERNAME_PATTERN), name="user_username_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class ApiKey(models.Model):
+    """An API key. Only its display prefix and a SHA-256 of the whole key are stored: a key is
+    high-entropy random, so a fast hash is as safe as bcrypt and costs microseconds per request."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_key_id, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class DeviceAuthorization(models.Model):
+    """One CLI sign-in in the style of RFC 8628. The device code is stored hashed; the short
+    user code is what a person types (or confirms) on /device."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        DENIED = "denied"
+        CONSUMED = "consumed"
+
+    device_code_hash = models.CharField(max_length=64, unique=True)
+    user_code = models.CharField(max_length=9, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE)
+    client_name = models.CharField(max_length=100, blank=True)
+    interval = models.PositiveIntegerField(default=5)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_code} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at

@@ -1,0 +1,301 @@
+"""Writes for accounts: registration, sign-in, tokens, API keys and CLI device login."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import keyformat
+from accounts.errors import (
+    DeviceFlowError,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    UnknownScope,
+    UsernameTaken,
+)
+from accounts.login_guard import login_allowed_or_raise, login_failed
+from accounts.models import (
+    API_KEY_SCOPES,
+    RESERVED_USERNAMES,
+    USERNAME_PATTERN,
+    ApiKey,
+    DeviceAuthorization,
+    User,
+)
+from loopwind_site.errors import ApiError, NotFound
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+DEFAULT_KEY_SCOPES = ["render:read", "render:write", "templates:read"]
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def username_is_valid(username: str) -> bool:
+    return bool(re.fullmatch(USERNAME_PATTERN, username)) and username not in RESERVED_USERNAMES
+
+
+def _username_from_email(email: str) -> str:
+    """A free, valid username derived from the email's local part (``Jane.Doe+x@`` → ``jane-doe-x``)."""
+    base = re.sub(r"[^a-z0-9]+", "-", email.split("@", 1)[0].lower()).strip("-")[:32] or "user"
+    if len(base) < 2:
+        base = f"{base}-user"
+    candidate = base
+    while not username_is_valid(candidate) or User.objects.filter(username=candidate).exists():
+        candidate = f"{base}-{secrets.randbelow(10_000)}"
+    return candidate
+
+
+@transaction.atomic
+def user_register(*, email: str, password: str, name: str = "", username: str | None = None) -> User:
+    email = User.objects.normalize_email(email.strip())
+    if User.objects.filter(email__iexact=email).exists():
+        raise EmailTaken()
+    if username:
+        username = username.strip().lower()
+        if not username_is_valid(username):
+            raise ApiError(
+                "Usernames are 2–39 lowercase letters, digits or dashes, start with a letter or digit, "
+                "and may not be a reserved word.",
+                code="invalid_username",
+                details={"fields": {"username": ["Invalid or reserved username."]}},
+            )
+        if User.objects.filter(username=username).exists():
+            raise UsernameTaken()
+    else:
+        username = _username_from_email(email)
+    user = User(email=email, username=username, name=name.strip())
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise ApiError(
+            " ".join(exc.messages),
+            code="weak_password",
+            details={"fields": {"password": exc.messages}},
+        ) from exc
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        if User.objects.filter(email__iexact=email).exists():
+            raise EmailTaken() from exc
+        raise UsernameTaken() from exc
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, **fields) -> User:
+    allowed = {"name", "bio", "avatar_url"}
+    changed = [key for key, value in fields.items() if key in allowed and value is not None]
+    for key in changed:
+        setattr(user, key, fields[key].strip() if isinstance(fields[key], str) else fields[key])
+    if changed:
+        user.save(update_fields=[*changed, "updated_at"])
+    return user
+
+
+# --- sign-in and tokens ----------------------------------------------------------------------
+
+
+def tokens_for_user(user: User) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)
+    return {"token": str(refresh.access_token), "refreshToken": str(refresh)}
+
+
+def user_login(*, request, email: str, password: str) -> User:
+    login_allowed_or_raise(request, email)
+    user = authenticate(request, email=email.strip(), password=password)
+    if user is None:
+        login_failed(request, email)
+        raise InvalidCredentials()
+    return user
+
+
+def _verified_refresh_token(raw: str) -> RefreshToken:
+    try:
+        return RefreshToken(raw)  # checks signature, expiry, type and the blacklist
+    except TokenError as exc:
+        raise InvalidRefreshToken() from exc
+
+
+@transaction.atomic
+def token_refresh(*, refresh_token: str) -> dict[str, str]:
+    """Rotate: the presented refresh token is blacklisted and a new pair issued. The row lock
+    makes two concurrent uses of one token yield one new pair, not two."""
+    token = _verified_refresh_token(refresh_token)
+    outstanding = (
+        OutstandingToken.objects.select_for_update(of=("self",)).select_related("user").filter(jti=token["jti"]).first()
+    )
+    if outstanding is None or outstanding.user is None or not outstanding.user.is_active:
+        raise InvalidRefreshToken()
+    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    if not created:
+        raise InvalidRefreshToken()
+    return tokens_for_user(outstanding.user)
+
+
+@transaction.atomic
+def user_logout(*, refresh_token: str | None, user: User | None) -> None:
+    """With a refresh token, that session ends. Without one, every session of the caller ends."""
+    if refresh_token:
+        token = _verified_refresh_token(refresh_token)
+        outstanding = OutstandingToken.objects.filter(jti=token["jti"]).first()
+        if outstanding is None or (user is not None and outstanding.user_id != user.pk):
+            raise InvalidRefreshToken()
+        BlacklistedToken.objects.get_or_create(token=outstanding)
+        return
+    if user is None:
+        raise InvalidRefreshToken("Send the refresh token to sign out, or authenticate.")
+    live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken=None)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in live], ignore_conflicts=True)
+
+
+# --- API keys ---------------------------------------------------------------------------------
+
+
+def api_key_create(
+    *, user: User, name: str, scopes: list[str] | None = None, raw_key: str | None = None
+) -> tuple[ApiKey, str]:
+    """Returns the key row and the whole key, which is never stored and never shown again.
+    ``raw_key`` is for the demo data only (a key derived from SECRET_KEY, the same on every run)."""
+    scopes = list(dict.fromkeys(scopes if scopes is not None else DEFAULT_KEY_SCOPES))
+    unknown = [scope for scope in scopes if scope not in API_KEY_SCOPES]
+    if unknown:
+        raise UnknownScope(
+            f"Unknown scope {unknown[0]!r}. Scopes are: {', '.join(API_KEY_SCOPES)}.",
+            details={"unknown": unknown, "allowed": list(API_KEY_SCOPES)},
+        )
+    if not scopes:
+        raise UnknownScope("A key needs at least one scope.", details={"allowed": list(API_KEY_SCOPES)})
+    raw = raw_key or keyformat.generate_key()
+    key = ApiKey.objects.create(
+        user=user,
+        name=name.strip(),
+        prefix=keyformat.display_prefix(raw),
+        key_hash=keyformat.hash_key(raw),
+        scopes=scopes,
+    )
+    return key, raw
+
+
+def api_key_revoke(*, user: User, key_id: str) -> None:
+    updated = ApiKey.objects.filter(user=user, public_id=key_id, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+    if not updated:
+        raise NotFound("No such API key.")
+
+
+def api_key_mark_used(*, key: ApiKey) -> None:
+    """lastUsed is kept to the minute: at most one write per key a minute, whatever the traffic."""
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+
+
+# --- CLI device login (RFC 8628 style) -------------------------------------------------------
+
+USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # no vowels (no words), no lookalikes
+
+
+def _hash_device_code(device_code: str) -> str:
+    return hashlib.sha256(device_code.encode()).hexdigest()
+
+
+def normalize_user_code(user_code: str) -> str:
+    letters = re.sub(r"[^A-Z]", "", (user_code or "").upper())
+    return f"{letters[:4]}-{letters[4:8]}" if len(letters) == 8 else ""
+
+
+@transaction.atomic
+def device_authorization_start(*, client_name: str = "") -> tuple[DeviceAuthorization, str]:
+    device_code = secrets.token_urlsafe(32)
+    while True:
+        letters = "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(8))
+        user_code = f"{letters[:4]}-{letters[4:]}"
+        if not DeviceAuthorization.objects.filter(user_code=user_code).exists():
+            break
+    grant = DeviceAuthorization.objects.create(
+        device_code_hash=_hash_device_code(device_code),
+        user_code=user_code,
+        client_name=client_name[:100],
+        interval=settings.DEVICE_POLL_INTERVAL,
+        expires_at=timezone.now() + settings.DEVICE_CODE_LIFETIME,
+    )
+    return grant, device_code
+
+
+@transaction.atomic
+def device_authorization_decide(*, user_code: str, user: User, approve: bool) -> DeviceAuthorization:
+    grant = (
+        DeviceAuthorization.objects.select_for_update()
+        .filter(user_code=normalize_user_code(user_code), status=DeviceAuthorization.Status.PENDING)
+        .first()
+    )
+    if grant is None or grant.is_expired:
+        raise NotFound("This code is unknown, already used or expired. Start `loopwind login` again.")
+    grant.status = DeviceAuthorization.Status.APPROVED if approve else DeviceAuthorization.Status.DENIED
+    grant.user = user
+    grant.save(update_fields=["status", "user"])
+    return grant
+
+
+def device_token_exchange(*, device_code: str) -> tuple[User, dict[str, str]]:
+    # The poll bookkeeping must be committed even when the answer is an error, so the error is
+    # raised after the transaction, not inside it.
+    with transaction.atomic():
+        user, error = _device_poll(device_code)
+        if error is None:
+            return user, tokens_for_user(user)
+    raise error
+
+
+def _device_poll(device_code: str) -> tuple[User | None, DeviceFlowError | None]:
+    grant = (
+        DeviceAuthorization.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(device_code_hash=_hash_device_code(device_code or ""))
+        .first()
+    )
+    if grant is None:
+        return None, DeviceFlowError("Unknown device code.", code="invalid_grant")
+    now = timezone.now()
+    status = DeviceAuthorization.Status
+    if grant.status == status.CONSUMED or grant.is_expired:
+        return None, DeviceFlowError("The device code has expired or was used. Start again.", code="expired_token")
+    if grant.status == status.DENIED:
+        return None, DeviceFlowError("The sign-in was denied in the browser.", code="access_denied")
+    if grant.status == status.PENDING:
+        too_fast = grant.last_polled_at and now - grant.last_polled_at < timedelta(seconds=grant.interval)
+        grant.last_polled_at = now
+        if too_fast:
+            grant.interval += 5
+            grant.save(update_fields=["last_polled_at", "interval"])
+            return None, DeviceFlowError(
+                f"Polling too fast; wait {grant.interval} seconds between polls.",
+                code="slow_down",
+                details={"interval": grant.interval},
+            )
+        grant.save(update_fields=["last_polled_at"])
+        return None, DeviceFlowError(
+            "Waiting for the code to be approved in the browser.",
+            code="authorization_pending",
+            details={"interval": grant.interval},
+        )
+    grant.status = status.CONSUMED
+    grant.save(update_fields=["status"])
+    return grant.user, None

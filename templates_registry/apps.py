@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class TemplatesRegistryConfig(AppConfig):
+    name = "templates_registry"
