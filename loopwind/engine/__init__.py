@@ -1,0 +1,58 @@
+"""loopwind.engine: render template bundles (HTML + Tailwind, or SVG) into images and videos.
+
+Pure Python plus native wheels; no Django. The server's ``rendering`` app and the CLI both call it.
+
+Public API
+----------
+``load_bundle(path_or_mapping) -> Bundle``
+    Load a folder or an in-memory ``{path: bytes|str}`` map and validate it (BundleError).
+    ``Bundle.manifest_dict()`` is the normalized manifest (JSON data), ``Bundle.checksum`` a stable
+    sha256 over every file path and content (the render cache key's bundle part),
+    ``Bundle.props`` the PropSpecs, ``Bundle.total_frames`` for videos.
+``validate_props(bundle, props, *, images=None) -> dict``
+    Normalized props or PropsError naming the prop; call it before rendering to answer 400 early.
+``remote_image_urls(bundle, props) -> {prop: url}``
+    Image props given as http(s) URLs. The engine never opens a connection: the caller fetches
+    these (with SSRF protection) and passes ``images={url: bytes}`` to ``render``/``render_video``.
+    Image props also take bundle asset paths, ``data:image/...;base64,`` URIs and raw bytes.
+``render(bundle_or_path, props, *, format="png", scale=1, quality=None, images=None, time=None) -> bytes``
+    png, jpg, webp, svg or pdf; scale 1-4; ``time`` picks a video template's frame.
+``render_video(bundle_or_path, props, *, format="mp4", on_progress=None, should_cancel=None,
+images=None, output_path=None) -> bytes | Path``
+    mp4 (H.264), gif or webm (VP9); ``on_progress(frame, totalFrames)``; ``should_cancel()``.
+Errors: ``BundleError``, ``PropsError`` (-> 400), ``TemplateError``, ``RenderError`` (-> 422), all
+``EngineError`` with ``.code``, ``.message``, ``.details`` and ``.to_dict()``.
+``missing_default_fonts()`` lists default fonts not found (for a health check).
+
+Rendering is deterministic: the same bundle, props and options give byte-identical output.
+See docs/engine.md for the template context, helpers, animation classes, props coercion and limits.
+"""
+
+from __future__ import annotations
+
+from .api import IMAGE_FORMATS, render
+from .bundle import Bundle, bundle_checksum, load_bundle
+from .errors import BundleError, EngineError, PropsError, RenderError, TemplateError
+from .fonts import missing_default_fonts
+from .props import ImageValue, PropSpec, remote_image_urls, validate_props
+from .video import VIDEO_FORMATS, render_video
+
+__all__ = [
+    "IMAGE_FORMATS",
+    "VIDEO_FORMATS",
+    "Bundle",
+    "BundleError",
+    "EngineError",
+    "ImageValue",
+    "PropSpec",
+    "PropsError",
+    "RenderError",
+    "TemplateError",
+    "bundle_checksum",
+    "load_bundle",
+    "missing_default_fonts",
+    "remote_image_urls",
+    "render",
+    "render_video",
+    "validate_props",
+]

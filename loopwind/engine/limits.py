@@ -1,0 +1,40 @@
+"""Limits applied to every bundle and render. Numbers a caller may want to show or test."""
+
+from __future__ import annotations
+
+MAX_BUNDLE_BYTES = 10 * 1024 * 1024
+MAX_BUNDLE_FILES = 200
+MAX_PATH_LENGTH = 200
+MIN_SIZE = 16
+MAX_SIZE = 4096
+MAX_FPS = 60
+MAX_DURATION = 60.0
+MIN_SCALE = 1
+MAX_SCALE = 4
+# Output pixels (width*scale * height*scale); 4096x4096 at scale 2 still fits.
+MAX_OUTPUT_PIXELS = 8192 * 8192
+
+ALLOWED_EXTENSIONS = frozenset(
+    {
+        "json", "html", "svg", "css", "md", "txt",
+        "png", "jpg", "jpeg", "webp", "gif",
+        "mp3", "wav", "m4a",
+        "ttf", "otf", "woff", "woff2",
+    }
+)  # fmt: skip
+IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "webp", "gif", "svg"})
+AUDIO_EXTENSIONS = frozenset({"mp3", "wav", "m4a"})
+FONT_EXTENSIONS = frozenset({"ttf", "otf", "woff", "woff2"})
+
+# Template evaluation
+MAX_MARKUP_BYTES = 2 * 1024 * 1024  # what one Jinja evaluation may produce
+TEMPLATE_TIME_LIMIT = 2.0  # seconds for one Jinja evaluation
+MAX_SEQUENCE_LENGTH = 100_000  # strings/lists built by * and ranges inside a template
+MAX_INT_ARGUMENT = 100_000  # integers passed to filters and methods (width=, center(), …)
+MAX_NESTING_DEPTH = 256  # element depth in html markup
+RENDER_TIME_LIMIT = 20.0  # seconds for one image render end to end
+VIDEO_TIME_LIMIT = 600.0  # seconds for one video render end to end
+
+# Props
+MAX_STRING_PROP = 10_000  # characters, when the manifest sets no maxLength
+MAX_IMAGE_PROP_BYTES = 10 * 1024 * 1024

@@ -1,0 +1,154 @@
+"""From (bundle, props) to per-frame markup: the part both engines and video share."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import PropsError, TemplateError
+from .fonts import takumi_renderer
+from .limits import IMAGE_EXTENSIONS
+from .props import ImageValue, validate_props
+from .resources import check_css, check_svg
+from .sandbox import compile_template, evaluate, make_environment
+from .textfit import TextFitter
+
+_MIME = {
+    "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp", "gif": "image/gif",
+    "svg": "image/svg+xml", "ttf": "font/ttf", "otf": "font/otf", "woff": "font/woff", "woff2": "font/woff2",
+    "css": "text/css", "mp3": "audio/mpeg", "wav": "audio/wav", "m4a": "audio/mp4",
+}  # fmt: skip
+_bundle_lock = threading.Lock()
+
+
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _ext(path: str) -> str:
+    return path.rsplit(".", 1)[-1].lower() if "." in path else ""
+
+
+def bundle_resources(bundle) -> dict[str, Any]:
+    """Per-bundle, computed once: the sandbox, the checked stylesheets, the image map."""
+    cache = bundle._cache
+    if "resources" in cache:
+        return cache["resources"]
+    with _bundle_lock:
+        if "resources" in cache:
+            return cache["resources"]
+        env = make_environment(bundle.files)
+        images = {p: d for p, d in bundle.files.items() if _ext(p) in IMAGE_EXTENSIONS and p != bundle.entry}
+        for p, d in images.items():
+            if _ext(p) == "svg":
+                check_svg(d, where=p)
+        allowed = frozenset(images)
+        sheets = []
+        for path in bundle.stylesheets:
+            css = bundle.text(path)
+            check_css(css, allowed, path)
+            sheets.append(css)
+        res = {"env": env, "images": images, "allowed": allowed, "stylesheets": sheets}
+        cache["resources"] = res
+        return res
+
+
+def _qr(text: Any, dark: str = "#000000", light: str = "#ffffff", border: int = 2) -> str:
+    import segno
+
+    from .colors import normalize_color
+
+    text = str(text)
+    if len(text) > 2000:
+        raise TemplateError(
+            "qr() text is longer than 2000 characters.", code="helper_error", details={"helper": "qr"}
+        )
+    dark_c, light_c = normalize_color(str(dark)), normalize_color(str(light))
+    if dark_c is None or light_c is None:
+        raise TemplateError("qr() colors must be CSS colors.", code="helper_error", details={"helper": "qr"})
+    qr = segno.make(text, micro=False)
+    return qr.svg_data_uri(scale=10, border=max(0, min(int(border), 10)), dark=dark_c, light=light_c)
+
+
+class Job:
+    """One render request: the compiled template, its context and the images Takumi may see."""
+
+    def __init__(self, bundle, props: Mapping[str, Any] | None, *, images: Mapping[str, bytes] | None = None):
+        self.bundle = bundle
+        self.props = validate_props(bundle, props, images=images)
+        res = bundle_resources(bundle)
+        self.template = compile_template(res["env"], bundle.entry)
+        self.stylesheets = list(res["stylesheets"])
+        self.renderer = takumi_renderer(bundle)
+        self.html = bundle.engine == "html"
+        self.images: dict[str, bytes] = dict(res["images"]) if self.html else {}
+        fitter = TextFitter(self.renderer, bundle)
+        context: dict[str, Any] = {}
+        for name, value in self.props.items():
+            context[name] = self._image_src(name, value) if isinstance(value, ImageValue) else value
+        context.update(
+            width=bundle.width,
+            height=bundle.height,
+            asset=self._asset,
+            qr=_qr,
+            fit_text=fitter.fit_text,
+            clamp_text=fitter.clamp_text,
+        )
+        self.allowed = frozenset(self.images)
+        self.base_context = context
+        self._asset_uris: dict[str, str] = {}
+
+    def _image_src(self, name: str, value: ImageValue) -> str:
+        if value.data is None:
+            raise PropsError(
+                f"Prop {name!r}: the image at {value.ref!r} was not supplied; the engine does not fetch URLs.",
+                code="image_not_supplied",
+                details={"prop": name, "url": value.ref},
+            )
+        if value.mime == "image/svg+xml":
+            check_svg(value.data, where=f"prop {name}")
+        if value.source == "asset" and self.html:
+            return value.ref
+        if self.html:
+            key = "loopwind-prop-" + name + "-" + hashlib.sha256(value.data).hexdigest()[:16]
+            self.images[key] = value.data
+            return key
+        return _data_uri(value.data, value.mime or "application/octet-stream")
+
+    def _asset(self, path: Any) -> str:
+        path = str(path).removeprefix("./")
+        if path not in self.bundle.files or path == "loopwind.json":
+            raise TemplateError(
+                f"asset({path!r}): no such file in the bundle.",
+                code="asset_not_found",
+                details={"file": path},
+            )
+        if self.html and path in self.images:
+            return path
+        uri = self._asset_uris.get(path)
+        if uri is None:
+            uri = self._asset_uris[path] = _data_uri(
+                self.bundle.files[path], _MIME.get(_ext(path), "application/octet-stream")
+            )
+        return uri
+
+    def frame_context(self, frame: int | None) -> dict[str, Any]:
+        b = self.bundle
+        total = b.total_frames
+        fps = b.fps or 0
+        f = 0 if frame is None else frame
+        ctx = dict(self.base_context)
+        ctx.update(
+            frame=f,
+            totalFrames=total,
+            fps=fps,
+            time=(f / fps) if fps else 0.0,
+            progress=(f / (total - 1)) if total > 1 else 0.0,
+        )
+        return ctx
+
+    def markup(self, frame: int | None = None) -> str:
+        return evaluate(self.template, self.frame_context(frame))

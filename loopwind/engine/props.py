@@ -1,0 +1,337 @@
+"""Prop specs (from the manifest) and prop validation / coercion.
+
+Coercion rules (the API and CLI both pass JSON or form/query strings):
+
+- ``string``: str as is; int and float become their ``str()``; anything else is refused.
+  ``maxLength`` (code points, default 10000) and ``enum`` apply after coercion.
+- ``number``: int or float (not bool); a string holding a finite decimal number ("3.5") is parsed.
+  NaN and infinities are refused. ``min``/``max``/``enum`` apply. Result is a float, or an int
+  when the value is integral and was given as an int.
+- ``integer``: int (not bool); a float with no fractional part (3.0); a string of digits ("42").
+- ``boolean``: bool; 0/1; strings true/false, 1/0, yes/no, on/off (any case).
+- ``color``: a CSS color only (see ``colors.py``), normalized to lowercase.
+- ``image``: a bundle asset path (``assets/logo.png``), an ``http(s)://`` URL, a ``data:image/…;base64,``
+  URI, or raw bytes. The engine never fetches URLs: the caller fetches them (with its own SSRF
+  protection) and passes ``images={url: bytes}`` to ``validate_props``/``render``.
+  ``remote_image_urls()`` lists what to fetch. Bytes must be PNG, JPEG, GIF, WebP or SVG.
+- Missing props take their ``default``; missing required props, unknown props and ``None`` for a
+  required prop are refused. Optional props without default are ``None`` in the template.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .colors import normalize_color
+from .errors import PropsError
+from .limits import IMAGE_EXTENSIONS, MAX_IMAGE_PROP_BYTES, MAX_STRING_PROP
+
+PROP_TYPES = ("string", "number", "integer", "boolean", "color", "image")
+PROP_KEYS = frozenset(
+    {"type", "required", "default", "description", "enum", "maxLength", "min", "max", "label", "example"}
+)
+RESERVED_NAMES = frozenset(
+    {"width", "height", "frame", "totalFrames", "fps", "time", "progress", "asset", "qr", "fit_text",
+     "clamp_text", "props", "loop", "range", "self"}
+)  # fmt: skip
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_BOOL_STRINGS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False}
+_BOOL_STRINGS["off"] = False
+
+
+@dataclass(frozen=True)
+class PropSpec:
+    name: str
+    type: str
+    required: bool = True
+    default: Any = None
+    description: str = ""
+    enum: tuple[Any, ...] | None = None
+    max_length: int | None = None
+    min: float | None = None
+    max: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "required": self.required}
+        if self.default is not None:
+            out["default"] = self.default
+        if self.description:
+            out["description"] = self.description
+        if self.enum is not None:
+            out["enum"] = list(self.enum)
+        if self.max_length is not None:
+            out["maxLength"] = self.max_length
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
+        out.update(self.extra)
+        return out
+
+
+@dataclass(frozen=True)
+class ImageValue:
+    """A resolved ``image`` prop. ``data`` is None for a URL whose bytes were not supplied."""
+
+    source: str  # "asset" | "url" | "bytes"
+    ref: str  # asset path, URL, or "" for bytes/data URIs
+    data: bytes | None
+    mime: str | None
+
+    def __repr__(self) -> str:
+        size = None if self.data is None else len(self.data)
+        return f"ImageValue(source={self.source!r}, ref={self.ref[:80]!r}, bytes={size})"
+
+
+def _bundle_error(message: str, prop: str, **details: Any):
+    from .errors import BundleError
+
+    return BundleError(
+        message,
+        code="invalid_prop_spec",
+        details={"file": "loopwind.json", "field": f"props.{prop}", **details},
+    )
+
+
+def parse_prop_spec(name: str, raw: Any) -> PropSpec:
+    """Parse one manifest prop (shorthand ``"string?"`` or object form). Raises BundleError."""
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+        raise _bundle_error(f"Prop name {name!r} must be an identifier (letters, digits, _).", str(name))
+    if name in RESERVED_NAMES:
+        raise _bundle_error(f"Prop name {name!r} is reserved by the template context.", name)
+    if isinstance(raw, str):
+        optional = raw.endswith("?")
+        ptype = raw[:-1] if optional else raw
+        if ptype not in PROP_TYPES:
+            raise _bundle_error(
+                f"Prop {name!r} has unknown type {ptype!r}; use one of {', '.join(PROP_TYPES)}.", name
+            )
+        return PropSpec(name=name, type=ptype, required=not optional)
+    if not isinstance(raw, Mapping):
+        raise _bundle_error(f"Prop {name!r} must be a type string or an object.", name)
+    unknown = sorted(set(raw) - PROP_KEYS)
+    if unknown:
+        raise _bundle_error(f"Prop {name!r} has unknown keys: {', '.join(unknown)}.", name)
+    ptype = raw.get("type")
+    if ptype not in PROP_TYPES:
+        raise _bundle_error(
+            f"Prop {name!r} has unknown type {ptype!r}; use one of {', '.join(PROP_TYPES)}.", name
+        )
+    has_default = raw.get("default") is not None
+    required = raw.get("required", not has_default)
+    if not isinstance(required, bool):
+        raise _bundle_error(f"Prop {name!r}: 'required' must be true or false.", name)
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise _bundle_error(f"Prop {name!r}: 'description' must be a string.", name)
+    max_length = raw.get("maxLength")
+    if max_length is not None and (type(max_length) is not int or max_length < 0):
+        raise _bundle_error(f"Prop {name!r}: 'maxLength' must be a non-negative integer.", name)
+    bounds = {}
+    for key in ("min", "max"):
+        val = raw.get(key)
+        if val is not None and (
+            isinstance(val, bool) or not isinstance(val, int | float) or not math.isfinite(val)
+        ):
+            raise _bundle_error(f"Prop {name!r}: {key!r} must be a number.", name)
+        bounds[key] = val
+    if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
+        raise _bundle_error(f"Prop {name!r}: 'min' is greater than 'max'.", name)
+    enum = raw.get("enum")
+    if enum is not None:
+        if not isinstance(enum, list) or not enum:
+            raise _bundle_error(f"Prop {name!r}: 'enum' must be a non-empty list.", name)
+        enum = tuple(enum)
+    extra = {k: raw[k] for k in ("label", "example") if k in raw}
+    spec = PropSpec(
+        name, ptype, required, None, description, enum, max_length, bounds["min"], bounds["max"], extra
+    )
+    if has_default:
+        try:
+            default = coerce_prop(spec, raw["default"], assets=None, images=None)
+        except PropsError as exc:
+            raise _bundle_error(f"Prop {name!r}: default is invalid: {exc.message}", name) from None
+        if ptype == "image":
+            default = raw["default"]  # re-resolved per render against the bundle
+        spec = PropSpec(
+            name, ptype, required, default, description, enum, max_length, spec.min, spec.max, extra
+        )
+    return spec
+
+
+def _fail(spec: PropSpec, message: str, code: str = "invalid_prop", **details: Any) -> PropsError:
+    return PropsError(f"Prop {spec.name!r}: {message}", code=code, details={"prop": spec.name, **details})
+
+
+def _sniff_image(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    head = data[:1024].lstrip()
+    if head.startswith(b"<") and b"<svg" in head:
+        return "image/svg+xml"
+    return None
+
+
+def _image_from_bytes(spec: PropSpec, data: bytes, source: str, ref: str) -> ImageValue:
+    if len(data) > MAX_IMAGE_PROP_BYTES:
+        raise _fail(spec, f"image is larger than {MAX_IMAGE_PROP_BYTES} bytes.", "image_too_large")
+    mime = _sniff_image(data)
+    if mime is None:
+        raise _fail(spec, "image bytes are not PNG, JPEG, GIF, WebP or SVG.", "invalid_image")
+    return ImageValue(source, ref, data, mime)
+
+
+def _coerce_image(spec: PropSpec, value: Any, assets: Mapping[str, bytes] | None, images) -> ImageValue:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return _image_from_bytes(spec, bytes(value), "bytes", "")
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(spec, "expected an image URL, a bundle asset path or image bytes.")
+    text = value.strip()
+    if text.startswith("data:"):
+        m = re.fullmatch(r"data:image/[a-z0-9.+-]+;base64,([A-Za-z0-9+/=\s]+)", text, flags=re.I)
+        if not m:
+            raise _fail(spec, "only base64 data:image/… URIs are accepted.", "invalid_image")
+        try:
+            data = base64.b64decode(m.group(1), validate=False)
+        except (binascii.Error, ValueError):
+            raise _fail(spec, "the data URI is not valid base64.", "invalid_image") from None
+        return _image_from_bytes(spec, data, "bytes", "")
+    if re.match(r"https?://", text, flags=re.I):
+        if len(text) > 2048 or any(c.isspace() for c in text):
+            raise _fail(spec, "the image URL is not valid.", "invalid_image")
+        if images is not None and text in images:
+            return _image_from_bytes(spec, bytes(images[text]), "url", text)
+        return ImageValue("url", text, None, None)
+    if re.match(r"[a-z][a-z0-9+.-]*:", text, flags=re.I):
+        raise _fail(
+            spec, "only http(s) URLs, data: URIs and bundle asset paths are accepted.", "invalid_image"
+        )
+    path = text.removeprefix("./")
+    if assets is None:  # validating a manifest default: the bundle check happens at load time
+        return ImageValue("asset", path, None, None)
+    ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    if path not in assets or ext not in IMAGE_EXTENSIONS:
+        raise _fail(spec, f"no image named {path!r} in the bundle.", "image_not_found", path=path)
+    return _image_from_bytes(spec, assets[path], "asset", path)
+
+
+def coerce_prop(spec: PropSpec, value: Any, *, assets: Mapping[str, bytes] | None, images) -> Any:
+    """Validate and coerce one value for ``spec``. Raises PropsError naming the prop."""
+    t = spec.type
+    if t == "string":
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise _fail(spec, "expected a string.", "invalid_type", expected="string")
+        out: Any = value if isinstance(value, str) else str(value)
+        limit = spec.max_length if spec.max_length is not None else MAX_STRING_PROP
+        if len(out) > limit:
+            raise _fail(spec, f"longer than {limit} characters.", "too_long", maxLength=limit)
+    elif t in ("number", "integer"):
+        out = _coerce_number(spec, value)
+        if spec.min is not None and out < spec.min:
+            raise _fail(spec, f"must be at least {spec.min}.", "out_of_range", min=spec.min)
+        if spec.max is not None and out > spec.max:
+            raise _fail(spec, f"must be at most {spec.max}.", "out_of_range", max=spec.max)
+    elif t == "boolean":
+        if isinstance(value, bool):
+            out = value
+        elif type(value) is int and value in (0, 1):
+            out = bool(value)
+        elif isinstance(value, str) and value.strip().lower() in _BOOL_STRINGS:
+            out = _BOOL_STRINGS[value.strip().lower()]
+        else:
+            raise _fail(spec, "expected a boolean.", "invalid_type", expected="boolean")
+    elif t == "color":
+        out = normalize_color(value) if isinstance(value, str) else None
+        if out is None:
+            raise _fail(spec, "expected a CSS color such as #f59e0b, rgb(0 0 0) or 'navy'.", "invalid_color")
+    else:
+        return _coerce_image(spec, value, assets, images)
+    if spec.enum is not None and out not in spec.enum:
+        raise _fail(spec, f"must be one of {list(spec.enum)!r}.", "not_in_enum", enum=list(spec.enum))
+    return out
+
+
+def _coerce_number(spec: PropSpec, value: Any) -> int | float:
+    integer = spec.type == "integer"
+    if isinstance(value, bool):
+        raise _fail(
+            spec, f"expected {'an integer' if integer else 'a number'}.", "invalid_type", expected=spec.type
+        )
+    if isinstance(value, str):
+        text = value.strip()
+        if integer and re.fullmatch(r"[+-]?\d{1,18}", text):
+            return int(text)
+        if not integer and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text) and len(text) < 40:
+            value = float(text)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _fail(spec, "must be a finite number.", "invalid_type", expected=spec.type)
+        if integer:
+            if not value.is_integer():
+                raise _fail(spec, "expected an integer.", "invalid_type", expected="integer")
+            return int(value)
+        return value
+    if isinstance(value, int):
+        return value
+    raise _fail(
+        spec, f"expected {'an integer' if integer else 'a number'}.", "invalid_type", expected=spec.type
+    )
+
+
+def validate_props(
+    bundle, props: Mapping[str, Any] | None, *, images: Mapping[str, bytes] | None = None
+) -> dict:
+    """Return the normalized props for ``bundle`` or raise PropsError naming the first bad prop.
+
+    ``images`` maps remote image URLs to the bytes the caller fetched. Image props come back as
+    ``ImageValue``; a URL not in ``images`` has ``data=None`` (``render`` then refuses it).
+    """
+    if props is None:
+        props = {}
+    if not isinstance(props, Mapping):
+        raise PropsError("Props must be a JSON object.", code="invalid_props", details={})
+    specs = bundle.props
+    unknown = sorted(str(k) for k in props if k not in specs)
+    if unknown:
+        raise PropsError(
+            f"Unknown prop {unknown[0]!r}; this template takes: {', '.join(specs) or 'no props'}.",
+            code="unknown_prop",
+            details={"prop": unknown[0], "unknown": unknown, "allowed": list(specs)},
+        )
+    out: dict[str, Any] = {}
+    for name, spec in specs.items():
+        value = props.get(name)
+        if value is None:
+            if spec.default is not None:
+                value = spec.default
+            elif spec.required:
+                raise PropsError(
+                    f"Missing required prop {name!r}.", code="missing_prop", details={"prop": name}
+                )
+            else:
+                out[name] = None
+                continue
+        out[name] = coerce_prop(spec, value, assets=bundle.files, images=images)
+    return out
+
+
+def remote_image_urls(bundle, props: Mapping[str, Any] | None) -> dict[str, str]:
+    """``{prop: url}`` for image props given as http(s) URLs: what the caller must fetch first."""
+    out = {}
+    for name, value in validate_props(bundle, props).items():
+        if isinstance(value, ImageValue) and value.source == "url":
+            out[name] = value.ref
+    return out

@@ -1,0 +1,210 @@
+"""Sandboxed Jinja2 evaluation of untrusted templates.
+
+- ``ImmutableSandboxedEnvironment`` (Jinja2 >= 3.1.6: the ``|attr('format')`` and stored
+  ``str.format`` escapes, CVE-2024-56326 / CVE-2025-27516, are closed), autoescape on, and a
+  loader that only sees the bundle's own text files.
+- ``*``, ``**`` and ``+`` are intercepted so a template cannot build huge strings, lists or numbers;
+  integer arguments to filters and methods are capped (``center(10**9)``…).
+- Output is streamed and capped at ``MAX_MARKUP_BYTES``; a watchdog interrupts evaluation that
+  runs past ``TEMPLATE_TIME_LIMIT`` (pure-Python loops with no output included).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import operator
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from . import limits as L
+from .errors import TemplateError
+
+_TEXT_EXTENSIONS = (".html", ".svg", ".css", ".txt", ".md", ".json")
+
+
+class _Timeout(BaseException):
+    """Raised asynchronously inside the evaluating thread; BaseException so templates' code cannot swallow it."""
+
+
+class Deadline:
+    """Interrupt the current thread's Python code after ``seconds`` (raises ``_Timeout`` in it)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.fired = False
+        self._lock = threading.Lock()
+        self._active = False
+        self._tid = 0
+        self._timer: threading.Timer | None = None
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._active:
+                self.fired = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(self._tid), ctypes.py_object(_Timeout)
+                )
+
+    def __enter__(self) -> Deadline:
+        self._tid = threading.get_ident()
+        self._active = True
+        self._timer = threading.Timer(self.seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._active = False
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _check_size(value: Any) -> Any:
+    if isinstance(value, str | bytes | list | tuple) and len(value) > L.MAX_SEQUENCE_LENGTH:
+        raise SecurityError(f"value longer than {L.MAX_SEQUENCE_LENGTH} is not allowed in templates")
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        raise SecurityError("integer too large")
+    return value
+
+
+def _check_args(args: tuple, kwargs: Mapping[str, Any]) -> None:
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, int) and not isinstance(a, bool) and abs(a) > L.MAX_INT_ARGUMENT:
+            raise SecurityError(f"integer argument above {L.MAX_INT_ARGUMENT} is not allowed")
+
+
+def _guard_filter(fn: Callable) -> Callable:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _check_args(args[1:], kwargs)
+        return _check_size(fn(*args, **kwargs))
+
+    return wrapper
+
+
+class TemplateSandbox(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
+        if operator_name == "**":
+            if isinstance(right, int) and abs(right) > 64 and not (isinstance(left, int) and abs(left) <= 1):
+                raise SecurityError("exponent too large")
+            return _check_size(operator.pow(left, right))
+        if operator_name == "*":
+            for seq, n in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(n, int)
+                    and len(seq) * n > L.MAX_SEQUENCE_LENGTH
+                ):
+                    raise SecurityError(f"sequence longer than {L.MAX_SEQUENCE_LENGTH} is not allowed")
+            return _check_size(operator.mul(left, right))
+        if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+            if len(left) + len(right) > L.MAX_SEQUENCE_LENGTH:
+                raise SecurityError(f"sequence longer than {L.MAX_SEQUENCE_LENGTH} is not allowed")
+        return _check_size(operator.add(left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        _check_args(args, kwargs)
+        return _check_size(super().call(__context, __obj, *args, **kwargs))
+
+
+def make_environment(files: Mapping[str, bytes]) -> TemplateSandbox:
+    """A sandbox whose loader sees only the bundle's text files (for ``{% include %}``)."""
+    sources = {}
+    for path, data in files.items():
+        if path.lower().endswith(_TEXT_EXTENSIONS):
+            try:
+                sources[path] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+    env = TemplateSandbox(
+        loader=jinja2.DictLoader(sources),
+        autoescape=True,
+        auto_reload=False,
+        cache_size=50,
+        extensions=[],
+    )
+    env.filters = {name: _guard_filter(fn) for name, fn in env.filters.items()}
+    env.globals.pop("lipsum", None)  # cheap to call with huge n; nothing templates need
+    env.globals.pop("cycler", None)
+    env.globals.pop("joiner", None)
+    env.globals.pop("namespace", None)
+    return env
+
+
+def compile_template(env: TemplateSandbox, name: str) -> jinja2.Template:
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"{exc.filename or name}:{exc.lineno}: {exc.message}",
+            code="template_syntax_error",
+            details={"file": exc.filename or name, "line": exc.lineno},
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(
+            f"Template {exc.name!r} is not in the bundle.",
+            code="template_not_found",
+            details={"file": exc.name},
+        ) from None
+
+
+def evaluate(
+    template: jinja2.Template, context: Mapping[str, Any], *, time_limit: float | None = None
+) -> str:
+    """Render ``template`` with ``context`` under the sandbox's size and time limits."""
+    limit = L.TEMPLATE_TIME_LIMIT if time_limit is None else time_limit
+    parts: list[str] = []
+    size = 0
+    name = template.name or "template"
+    try:
+        with Deadline(limit):
+            for chunk in template.generate(context):
+                size += len(chunk)
+                if size > L.MAX_MARKUP_BYTES:
+                    raise TemplateError(
+                        f"Template output is larger than {L.MAX_MARKUP_BYTES} bytes.",
+                        code="markup_too_large",
+                        details={"file": name, "limit": L.MAX_MARKUP_BYTES},
+                    )
+                parts.append(chunk)
+    except _Timeout:
+        raise TemplateError(
+            f"Template evaluation took longer than {limit:g} s.",
+            code="template_timeout",
+            details={"file": name, "limit": limit},
+        ) from None
+    except TemplateError:
+        raise
+    except SecurityError as exc:
+        raise TemplateError(
+            f"Template is not allowed to do that: {exc}",
+            code="template_security_error",
+            details={"file": name},
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(
+            f"Template error: {exc}", code="template_runtime_error", details={"file": name}
+        ) from None
+    except RecursionError:
+        raise TemplateError(
+            "Template recursion is too deep.", code="template_recursion", details={"file": name}
+        ) from None
+    except MemoryError:
+        raise TemplateError(
+            "Template used too much memory.", code="template_memory", details={"file": name}
+        ) from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        raise TemplateError(
+            f"Template error: {type(exc).__name__}: {exc}",
+            code="template_runtime_error",
+            details={"file": name},
+        ) from None
+    return "".join(parts)

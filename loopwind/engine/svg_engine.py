@@ -1,0 +1,77 @@
+"""Engine "svg": Jinja-evaluated SVG, checked (no DOCTYPE, no external references), rasterized by resvg.
+
+The rasterizer is resvg through ``resvg-py``, chosen by measurement (bench/README.md): unlike
+CairoSVG it shapes Arabic and falls back per glyph (CJK, color emoji), and unlike Takumi's SVG
+image path it keeps color emoji. It is given the default font files plus the bundle's fonts,
+system fonts off and no resources folder, so it reads no other file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from functools import cache
+from pathlib import Path
+
+import resvg_py
+
+from .errors import RenderError
+from .fonts import DEFAULT_FAMILY, default_font_files
+from .resources import check_svg
+
+_lock = threading.Lock()
+
+
+@cache
+def _font_tmpdir() -> str:
+    return tempfile.mkdtemp(prefix="loopwind-fonts-")
+
+
+def font_files(bundle) -> list[str]:
+    """Paths resvg loads: the bundle's ttf/otf fonts (written once to a private temp folder), then the defaults."""
+    cache_ = bundle._cache
+    if "resvg_fonts" not in cache_:
+        paths = []
+        for f in bundle.fonts:
+            if not f.path.lower().endswith((".ttf", ".otf")):
+                continue  # resvg reads TrueType/OpenType only
+            data = bundle.files[f.path]
+            target = Path(_font_tmpdir()) / (hashlib.sha256(data).hexdigest() + Path(f.path).suffix.lower())
+            with _lock:
+                if not target.exists():
+                    fd, tmp = tempfile.mkstemp(dir=_font_tmpdir())
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(data)
+                    os.replace(tmp, target)
+            paths.append(str(target))
+        cache_["resvg_fonts"] = paths + [f.path for f in default_font_files()]
+    return cache_["resvg_fonts"]
+
+
+def svg_markup(job, frame: int | None = None) -> str:
+    markup = job.markup(frame)
+    check_svg(markup, allowed=job.allowed, where=job.bundle.entry)
+    return markup
+
+
+def rasterize(job, markup: str, *, scale: int = 1) -> bytes:
+    """PNG bytes of ``markup`` at the bundle's size times ``scale``."""
+    b = job.bundle
+    family = b.fonts[0].family if b.fonts else DEFAULT_FAMILY
+    try:
+        return bytes(
+            resvg_py.svg_to_bytes(
+                svg_string=markup,
+                skip_system_fonts=True,
+                font_files=font_files(b),
+                font_family=family,
+                sans_serif_family=DEFAULT_FAMILY,
+                serif_family="Noto Serif",
+                width=b.width * scale,
+                height=b.height * scale,
+            )
+        )
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise RenderError(f"The SVG could not be rasterized: {exc}", code="render_failed") from None

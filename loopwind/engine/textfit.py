@@ -1,0 +1,110 @@
+"""Text fitting helpers exposed to templates (both engines), measured with Takumi and the same fonts.
+
+- ``fit_text(text, width, height=None, max=96, min=12, weight=400, lines=None, line_height=1.2,
+  family=None)`` returns the largest font size in px (integer, ``min``..``max``) at which ``text``
+  wrapped into ``width`` px fits ``height`` px and/or ``lines`` lines.
+- ``clamp_text(text, width, size, lines=1, weight=400, line_height=1.2, family=None)`` returns
+  ``text`` shortened with an ellipsis so it fits ``lines`` lines of ``width`` px at ``size`` px.
+In html templates, Tailwind's ``truncate`` and ``line-clamp-N`` also ellipsize overflow.
+"""
+
+from __future__ import annotations
+
+import pytakumi
+
+from .fonts import font_stack
+
+MAX_TEXT = 2000
+
+
+def _measure(
+    renderer, text: str, *, width: float, size: float, weight: int, line_height: float, family: str
+) -> tuple[float, int]:
+    node = pytakumi.text_node(
+        text,
+        style={
+            "fontSize": f"{size}px",
+            "fontWeight": int(weight),
+            "lineHeight": line_height,
+            "width": f"{width}px",
+            "fontFamily": family,
+        },
+    )
+    m = renderer.measure(node, width=max(1, int(width)), height=100_000)
+    ys = {round(run["y"], 1) for run in m.get("runs", [])}
+    return float(m["height"]), max(1, len(ys))
+
+
+class TextFitter:
+    def __init__(self, renderer, bundle=None):
+        self._renderer = renderer
+        self._family = font_stack(bundle)
+        self._cache: dict[tuple, object] = {}
+
+    def fit_text(
+        self, text, width, height=None, max=96, min=12, weight=400, lines=None, line_height=1.2, family=None
+    ):  # noqa: A002
+        text = str(text or "")[:MAX_TEXT]
+        key = ("fit", text, width, height, max, min, weight, lines, line_height, family)
+        if key in self._cache:
+            return self._cache[key]
+        fam = f"'{family}', {self._family}" if family else self._family
+        lo, hi, best = int(min), int(max), int(min)
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            h, n = _measure(
+                self._renderer,
+                text,
+                width=float(width),
+                size=mid,
+                weight=weight,
+                line_height=line_height,
+                family=fam,
+            )
+            fits = (height is None or h <= float(height)) and (lines is None or n <= int(lines))
+            if fits:
+                best, lo = mid, mid + 1
+            else:
+                hi = mid - 1
+        self._cache[key] = best
+        return best
+
+    def clamp_text(self, text, width, size, lines=1, weight=400, line_height=1.2, family=None):
+        text = str(text or "")[:MAX_TEXT]
+        key = ("clamp", text, width, size, lines, weight, line_height, family)
+        if key in self._cache:
+            return self._cache[key]
+        fam = f"'{family}', {self._family}" if family else self._family
+
+        def fits(s: str) -> bool:
+            return _measure(
+                self._renderer,
+                s,
+                width=float(width),
+                size=size,
+                weight=weight,
+                line_height=line_height,
+                family=fam,
+            )[1] <= int(lines)
+
+        result = text
+        if not fits(text):
+            words = text.split(" ")
+            lo, hi = 0, len(words)
+            while lo < hi:  # longest word prefix that fits with the ellipsis
+                mid = (lo + hi + 1) // 2
+                if fits(" ".join(words[:mid]).rstrip() + "…"):
+                    lo = mid
+                else:
+                    hi = mid - 1
+            prefix = " ".join(words[:lo]).rstrip()
+            if not prefix:  # a single long word: cut characters
+                chars = words[0]
+                lo, hi = 0, len(chars)
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    lo, hi = (mid, hi) if fits(chars[:mid] + "…") else (lo, mid - 1)
+                prefix = chars[:lo]
+            result = prefix + "…"
+        self._cache[key] = result
+        return result
