@@ -44,7 +44,8 @@ class RegisterApi(PublicApiView):
         data = validated(self.Input, request)
         user = services.user_register(**data)
         return Response(
-            SessionOutput({"user": user, **services.tokens_for_user(user)}).data, status=status.HTTP_201_CREATED
+            SessionOutput({"user": user, **services.tokens_for_user(user)}).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -64,7 +65,9 @@ class RefreshApi(PublicApiView):
     class Input(serializers.Serializer):
         refreshToken = serializers.CharField(max_length=2048)
 
-    @extend_schema(request=Input, responses={200: TokenPairOutput}, tags=["auth"], operation_id="auth_refresh")
+    @extend_schema(
+        request=Input, responses={200: TokenPairOutput}, tags=["auth"], operation_id="auth_refresh"
+    )
     def post(self, request):
         data = validated(self.Input, request)
         return Response(TokenPairOutput(services.token_refresh(refresh_token=data["refreshToken"])).data)
@@ -94,7 +97,9 @@ class MeApi(APIView):
     class Input(serializers.Serializer):
         name = serializers.CharField(max_length=255, required=False, allow_blank=True)
         bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
-        avatarUrl = serializers.URLField(max_length=500, required=False, allow_blank=True, source="avatar_url")
+        avatarUrl = serializers.URLField(
+            max_length=500, required=False, allow_blank=True, source="avatar_url"
+        )
 
     @extend_schema(responses={200: UserOutput}, tags=["account"], operation_id="me_get")
     def get(self, request):
@@ -135,7 +140,9 @@ class ApiKeysApi(APIView):
     def get(self, request):
         return Response(ApiKeyOutput(selectors.api_key_list(user=request.user), many=True).data)
 
-    @extend_schema(request=Input, responses={201: ApiKeyCreatedOutput}, tags=["keys"], operation_id="keys_create")
+    @extend_schema(
+        request=Input, responses={201: ApiKeyCreatedOutput}, tags=["keys"], operation_id="keys_create"
+    )
     def post(self, request):
         data = validated(self.Input, request)
         key, raw = services.api_key_create(user=request.user, name=data["name"], scopes=data.get("scopes"))

@@ -137,7 +137,10 @@ def token_refresh(*, refresh_token: str) -> dict[str, str]:
     makes two concurrent uses of one token yield one new pair, not two."""
     token = _verified_refresh_token(refresh_token)
     outstanding = (
-        OutstandingToken.objects.select_for_update(of=("self",)).select_related("user").filter(jti=token["jti"]).first()
+        OutstandingToken.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(jti=token["jti"])
+        .first()
     )
     if outstanding is None or outstanding.user is None or not outstanding.user.is_active:
         raise InvalidRefreshToken()
@@ -276,7 +279,9 @@ def _device_poll(device_code: str) -> tuple[User | None, DeviceFlowError | None]
     now = timezone.now()
     status = DeviceAuthorization.Status
     if grant.status == status.CONSUMED or grant.is_expired:
-        return None, DeviceFlowError("The device code has expired or was used. Start again.", code="expired_token")
+        return None, DeviceFlowError(
+            "The device code has expired or was used. Start again.", code="expired_token"
+        )
     if grant.status == status.DENIED:
         return None, DeviceFlowError("The sign-in was denied in the browser.", code="access_denied")
     if grant.status == status.PENDING:

@@ -32,6 +32,8 @@ def device(request):
         return render(request, "accounts/device_done.html", {"approved": approve})
     grant = selectors.device_authorization_pending(user_code=code)
     if code and grant is None:
-        messages.error(request, "This code is unknown, already used or expired. Start `loopwind login` again.")
+        messages.error(
+            request, "This code is unknown, already used or expired. Start `loopwind login` again."
+        )
     form = DeviceCodeForm(initial={"code": code})
     return render(request, "accounts/device.html", {"form": form, "grant": grant})

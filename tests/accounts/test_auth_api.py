@@ -59,7 +59,9 @@ class TestRegister:
         assert register(api, username="Lovelace").json()["user"]["username"] == "lovelace"
         assert_error(register(api, email="b@example.com", username="lovelace"), 409, "username_taken")
 
-    @pytest.mark.parametrize("username", ["api", "admin", "static", "i", "device", "templates", "-ada", "a", "a_b"])
+    @pytest.mark.parametrize(
+        "username", ["api", "admin", "static", "i", "device", "templates", "-ada", "a", "a_b"]
+    )
     def test_reserved_or_malformed_usernames_are_refused(self, api, username):
         error = assert_error(register(api, username=username), 400, "invalid_username")
         assert "username" in error["details"]["fields"]
@@ -92,7 +94,9 @@ class TestRegister:
         assert error["message"].startswith(field)
 
     def test_malformed_json(self, api):
-        response = api.generic("POST", "/api/auth/register", '{"email": "a@b.c", ', content_type="application/json")
+        response = api.generic(
+            "POST", "/api/auth/register", '{"email": "a@b.c", ', content_type="application/json"
+        )
         assert_error(response, 400, "malformed_json")
 
     def test_json_that_is_not_an_object(self, api):
@@ -190,7 +194,10 @@ class TestRefreshAndLogout:
         response = api.post("/api/auth/logout", {"refreshToken": theirs["refreshToken"]}, format="json")
         assert_error(response, 401, "invalid_refresh_token")
         api.credentials()
-        assert api.post("/api/auth/refresh", {"refreshToken": theirs["refreshToken"]}, format="json").status_code == 200
+        assert (
+            api.post("/api/auth/refresh", {"refreshToken": theirs["refreshToken"]}, format="json").status_code
+            == 200
+        )
 
     @pytest.mark.parametrize("token", ["", "garbage", "a.b.c"])
     def test_malformed_refresh_tokens(self, api, token):
@@ -250,7 +257,9 @@ class TestMe:
 
     def test_read_and_update_profile(self, user_api, user):
         response = user_api.patch(
-            "/api/me", {"name": "Ada", "bio": "Engines", "avatarUrl": "https://example.com/a.png"}, format="json"
+            "/api/me",
+            {"name": "Ada", "bio": "Engines", "avatarUrl": "https://example.com/a.png"},
+            format="json",
         )
         assert response.status_code == 200
         assert response.json()["avatarUrl"] == "https://example.com/a.png"
@@ -259,7 +268,11 @@ class TestMe:
 
     @pytest.mark.parametrize(
         "body, field",
-        [({"avatarUrl": "javascript:alert(1)"}, "avatarUrl"), ({"bio": "x" * 501}, "bio"), ({"name": None}, "name")],
+        [
+            ({"avatarUrl": "javascript:alert(1)"}, "avatarUrl"),
+            ({"bio": "x" * 501}, "bio"),
+            ({"name": None}, "name"),
+        ],
     )
     def test_bad_profile_updates(self, user_api, user, body, field):
         error = assert_error(user_api.patch("/api/me", body, format="json"), 400, "validation_error")
