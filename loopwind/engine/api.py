@@ -76,6 +76,29 @@ def svg_to_pdf(svg: bytes) -> bytes:
     )
 
 
+def _pdf_ready_svg(job: Job, markup: str) -> bytes:
+    """CairoSVG draws text with one font and no fallback: fine for Latin, Cyrillic and Greek.
+
+    When the SVG's text holds anything else (CJK, Arabic, Hebrew, emoji…), the page is the resvg
+    raster at 2x inside the PDF instead, so the PDF never shows tofu boxes.
+    """
+    import base64
+
+    from .resources import parse_svg
+
+    text = "".join(parse_svg(markup).itertext())
+    if all(ord(c) < 0x0530 or 0x2000 <= ord(c) < 0x2070 or c in "€₽₴№™" for c in text):
+        return markup.encode("utf-8")
+    from .svg_engine import rasterize
+
+    b = job.bundle
+    png = base64.b64encode(rasterize(job, markup, scale=2)).decode("ascii")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{b.width}" height="{b.height}">'
+        f'<image width="{b.width}" height="{b.height}" href="data:image/png;base64,{png}"/></svg>'
+    ).encode()
+
+
 def png_to(png: bytes, fmt: str, quality: int | None) -> bytes:
     from PIL import Image
 
@@ -123,6 +146,6 @@ def render(
     if fmt == "svg":
         return markup.encode("utf-8")
     if fmt == "pdf":
-        return svg_to_pdf(markup.encode("utf-8"))
+        return svg_to_pdf(_pdf_ready_svg(job, markup))
     png = rasterize(job, markup, scale=scale)
     return png if fmt == "png" else png_to(png, fmt, quality)

@@ -1,0 +1,42 @@
+"""Helpers shared by the engine tests (a unique module name: tests/ has no packages)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "loopwind" / "templates"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def make_files(manifest_overrides=None, *, template=None, engine="html", extra=None):
+    """A minimal valid bundle as a {path: bytes} map, with overrides."""
+    manifest = {
+        "name": "t",
+        "type": "image",
+        "engine": engine,
+        "size": {"width": 64, "height": 48},
+        "props": {"title": "string"},
+    }
+    manifest.update(manifest_overrides or {})
+    files = {"loopwind.json": json.dumps(manifest).encode()}
+    if engine == "html":
+        files["template.html"] = (
+            template or '<div tw="flex w-full h-full bg-white">{{ title }}</div>'
+        ).encode()
+    else:
+        files["template.svg"] = (
+            template
+            or '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48"><text y="20">{{ title }}</text></svg>'
+        ).encode()
+    files.update(extra or {})
+    return files
+
+
+def png_bytes(size=(8, 8), color=(255, 0, 0, 255)):
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGBA", size, color).save(buf, "PNG")
+    return buf.getvalue()

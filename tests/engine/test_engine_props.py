@@ -1,0 +1,136 @@
+"""Props: shorthand and object forms, coercion rules, and one test per validation error."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from engine_helpers import make_files, png_bytes
+
+from loopwind.engine import ImageValue, PropsError, load_bundle, remote_image_urls, validate_props
+
+
+def bundle(props, extra=None):
+    return load_bundle(make_files({"props": props}, template="<div>x</div>", extra=extra))
+
+
+@pytest.mark.parametrize(
+    ("spec", "value", "expected"),
+    [
+        ("string", "hi", "hi"),
+        ("string", 42, "42"),
+        ("string", 1.5, "1.5"),
+        ("number", "3.5", 3.5),
+        ("number", 2, 2),
+        ("number", 2.5, 2.5),
+        ("integer", "42", 42),
+        ("integer", 3.0, 3),
+        ("integer", -7, -7),
+        ("boolean", "yes", True),
+        ("boolean", "OFF", False),
+        ("boolean", 1, True),
+        ("boolean", False, False),
+        ("color", "#FFAA00", "#ffaa00"),
+        ("color", "Navy", "navy"),
+        ("color", "rgb(1 2 3 / 50%)", "rgb(1 2 3 / 50%)"),
+        ("color", "rgba(1, 2, 3, 0.5)", "rgba(1, 2, 3, 0.5)"),
+        ("color", "hsl(120deg 50% 50%)", "hsl(120deg 50% 50%)"),
+        ("color", "transparent", "transparent"),
+    ],
+)
+def test_coercion(spec, value, expected):
+    out = validate_props(bundle({"p": spec}), {"p": value})
+    assert out["p"] == expected
+    assert type(out["p"]) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("spec", "value", "code"),
+    [
+        ("string", True, "invalid_type"),
+        ("string", ["a"], "invalid_type"),
+        ({"type": "string", "maxLength": 3}, "abcd", "too_long"),
+        ("string", "x" * 10001, "too_long"),
+        ({"type": "string", "enum": ["a", "b"]}, "c", "not_in_enum"),
+        ("number", "abc", "invalid_type"),
+        ("number", float("nan"), "invalid_type"),
+        ("number", float("inf"), "invalid_type"),
+        ("number", True, "invalid_type"),
+        ("integer", 1.5, "invalid_type"),
+        ("integer", "1.5", "invalid_type"),
+        ({"type": "integer", "min": 0, "max": 99}, 100, "out_of_range"),
+        ({"type": "integer", "min": 0, "max": 99}, -1, "out_of_range"),
+        ({"type": "number", "max": 1}, 1.01, "out_of_range"),
+        ("boolean", "maybe", "invalid_type"),
+        ("boolean", 2, "invalid_type"),
+        ("color", "not-a-color", "invalid_color"),
+        ("color", "red; background: url(http://x)", "invalid_color"),
+        ("color", "url(http://evil/)", "invalid_color"),
+        ("color", "#12345", "invalid_color"),
+        ("color", 123, "invalid_color"),
+        ("image", "assets/none.png", "image_not_found"),
+        ("image", "file:///etc/passwd", "invalid_image"),
+        ("image", "ftp://host/x.png", "invalid_image"),
+        ("image", "data:text/html;base64,PGI+", "invalid_image"),
+        ("image", b"not an image", "invalid_image"),
+        ("image", 5, "invalid_prop"),
+    ],
+)
+def test_invalid_values_name_the_prop(spec, value, code):
+    with pytest.raises(PropsError) as exc:
+        validate_props(bundle({"p": spec}), {"p": value})
+    assert exc.value.code == code
+    assert exc.value.details["prop"] == "p"
+    assert "'p'" in exc.value.message
+
+
+def test_missing_required_unknown_and_defaults():
+    b = bundle({"title": "string", "sub": "string?", "n": {"type": "integer", "default": 3}})
+    with pytest.raises(PropsError) as exc:
+        validate_props(b, {})
+    assert (exc.value.code, exc.value.details["prop"]) == ("missing_prop", "title")
+    with pytest.raises(PropsError) as exc:
+        validate_props(b, {"title": "x", "nope": 1})
+    assert (exc.value.code, exc.value.details["prop"]) == ("unknown_prop", "nope")
+    with pytest.raises(PropsError) as exc:
+        validate_props(b, {"title": None})
+    assert exc.value.code == "missing_prop"
+    assert validate_props(b, {"title": "x"}) == {"title": "x", "sub": None, "n": 3}
+    with pytest.raises(PropsError):
+        validate_props(b, ["not", "a", "mapping"])
+
+
+def test_image_sources():
+    png = png_bytes()
+    b = bundle({"logo": "image?"}, extra={"assets/logo.png": png})
+    asset = validate_props(b, {"logo": "assets/logo.png"})["logo"]
+    assert isinstance(asset, ImageValue) and asset.source == "asset" and asset.data == png
+    raw = validate_props(b, {"logo": png})["logo"]
+    assert raw.source == "bytes" and raw.mime == "image/png"
+    uri = "data:image/png;base64," + base64.b64encode(png).decode()
+    assert validate_props(b, {"logo": uri})["logo"].data == png
+    url = "https://example.com/logo.png"
+    assert validate_props(b, {"logo": url})["logo"].data is None
+    assert remote_image_urls(b, {"logo": url}) == {"logo": url}
+    assert validate_props(b, {"logo": url}, images={url: png})["logo"].data == png
+
+
+def test_render_refuses_unsupplied_url():
+    from loopwind.engine import render
+
+    files = make_files({"props": {"logo": "image"}}, template='<img src="{{ logo }}" tw="w-4 h-4"/>')
+    with pytest.raises(PropsError) as exc:
+        render(files, {"logo": "https://example.com/x.png"})
+    assert exc.value.code == "image_not_supplied"
+    assert exc.value.details == {"prop": "logo", "url": "https://example.com/x.png"}
+    out = render(
+        files, {"logo": "https://example.com/x.png"}, images={"https://example.com/x.png": png_bytes()}
+    )
+    assert out.startswith(b"\x89PNG")
+
+
+def test_manifest_props_roundtrip_json():
+    b = load_bundle(make_files({"props": {"a": "string?", "c": {"type": "color", "default": "#fff"}}}))
+    json.dumps(b.manifest_dict())
+    assert b.manifest_dict()["props"]["a"] == {"type": "string", "required": False}
