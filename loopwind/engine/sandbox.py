@@ -14,11 +14,14 @@ from __future__ import annotations
 import ctypes
 import functools
 import operator
+import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import jinja2
+import jinja2.nodes
+import jinja2.runtime
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from . import limits as L
@@ -73,29 +76,59 @@ def _check_size(value: Any) -> Any:
     return value
 
 
-def _check_args(args: tuple, kwargs: Mapping[str, Any]) -> None:
+_FORMAT_WIDTH = re.compile(r"\d{6,}")
+MAX_AMPLIFICATION = 10_000_000  # len(input) x largest argument, for filters and methods
+
+
+def _size_of(value: Any) -> int:
+    if isinstance(value, str | bytes | list | tuple | dict):
+        return len(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value)
+    return 1
+
+
+def _check_args(subject: Any, args: tuple, kwargs: Mapping[str, Any]) -> None:
+    """Refuse calls whose output could be huge before C code allocates it (center(10**9), indent…)."""
+    biggest = 1
     for a in (*args, *kwargs.values()):
         if isinstance(a, int) and not isinstance(a, bool) and abs(a) > L.MAX_INT_ARGUMENT:
             raise SecurityError(f"integer argument above {L.MAX_INT_ARGUMENT} is not allowed")
+        if isinstance(a, str) and ("%" in a or "{" in a) and _FORMAT_WIDTH.search(a):
+            raise SecurityError("format widths above 99999 are not allowed")
+        biggest = max(biggest, _size_of(a))
+    if isinstance(subject, str) and ("%" in subject or "{" in subject) and _FORMAT_WIDTH.search(subject):
+        raise SecurityError("format widths above 99999 are not allowed")
+    if subject is not None and max(1, _size_of(subject)) * biggest > MAX_AMPLIFICATION:
+        raise SecurityError("this call would produce too much output")
 
 
 def _guard_filter(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _check_args(args[1:], kwargs)
+        # Filters get (value, …) or (env/context, value, …) depending on pass_* decorators.
+        rest = [
+            a
+            for a in args
+            if not isinstance(a, jinja2.Environment | jinja2.runtime.Context | jinja2.nodes.EvalContext)
+        ]
+        _check_args(rest[0] if rest else None, tuple(rest[1:]), kwargs)
         return _check_size(fn(*args, **kwargs))
 
     return wrapper
 
 
 class TemplateSandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "+"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "**":
             if isinstance(right, int) and abs(right) > 64 and not (isinstance(left, int) and abs(left) <= 1):
                 raise SecurityError("exponent too large")
             return _check_size(operator.pow(left, right))
+        if operator_name == "%":
+            _check_args(left, right if isinstance(right, tuple) else (right,), {})
+            return _check_size(operator.mod(left, right))
         if operator_name == "*":
             for seq, n in ((left, right), (right, left)):
                 if (
@@ -111,7 +144,10 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
         return _check_size(operator.add(left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        _check_args(args, kwargs)
+        subject = getattr(__obj, "__self__", None)
+        if subject is None:  # str.format comes wrapped by the sandbox
+            subject = getattr(getattr(__obj, "__wrapped__", None), "__self__", None)
+        _check_args(subject, args, kwargs)
         return _check_size(super().call(__context, __obj, *args, **kwargs))
 
 

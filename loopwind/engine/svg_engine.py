@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import threading
 from functools import cache
@@ -50,10 +51,24 @@ def font_files(bundle) -> list[str]:
     return cache_["resvg_fonts"]
 
 
+_SVG_START = re.compile(r"<svg\b[^>]*>", re.S)
+_SIZE_ATTR = re.compile(r"""\s(?:width|height)\s*=\s*(?:"[^"]*"|'[^']*')""")
+
+
+def _pin_size(markup: str, width: int, height: int) -> str:
+    """The canvas is the manifest's size, whatever the root <svg> declares (content outside is cropped)."""
+    m = _SVG_START.search(markup)
+    if m is None:
+        return markup
+    tag = _SIZE_ATTR.sub("", m.group(0))
+    tag = tag[:4] + f' width="{width}" height="{height}"' + tag[4:]
+    return markup[: m.start()] + tag + markup[m.end() :]
+
+
 def svg_markup(job, frame: int | None = None) -> str:
     markup = job.markup(frame)
     check_svg(markup, allowed=job.allowed, where=job.bundle.entry)
-    return markup
+    return _pin_size(markup, job.bundle.width, job.bundle.height)
 
 
 def rasterize(job, markup: str, *, scale: int = 1) -> bytes:
