@@ -33,6 +33,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
+	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py demo_data
 
 run: demo
