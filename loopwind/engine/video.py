@@ -100,7 +100,7 @@ def render_video(
     with tempfile.TemporaryDirectory(prefix="loopwind-video-") as tmp:
         out_file = Path(tmp) / f"out.{fmt}"
         cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgba",
-               "-s", f"{w}x{h}", "-framerate", str(bundle.fps), "-i", "pipe:0"]  # fmt: skip
+               "-s", f"{w}x{h}", "-framerate", str(bundle.fps), "-thread_queue_size", "4", "-i", "pipe:0"]  # fmt: skip
         has_audio = bool(audio_path) and fmt != "gif"
         if has_audio:
             audio_file = Path(tmp) / ("audio." + audio_path.rsplit(".", 1)[-1])
