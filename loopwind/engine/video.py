@@ -36,7 +36,7 @@ def ffmpeg_exe() -> str:
 def _encoder_args(fmt: str, fps: int, has_audio: bool) -> list[str]:
     if fmt == "mp4":
         args = ["-vf", _EVEN, "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
-                "-movflags", "+faststart"]  # fmt: skip
+                "-x264-params", "rc-lookahead=10:sync-lookahead=0", "-movflags", "+faststart"]  # fmt: skip
         if has_audio:
             args += ["-c:a", "aac", "-b:a", "128k"]
         return args
