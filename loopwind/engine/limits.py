@@ -32,7 +32,6 @@ TEMPLATE_TIME_LIMIT = 2.0  # seconds for one Jinja evaluation
 MAX_SEQUENCE_LENGTH = 100_000  # strings/lists built by * and ranges inside a template
 MAX_INT_ARGUMENT = 100_000  # integers passed to filters and methods (width=, center(), …)
 MAX_NESTING_DEPTH = 256  # element depth in html markup
-RENDER_TIME_LIMIT = 20.0  # seconds for one image render end to end
 VIDEO_TIME_LIMIT = 600.0  # seconds for one video render end to end
 
 # Props

@@ -195,6 +195,10 @@ def _image_from_bytes(spec: PropSpec, data: bytes, source: str, ref: str) -> Ima
 
 
 def _coerce_image(spec: PropSpec, value: Any, assets: Mapping[str, bytes] | None, images) -> ImageValue:
+    if isinstance(value, ImageValue):  # already validated (validate_props output passed back in)
+        if value.data is None and value.source == "url":
+            return _coerce_image(spec, value.ref, assets, images)
+        return value
     if isinstance(value, bytes | bytearray | memoryview):
         return _image_from_bytes(spec, bytes(value), "bytes", "")
     if not isinstance(value, str) or not value.strip():

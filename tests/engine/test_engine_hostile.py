@@ -153,3 +153,26 @@ def test_hostile_video_frame_fails_cleanly(fast_template_timeout):
     with pytest.raises(TemplateError) as exc:
         render_video(files, {"title": "x"})
     assert exc.value.code == SEC
+
+
+def test_timeout_in_a_worker_thread_and_no_stray_interrupts(fast_template_timeout):
+    import threading
+
+    files = _bundle_for(HOSTILE / "loop-nested-silent.html")
+    result = {}
+
+    def work():
+        try:
+            render(files, {"title": "x"})
+        except TemplateError as exc:
+            result["code"] = exc.code
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join(10)
+    assert result == {"code": "template_timeout"}
+    # quick renders leave no timer behind that could interrupt later work
+    for _ in range(20):
+        render(make_files(), {"title": "ok"})
+    time.sleep(fast_template_timeout + 0.3)
+    assert render(make_files(), {"title": "ok"}).startswith(b"\x89PNG")

@@ -134,3 +134,16 @@ def test_manifest_props_roundtrip_json():
     b = load_bundle(make_files({"props": {"a": "string?", "c": {"type": "color", "default": "#fff"}}}))
     json.dumps(b.manifest_dict())
     assert b.manifest_dict()["props"]["a"] == {"type": "string", "required": False}
+
+
+def test_validated_props_can_be_passed_back():
+    from loopwind.engine import render
+
+    files = make_files(
+        {"props": {"logo": "image", "n": "integer"}}, template='<img src="{{ logo }}" tw="w-4 h-4"/>{{ n }}'
+    )
+    b = load_bundle(files)
+    url = "https://example.com/x.png"
+    normalized = validate_props(b, {"logo": url, "n": "3"})
+    assert normalized["n"] == 3
+    assert render(b, normalized, images={url: png_bytes()}).startswith(b"\x89PNG")
