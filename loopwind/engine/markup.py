@@ -28,6 +28,25 @@ _DROP = re.compile(
 )
 _BODY = re.compile(r"<body[^>]*>(.*?)</body\s*>", re.I | re.S)
 _HTML_TAGS = re.compile(r"</?(?:html|body)\b[^>]*>", re.I)
+# Second, tolerant pass (``<img/src=…>`` and other shapes the rewrite does not parse): every reference
+# attribute inside anything tag-like is checked too.
+_ANY_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_REF_ATTR = re.compile(
+    r"[\s/\"'](src|href|xlink:href|poster|srcset|style)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.I
+)
+
+
+def _check_all_references(markup: str, allowed: Container[str]) -> None:
+    for tag in _ANY_TAG.finditer(markup):
+        for m in _REF_ATTR.finditer(tag.group(0)):
+            name, value = m.group(1).lower(), html.unescape(_unquote(m.group(2)))
+            if name == "style":
+                check_css(value, allowed, "style")
+            elif name == "srcset":
+                for part in value.split(","):
+                    check_reference(part.strip().split(" ")[0], allowed, "srcset")
+            else:
+                check_reference(value, allowed, name)
 
 
 def _unquote(value: str | None) -> str:
@@ -93,4 +112,6 @@ def prepare_html(markup: str, *, time_ms: float | None, allowed: Container[str])
             out.append('style="{}"'.format(style.replace('"', "&quot;")))
         return f"<{tag} {' '.join(out)}{' /' if selfclose else ''}>"
 
-    return _TAG.sub(rewrite, markup), styles
+    out = _TAG.sub(rewrite, markup)
+    _check_all_references(out, allowed)
+    return out, styles
