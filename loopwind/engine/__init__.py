@@ -22,7 +22,10 @@ images=None, output_path=None) -> bytes | Path``
     mp4 (H.264), gif or webm (VP9); ``on_progress(frame, totalFrames)``; ``should_cancel()``.
 Errors: ``BundleError``, ``PropsError`` (-> 400), ``TemplateError``, ``RenderError`` (-> 422), all
 ``EngineError`` with ``.code``, ``.message``, ``.details`` and ``.to_dict()``.
-``missing_default_fonts()`` lists default fonts not found (for a health check).
+``example_props(bundle)`` props to preview a template with (examples, else placeholders).
+``CONTENT_TYPES`` maps each output format to its MIME type; ``IMAGE_FORMATS``, ``VIDEO_FORMATS``.
+``missing_default_fonts()`` lists default fonts not found and ``ffmpeg_exe()`` the encoder's path
+(for a health check).
 
 Rendering is deterministic: the same bundle, props and options give byte-identical output.
 See docs/engine.md for the template context, helpers, animation classes, props coercion and limits.
@@ -30,14 +33,15 @@ See docs/engine.md for the template context, helpers, animation classes, props c
 
 from __future__ import annotations
 
-from .api import IMAGE_FORMATS, render
+from .api import CONTENT_TYPES, IMAGE_FORMATS, render
 from .bundle import Bundle, bundle_checksum, load_bundle
 from .errors import BundleError, EngineError, PropsError, RenderError, TemplateError
 from .fonts import missing_default_fonts
-from .props import ImageValue, PropSpec, remote_image_urls, validate_props
-from .video import VIDEO_FORMATS, render_video
+from .props import ImageValue, PropSpec, example_props, remote_image_urls, validate_props
+from .video import VIDEO_FORMATS, ffmpeg_exe, render_video
 
 __all__ = [
+    "CONTENT_TYPES",
     "IMAGE_FORMATS",
     "VIDEO_FORMATS",
     "Bundle",
@@ -49,6 +53,8 @@ __all__ = [
     "RenderError",
     "TemplateError",
     "bundle_checksum",
+    "example_props",
+    "ffmpeg_exe",
     "load_bundle",
     "missing_default_fonts",
     "remote_image_urls",

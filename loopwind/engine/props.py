@@ -339,3 +339,33 @@ def remote_image_urls(bundle, props: Mapping[str, Any] | None) -> dict[str, str]
         if isinstance(value, ImageValue) and value.source == "url":
             out[name] = value.ref
     return out
+
+
+def example_props(bundle) -> dict[str, Any]:
+    """Props to preview a template with: each prop's ``example``, else its default, else a placeholder
+    (the prop's name for strings, ``min`` or 0 for numbers, false, black); optional images are left out."""
+    out: dict[str, Any] = {}
+    for name, spec in bundle.props.items():
+        if "example" in spec.extra:
+            out[name] = spec.extra["example"]
+        elif spec.default is not None:
+            continue
+        elif spec.enum:
+            out[name] = spec.enum[0]
+        elif spec.type == "string":
+            out[name] = name.replace("_", " ").title()[: spec.max_length or None]
+        elif spec.type in ("number", "integer"):
+            out[name] = int(spec.min) if spec.min is not None else 0
+        elif spec.type == "boolean":
+            out[name] = False
+        elif spec.type == "color":
+            out[name] = "#000000"
+        elif spec.type == "image" and spec.required:
+            out[name] = _PLACEHOLDER_PNG
+    return out
+
+
+# 1x1 transparent PNG, for required image props in previews
+_PLACEHOLDER_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)

@@ -147,3 +147,26 @@ def test_validated_props_can_be_passed_back():
     normalized = validate_props(b, {"logo": url, "n": "3"})
     assert normalized["n"] == 3
     assert render(b, normalized, images={url: png_bytes()}).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("name", ["og-card", "quote-card", "promo-video"])
+def test_example_props_render_the_official_templates(name):
+    from engine_helpers import TEMPLATES
+
+    from loopwind.engine import example_props, render
+
+    b = load_bundle(TEMPLATES / name)
+    props = example_props(b)
+    validate_props(b, props)
+    assert render(b, props).startswith(b"\x89PNG")
+
+
+def test_example_props_placeholders():
+    from loopwind.engine import example_props
+
+    b = bundle(
+        {"t": "string", "n": {"type": "integer", "min": 2}, "c": "color", "f": "boolean", "img": "image"}
+    )
+    props = example_props(b)
+    assert props["t"] == "T" and props["n"] == 2 and props["c"] == "#000000" and props["f"] is False
+    validate_props(b, props)
