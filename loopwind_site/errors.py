@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -155,6 +155,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         status, code, message, details, headers = exc.status, exc.code, exc.message, exc.details, exc.headers
     elif isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
         status, code, message, details = 413, "payload_too_large", "The request body is too large.", {}
+    elif isinstance(exc, TooManyFilesSent):
+        status, code, message, details = 400, "too_many_files", "The request holds too many files.", {}
     elif isinstance(exc, Http404):
         status, code, message, details = 404, "not_found", "Not found.", {}
     elif isinstance(exc, DjangoPermissionDenied):

@@ -224,7 +224,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "loopwind_site.errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "loopwind_site.api.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -268,6 +268,7 @@ SPECTACULAR_SETTINGS = {
 # --- Request size: JSON bodies are small; template uploads (multipart files) have their own limit ---
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LOOPWIND_MAX_JSON_BODY", 256 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 210  # a bundle holds at most 200 files; more is refused while parsing
 
 # --- CORS on the API and image URLs ---
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")

@@ -15,6 +15,21 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _media(tmp_path_factory, settings):
+    """Each test stores files in its own folder (FileSystemStorage), never in var/media."""
+    root = tmp_path_factory.mktemp("media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/media/"},
+        },
+    }
+    settings.MEDIA_ROOT = str(root)
+    return root
+
+
 @pytest.fixture
 def api():
     return APIClient()

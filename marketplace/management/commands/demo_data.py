@@ -1,4 +1,5 @@
-"""Demo data for `make run`: a demo user with an API key and a staff account for /admin.
+"""Demo data for `make run`: a demo user with an API key, a staff account for /admin, and the
+official example templates (loopwind/templates/) published under the `loopwind` user.
 
 Idempotent: running it again creates nothing new. The demo credentials are derived from
 SECRET_KEY (HMAC), so the same key and password are printed on every run without being
@@ -6,6 +7,7 @@ stored anywhere in plain text."""
 
 import hashlib
 import hmac
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -13,6 +15,11 @@ from django.db import transaction
 
 from accounts import keyformat, services
 from accounts.models import API_KEY_SCOPES, ApiKey, User
+from loopwind import engine
+from templates_registry.models import Template
+from templates_registry.services import template_publish
+
+EXAMPLES = Path(engine.__file__).resolve().parent.parent / "templates"
 
 
 def _derived(label: str) -> bytes:
@@ -29,6 +36,12 @@ class Command(BaseCommand):
         demo = self._user("demo@loopwind.dev", "demo", "Demo User", demo_password, staff=False)
         self._user("admin@loopwind.dev", "admin", "loopwind staff", staff_password, staff=True)
 
+        official = self._user("official@loopwind.dev", "loopwind", "loopwind", None, staff=False)
+        if official.plan != "business":
+            official.plan = "business"
+            official.save(update_fields=["plan"])
+        published = self._publish_examples(official)
+
         raw_key = keyformat.generate_key(keyformat.base62_from_bytes(_derived("demo-api-key")))
         if not ApiKey.objects.filter(key_hash=keyformat.hash_key(raw_key)).exists():
             services.api_key_create(user=demo, name="Demo key", scopes=list(API_KEY_SCOPES), raw_key=raw_key)
@@ -42,13 +55,35 @@ class Command(BaseCommand):
             + f"  Demo API key:  {raw_key}\n"
             + f"  Staff (admin): admin@loopwind.dev / {staff_password}  ->  {site}/admin/\n"
             + f'  Try:           curl -H "Authorization: Bearer {raw_key}" {site}/api/me\n'
+            + f"  Templates:     {', '.join(published)}\n"
         )
+
+    def _publish_examples(self, official: User) -> list[str]:
+        """Publishes each example once; a changed example becomes its next patch version."""
+        slugs = []
+        for folder in sorted(p for p in EXAMPLES.iterdir() if (p / "loopwind.json").exists()):
+            bundle = engine.load_bundle(folder)
+            template = (
+                Template.objects.filter(owner=official, name=bundle.name)
+                .select_related("latest_version")
+                .first()
+            )
+            if (
+                template is None
+                or template.latest_version is None
+                or template.latest_version.checksum != bundle.checksum
+            ):
+                template_publish(user=official, files=dict(bundle.files))
+            slugs.append(f"loopwind/{bundle.name}")
+        return slugs
 
     def _user(self, email: str, username: str, name: str, password: str, *, staff: bool) -> User:
         user = User.objects.filter(email=email).first()
         if user is None:
-            # Created directly, not through user_register: "admin" is a reserved username for sign-up.
+            # Created directly, not through user_register: "admin" and "loopwind" are reserved for sign-up.
             user = User.objects.create_user(email, username, password, name=name)
+        if password is None:  # the official account never signs in with a password
+            return user
         if staff and not (user.is_staff and user.is_superuser):
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])

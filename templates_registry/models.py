@@ -1,0 +1,106 @@
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils import timezone
+
+from loopwind_site.ids import public_id
+
+NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def new_template_id() -> str:
+    return public_id("tpl")
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=32, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Template(models.Model):
+    """A published template: ``owner/name``. Its versions are immutable; the row carries what
+    discovery needs (latest version, counters, search vector) so lists stay one query."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_template_id, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="templates")
+    name = models.CharField(max_length=64)
+    description = models.TextField(blank=True, max_length=2000)
+    type = models.CharField(max_length=10)  # image | video
+    private = models.BooleanField(default=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="templates")
+    latest_version = models.ForeignKey(
+        "TemplateVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    downloads = models.PositiveIntegerField(default=0)
+    renders = models.PositiveIntegerField(default=0)
+    stars = models.PositiveIntegerField(default=0)
+    featured = models.BooleanField(default=False)
+    # Unpublished templates keep their rows (and name) but are invisible to everyone.
+    unpublished_at = models.DateTimeField(null=True, blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)  # maintained on PostgreSQL only
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="template_unique_owner_name"),
+            models.CheckConstraint(condition=models.Q(name__regex=NAME_PATTERN), name="template_name_kebab"),
+            models.CheckConstraint(
+                condition=models.Q(type__in=["image", "video"]), name="template_type_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["private", "unpublished_at", "-published_at"], name="template_recent"),
+            models.Index(fields=["private", "unpublished_at", "-downloads"], name="template_downloads"),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def slug(self) -> str:
+        return f"{self.owner.username}/{self.name}"
+
+
+class TemplateVersion(models.Model):
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="versions")
+    version = models.CharField(max_length=64)
+    # Numeric parts for ordering: "1.10.0" sorts after "1.9.0"; a prerelease before its release.
+    major = models.PositiveIntegerField()
+    minor = models.PositiveIntegerField()
+    patch = models.PositiveIntegerField()
+    prerelease = models.CharField(max_length=64, blank=True)
+    is_prerelease = models.BooleanField(default=False)
+    manifest = models.JSONField()  # the engine's normalized manifest
+    files = models.JSONField()  # [{"path", "checksum", "size"}], blobs stored by checksum
+    checksum = models.CharField(max_length=64)  # the engine's bundle checksum
+    size = models.PositiveIntegerField(default=0)
+    preview = models.CharField(max_length=255, blank=True)  # storage name of the PNG preview
+    preview_video = models.CharField(max_length=255, blank=True)  # storage name of the MP4 preview
+    downloads = models.PositiveIntegerField(default=0)
+    deprecated = models.CharField(max_length=500, blank=True)  # a message when deprecated
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["template", "version"], name="version_unique_per_template"),
+        ]
+        ordering = ["-major", "-minor", "-patch", "is_prerelease", "-prerelease"]
+
+    def __str__(self) -> str:
+        return f"{self.template_id}@{self.version}"
+
+
+class Star(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stars")
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="star_set")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "template"], name="star_unique_user_template")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ★ {self.template_id}"

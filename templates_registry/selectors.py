@@ -1,0 +1,185 @@
+"""Reads for the registry. Visibility lives here: private templates exist only for their owner,
+unpublished ones for nobody; everything else gets a 404, never a 403, so names do not leak."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.db.models import F, Q, QuerySet, Sum
+
+from accounts.models import User
+from loopwind_site.errors import ApiError, Forbidden, NotFound
+from templates_registry.models import Template, TemplateVersion
+
+SORTS = ("popular", "recent", "downloads", "relevance")
+MAX_QUERY_LENGTH = 200
+MAX_LIMIT = 100
+
+
+class InvalidQuery(ApiError):
+    code = "invalid_query"
+
+
+def _base() -> QuerySet[Template]:
+    return (
+        Template.objects.filter(unpublished_at=None)
+        .select_related("owner", "latest_version")
+        .prefetch_related("tags")
+    )
+
+
+def template_visible_q(viewer) -> Q:
+    if viewer is not None and viewer.is_authenticated:
+        return Q(private=False) | Q(owner=viewer)
+    return Q(private=False)
+
+
+@dataclass
+class TemplatePage:
+    templates: list[Template]
+    total: int
+    page: int
+    pages: int
+
+
+def template_list(
+    *,
+    q: str = "",
+    type: str | None = None,  # noqa: A002
+    tags: list[str] | None = None,
+    author: str | None = None,
+    sort: str | None = None,
+    page: int = 1,
+    limit: int = 20,
+) -> TemplatePage:
+    """Public templates only: search never shows private ones, not even to their owner."""
+    q = (q or "").strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        raise InvalidQuery(f"The search query is longer than {MAX_QUERY_LENGTH} characters.")
+    if sort and sort not in SORTS:
+        raise InvalidQuery(f"sort must be one of {', '.join(SORTS)}.", details={"allowed": list(SORTS)})
+    if type and type not in ("image", "video"):
+        raise InvalidQuery("type must be image or video.")
+    if not (1 <= limit <= MAX_LIMIT) or page < 1:
+        raise InvalidQuery(f"page starts at 1 and limit is 1–{MAX_LIMIT}.")
+    queryset = _base().filter(private=False)
+    if type:
+        queryset = queryset.filter(type=type)
+    if author:
+        queryset = queryset.filter(owner__username=author.lower())
+    for tag in (tags or [])[:10]:
+        queryset = queryset.filter(tags__name=tag.lower())
+    if q:
+        queryset = _search(queryset, q)
+    sort = sort or ("relevance" if q else "popular")
+    queryset = queryset.order_by(*_ordering(sort, searching=bool(q)))
+    total = queryset.count()
+    offset = (page - 1) * limit
+    return TemplatePage(
+        list(queryset[offset : offset + limit]), total, page, max(1, math.ceil(total / limit))
+    )
+
+
+def _search(queryset: QuerySet[Template], q: str) -> QuerySet[Template]:
+    if settings.USING_POSTGRES:
+        query = SearchQuery(q, search_type="websearch", config="english")
+        return queryset.annotate(
+            relevance=SearchRank(F("search_vector"), query) + TrigramSimilarity("name", q)
+        ).filter(Q(search_vector=query) | Q(name__trigram_similar=q))
+    # SQLite (the embedded default): every word must appear in the name, description, tags or author.
+    for word in q.split()[:10]:
+        queryset = queryset.filter(
+            Q(name__icontains=word)
+            | Q(description__icontains=word)
+            | Q(tags__name__icontains=word)
+            | Q(owner__username__icontains=word)
+        )
+    return queryset.distinct()
+
+
+def _ordering(sort: str, *, searching: bool) -> list:
+    popular = (F("downloads") + F("renders") + F("stars") * 10).desc()
+    if sort == "relevance" and searching:
+        if settings.USING_POSTGRES:
+            return [F("relevance").desc(), popular, "-pk"]
+        return [popular, "-pk"]
+    if sort == "recent":
+        return ["-published_at", "-pk"]
+    if sort == "downloads":
+        return ["-downloads", "-pk"]
+    return [popular, "-published_at", "-pk"]
+
+
+def template_get(*, username: str, name: str, viewer=None) -> Template:
+    template = (
+        _base()
+        .filter(template_visible_q(viewer))
+        .filter(owner__username=username.lower(), name=name.lower())
+        .first()
+    )
+    if template is None:
+        raise NotFound(f"No template {username}/{name}.")
+    return template
+
+
+def template_get_by_ref(*, ref: str, viewer=None) -> Template:
+    """A template by slug (``user/name``) or public id (``tpl_…``)."""
+    if ref.startswith("tpl_"):
+        template = _base().filter(template_visible_q(viewer)).filter(public_id=ref).first()
+        if template is None:
+            raise NotFound(f"No template {ref}.")
+        return template
+    username, _, name = ref.partition("/")
+    if not username or not name or "/" in name:
+        raise NotFound(f"No template {ref!r}; use username/template-name or a tpl_ id.")
+    return template_get(username=username, name=name, viewer=viewer)
+
+
+def template_owned(*, username: str, name: str, user) -> Template:
+    """For writes: the caller's own template, else 404 (a public template of someone else is 403)."""
+    template = template_get(username=username, name=name, viewer=user)
+    if template.owner_id != user.pk:
+        raise Forbidden("Only the template's owner can do this.")
+    return template
+
+
+def version_list(*, template: Template) -> QuerySet[TemplateVersion]:
+    return template.versions.all()
+
+
+def version_get(*, template: Template, version: str | None) -> TemplateVersion:
+    if not version or version == "latest":
+        if template.latest_version is None:
+            raise NotFound("This template has no versions.")
+        return template.latest_version
+    found = template.versions.filter(version=version).first()
+    if found is None:
+        raise NotFound(f"No version {version[:64]} of {template.slug}.")
+    return found
+
+
+def user_templates(*, owner: User, include_private: bool) -> QuerySet[Template]:
+    queryset = _base().filter(owner=owner)
+    if not include_private:
+        queryset = queryset.filter(private=False)
+    return queryset.order_by("-published_at", "-pk")
+
+
+def user_public_stats(*, owner: User) -> dict:
+    totals = Template.objects.filter(owner=owner, private=False, unpublished_at=None).aggregate(
+        downloads=Sum("downloads"), renders=Sum("renders"), stars=Sum("stars")
+    )
+    count = Template.objects.filter(owner=owner, private=False, unpublished_at=None).count()
+    return {
+        "templates": count,
+        "totalDownloads": totals["downloads"] or 0,
+        "totalRenders": totals["renders"] or 0,
+        "totalStars": totals["stars"] or 0,
+    }
+
+
+def starred_by(*, user, template: Template) -> bool:
+    return bool(user and user.is_authenticated and template.star_set.filter(user=user).exists())

@@ -1,0 +1,364 @@
+"""Writes for the registry: publish, edit, unpublish, deprecate, star, count downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.utils import timezone
+
+from accounts.models import User
+from billing.errors import PlanLimit
+from billing.plans import plan_limits
+from loopwind import engine
+from loopwind_site import files as stored_files
+from templates_registry import semver
+from templates_registry.errors import SmokeRenderFailed, TemplateInvalid, VersionExists
+from templates_registry.models import NAME_PATTERN, Star, Tag, Template, TemplateVersion
+from templates_registry.previews import render_previews
+
+logger = logging.getLogger(__name__)
+
+MAX_TAGS = 10
+TAG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
+
+
+def blob_name(checksum: str) -> str:
+    return f"blobs/{checksum[:2]}/{checksum}"
+
+
+@dataclass
+class PublishResult:
+    template: Template | None
+    version: TemplateVersion | None
+    dry_run: bool
+    name: str
+    version_string: str
+    manifest: dict
+    files: list[dict] = field(default_factory=list)
+    published_at: datetime | None = None
+
+
+def normalize_tags(raw: list[str] | str | None) -> list[str] | None:
+    if raw is None:
+        return None
+    items = raw.split(",") if isinstance(raw, str) else [t for item in raw for t in str(item).split(",")]
+    tags = list(dict.fromkeys(t.strip().lower() for t in items if t.strip()))
+    if len(tags) > MAX_TAGS:
+        raise TemplateInvalid(
+            f"At most {MAX_TAGS} tags.",
+            code="too_many_tags",
+            details={"fields": {"tags": [f"max {MAX_TAGS}"]}},
+        )
+    bad = [t for t in tags if not re.fullmatch(TAG_PATTERN, t)]
+    if bad:
+        raise TemplateInvalid(
+            f"Invalid tag {bad[0][:40]!r}: tags are 1–32 lowercase letters, digits or dashes.",
+            code="invalid_tag",
+            details={"fields": {"tags": [f"invalid: {bad[0][:40]}"]}},
+        )
+    return tags
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name) or len(name) > 64:
+        raise TemplateInvalid(
+            "Template names are kebab-case: lowercase letters and digits in words joined by single dashes "
+            "(like og-card), at most 64 characters.",
+            code="invalid_name",
+            details={"fields": {"name": ["not kebab-case"]}},
+        )
+    return name
+
+
+def _check_meta_agrees(meta: dict | None, manifest: dict) -> None:
+    """The spec's publish payload repeats the manifest as ``meta``; when sent it must agree."""
+    if not meta:
+        return
+    if not isinstance(meta, dict):
+        raise TemplateInvalid("meta must be a JSON object.", code="invalid_meta")
+    for key in ("type", "size", "video"):
+        if key in meta and meta[key] != manifest.get(key):
+            raise TemplateInvalid(
+                f"meta.{key} does not agree with loopwind.json ({manifest.get(key)!r}).",
+                code="meta_mismatch",
+                details={"field": f"meta.{key}", "manifest": manifest.get(key), "meta": meta[key]},
+            )
+    if "props" in meta:
+        sent = meta["props"] if isinstance(meta["props"], dict) else {}
+        if set(sent) != set(manifest.get("props", {})):
+            raise TemplateInvalid(
+                "meta.props names other props than loopwind.json.",
+                code="meta_mismatch",
+                details={
+                    "field": "meta.props",
+                    "manifest": sorted(manifest.get("props", {})),
+                    "meta": sorted(sent),
+                },
+            )
+
+
+def _engine_error(exc: engine.EngineError) -> TemplateInvalid:
+    return TemplateInvalid(exc.message, code=exc.code, details=exc.details)
+
+
+def _next_version(template: Template | None, requested: str | None) -> semver.Version:
+    if requested:
+        parsed = semver.parse(requested)
+        if parsed is None:
+            raise TemplateInvalid(
+                f"{requested[:64]!r} is not a semantic version like 1.2.0.",
+                code="invalid_version",
+                details={"fields": {"version": ["not semver"]}},
+            )
+        return parsed
+    latest = template.versions.first() if template else None  # ordered newest first
+    if latest is None:
+        return semver.Version(1, 0, 0, "")
+    return semver.Version(latest.major, latest.minor, latest.patch, latest.prerelease).next_patch()
+
+
+def _check_plan(user: User, *, existing: Template | None, private: bool) -> None:
+    limits = plan_limits(user)
+    if private and not limits.private_templates:
+        raise PlanLimit(f"Private templates need a paid plan; you are on {limits.name}.")
+    if existing is None or existing.unpublished_at is not None:
+        if limits.max_templates is not None:
+            count = Template.objects.filter(owner=user, unpublished_at=None).count()
+            if count >= limits.max_templates:
+                raise PlanLimit(
+                    f"Your {limits.name} plan allows {limits.max_templates} published templates.",
+                    details={"limit": limits.max_templates, "published": count},
+                )
+
+
+def template_publish(
+    *,
+    user: User,
+    files: dict[str, bytes],
+    name: str | None = None,
+    version: str | None = None,
+    description: str | None = None,
+    private: bool = False,
+    tags: list[str] | str | None = None,
+    meta: dict | None = None,
+    dry_run: bool = False,
+) -> PublishResult:
+    """Validate the bundle with the engine, smoke-render it, store files and previews, and
+    record the version. Either everything lands or nothing does (rows and files)."""
+    try:
+        bundle = engine.load_bundle(files)
+    except engine.BundleError as exc:
+        raise _engine_error(exc) from exc
+    manifest = bundle.manifest_dict()
+    name = _check_name(name or bundle.name)
+    _check_meta_agrees(meta, manifest)
+    tag_list = normalize_tags(tags)
+    if tag_list is None:
+        tag_list = normalize_tags(list(bundle.tags))
+    description = (description if description is not None else bundle.description or "").strip()[:2000]
+
+    existing = Template.objects.filter(owner=user, name=name).first()
+    _check_plan(user, existing=existing, private=private)
+    parsed_version = _next_version(existing, version)
+    if existing and existing.versions.filter(version=str(parsed_version)).exists():
+        raise VersionExists(details={"version": str(parsed_version)})
+
+    try:
+        previews = render_previews(bundle)
+    except engine.EngineError as exc:
+        raise SmokeRenderFailed(f"The template did not render: {exc.message}", details=exc.to_dict()) from exc
+
+    file_rows = [
+        {"path": path, "checksum": hashlib.sha256(content).hexdigest(), "size": len(content)}
+        for path, content in sorted(bundle.files.items())
+    ]
+    result = PublishResult(None, None, dry_run, name, str(parsed_version), manifest, file_rows)
+    if dry_run:
+        return result
+
+    written: list[str] = []
+    try:
+        for row in file_rows:
+            if stored_files.file_save(blob_name(row["checksum"]), bundle.files[row["path"]]):
+                written.append(blob_name(row["checksum"]))
+        preview_names = {}
+        for kind, content in previews.items():
+            digest = hashlib.sha256(content).hexdigest()
+            preview_names[kind] = f"previews/{digest[:2]}/{digest}.{kind}"
+            if stored_files.file_save(preview_names[kind], content):
+                written.append(preview_names[kind])
+        template, version_row = _record_version(
+            user=user,
+            name=name,
+            bundle=bundle,
+            manifest=manifest,
+            parsed_version=parsed_version,
+            file_rows=file_rows,
+            preview_names=preview_names,
+            description=description,
+            private=private,
+            tags=tag_list,
+        )
+    except Exception:
+        # Nothing half-published: files this attempt wrote go again. (Blobs are content-addressed,
+        # so a file another version already references was not "written" here and stays.)
+        for name_written in written:
+            stored_files.file_delete(name_written)
+        raise
+    result.template, result.version, result.published_at = template, version_row, version_row.published_at
+    return result
+
+
+@transaction.atomic
+def _record_version(*, user, name, bundle, manifest, parsed_version, file_rows, preview_names, description,
+                    private, tags) -> tuple[Template, TemplateVersion]:  # fmt: skip
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one publish per user at a time
+    template = Template.objects.select_for_update().filter(owner=user, name=name).first()
+    _check_plan(user, existing=template, private=private)
+    now = timezone.now()
+    if template is None:
+        template = Template.objects.create(
+            owner=user,
+            name=name,
+            description=description,
+            type=bundle.type,
+            private=private,
+            published_at=now,
+        )
+    else:
+        template.description = description
+        template.type = bundle.type
+        template.private = private
+        template.unpublished_at = None
+        template.published_at = now
+    try:
+        with transaction.atomic():
+            version_row = TemplateVersion.objects.create(
+                template=template,
+                version=str(parsed_version),
+                major=parsed_version.major,
+                minor=parsed_version.minor,
+                patch=parsed_version.patch,
+                prerelease=parsed_version.prerelease,
+                is_prerelease=bool(parsed_version.prerelease),
+                manifest=manifest,
+                files=file_rows,
+                checksum=bundle.checksum,
+                size=sum(row["size"] for row in file_rows),
+                preview=preview_names.get("png", ""),
+                preview_video=preview_names.get("mp4", ""),
+                published_at=now,
+            )
+    except IntegrityError as exc:  # a concurrent publish of the same version won
+        raise VersionExists(details={"version": str(parsed_version)}) from exc
+    newest = template.versions.filter(is_prerelease=False).first() or template.versions.first()
+    template.latest_version = newest
+    template.save()
+    _set_tags(template, tags)
+    _update_search_vector(template)
+    return template, version_row
+
+
+def _set_tags(template: Template, tags: list[str]) -> None:
+    existing = {t.name: t for t in Tag.objects.filter(name__in=tags)}
+    missing = [Tag(name=t) for t in tags if t not in existing]
+    Tag.objects.bulk_create(missing, ignore_conflicts=True)
+    template.tags.set(Tag.objects.filter(name__in=tags))
+
+
+def _update_search_vector(template: Template) -> None:
+    """Name and tags weigh most, then the description, then the author (PostgreSQL only;
+    SQLite searches with plain substring matching instead)."""
+    if not settings.USING_POSTGRES:
+        return
+    tags_text = " ".join(template.tags.values_list("name", flat=True))
+    vector = (
+        SearchVector(
+            Value(template.name.replace("-", " ") + " " + template.name), weight="A", config="english"
+        )
+        + SearchVector(Value(tags_text), weight="A", config="english")
+        + SearchVector(Value(template.description), weight="B", config="english")
+        + SearchVector(Value(template.owner.username), weight="C", config="simple")
+    )
+    Template.objects.filter(pk=template.pk).update(search_vector=vector)
+
+
+@transaction.atomic
+def template_update(*, template: Template, user: User, **fields) -> Template:
+    if "private" in fields and fields["private"] is not None and fields["private"] != template.private:
+        if fields["private"] and not plan_limits(user).private_templates:
+            raise PlanLimit("Private templates need a paid plan.")
+        template.private = fields["private"]
+    if fields.get("description") is not None:
+        template.description = fields["description"].strip()[:2000]
+    template.save()
+    if fields.get("tags") is not None:
+        _set_tags(template, normalize_tags(fields["tags"]) or [])
+    _update_search_vector(template)
+    return template
+
+
+@transaction.atomic
+def template_unpublish(*, template: Template) -> None:
+    """Hides the template and all its versions from everyone (404), renders included. Rows and
+    files stay, so nothing that was published can be replaced under the same name and version:
+    publishing the name again brings the template back with a new version."""
+    template.unpublished_at = timezone.now()
+    template.featured = False
+    template.save(update_fields=["unpublished_at", "featured", "updated_at"])
+
+
+def version_deprecate(*, version: TemplateVersion, message: str) -> TemplateVersion:
+    version.deprecated = (message or "").strip()[:500]
+    version.save(update_fields=["deprecated"])
+    return version
+
+
+@transaction.atomic
+def star_add(*, user: User, template: Template) -> bool:
+    _, created = Star.objects.get_or_create(user=user, template=template)
+    if created:
+        Template.objects.filter(pk=template.pk).update(stars=F("stars") + 1)
+    return created
+
+
+@transaction.atomic
+def star_remove(*, user: User, template: Template) -> bool:
+    deleted, _ = Star.objects.filter(user=user, template=template).delete()
+    if deleted:
+        Template.objects.filter(pk=template.pk).update(stars=F("stars") - 1)
+    return bool(deleted)
+
+
+def download_count(*, template: Template, version: TemplateVersion, visitor: str) -> bool:
+    """Counts a download once per visitor (user id or IP) per template and day."""
+    day = timezone.now().date().isoformat()
+    key = f"dl:{template.pk}:{day}:{hashlib.sha256(visitor.encode()).hexdigest()[:32]}"
+    if not cache.add(key, 1, timeout=26 * 3600):
+        return False
+    Template.objects.filter(pk=template.pk).update(downloads=F("downloads") + 1)
+    TemplateVersion.objects.filter(pk=version.pk).update(downloads=F("downloads") + 1)
+    return True
+
+
+def bundle_zip(*, version: TemplateVersion) -> bytes:
+    """The version's files as a zip, deterministic (fixed timestamps, sorted)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for row in sorted(version.files, key=lambda r: r["path"]):
+            info = zipfile.ZipInfo(row["path"], date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, stored_files.file_read(blob_name(row["checksum"])))
+    return buffer.getvalue()
