@@ -88,6 +88,8 @@ def _ease_in(p: float) -> float:
 
 def _bounce_out(p: float) -> float:
     # overshoot then settle, like a spring
+    if p <= 0 or p >= 1:
+        return max(0.0, min(1.0, p))
     return 1 + 2.70158 * (p - 1) ** 3 + 1.70158 * (p - 1) ** 2
 
 

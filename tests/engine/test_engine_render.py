@@ -186,3 +186,30 @@ def test_video_template_frame_by_time():
     assert first.size == (1280, 720) and first.tobytes() != later.tobytes()
     with pytest.raises(RenderError):
         render(b, {"headline": "Hi"}, time=99)
+
+
+def test_svg_engine_bundle_font():
+    dejavu = open("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "rb").read()  # noqa: SIM115
+    tpl = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48"><rect width="64" height="48" fill="white"/>'
+        '<text x="2" y="30" font-size="24" font-family="{{ title }}">Wag</text></svg>'
+    )
+    files = make_files(
+        {"fonts": [{"path": "fonts/Brand.ttf", "family": "DejaVu Sans"}]},
+        engine="svg",
+        template=tpl,
+        extra={"fonts/Brand.ttf": dejavu},
+    )
+    assert (
+        image(render(files, {"title": "DejaVu Sans"})).tobytes()
+        != image(render(files, {"title": "Noto Serif"})).tobytes()
+    )
+
+
+def test_concurrent_renders_are_safe_and_identical(og):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda i: render(og, {"title": f"Card {i % 2}"}), range(16)))
+    assert len({o for i, o in enumerate(outs) if i % 2 == 0}) == 1
+    assert len(set(outs)) == 2
