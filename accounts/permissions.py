@@ -39,10 +39,11 @@ class HasRequiredScopes(BasePermission):
         return True
 
 
-class ScopedIfAuthenticated(HasRequiredScopes):
-    """Public endpoints: anyone may call them, but a key that is sent must hold the scope."""
+class PublicReads(HasRequiredScopes):
+    """Anyone may read (GET, HEAD, OPTIONS); writes need a signed-in caller. A key that is sent
+    must hold the scope either way."""
 
     def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
+        if request.method in SAFE_METHODS and not (request.user and request.user.is_authenticated):
             return True
         return super().has_permission(request, view)

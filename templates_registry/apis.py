@@ -12,7 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import ScopedIfAuthenticated
+from accounts.permissions import PublicReads
 from accounts.selectors import user_get_by_username
 from loopwind_site.api import validated
 from loopwind_site.errors import NotFound
@@ -147,7 +147,7 @@ class TemplatePageOutput(serializers.Serializer):
 class RegistryView(APIView):
     """Reads are public (a key that is sent needs templates:read); writes need templates:write."""
 
-    permission_classes = [ScopedIfAuthenticated]
+    permission_classes = [PublicReads]
     required_scopes = {"SAFE": "templates:read", "UNSAFE": "templates:write"}
 
 
