@@ -24,7 +24,9 @@ from .errors import RenderError
 from .pipeline import Job
 
 VIDEO_FORMATS = ("mp4", "gif", "webm")
-_EVEN = "pad=ceil(iw/2)*2:ceil(ih/2)*2"
+# Even size for 4:2:0, and BT.709 (what browsers assume for HD) tagged so players agree on colors.
+_EVEN = "pad=ceil(iw/2)*2:ceil(ih/2)*2,scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
+_BT709 = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
 
 
 def ffmpeg_exe() -> str:
@@ -36,13 +38,13 @@ def ffmpeg_exe() -> str:
 def _encoder_args(fmt: str, fps: int, has_audio: bool) -> list[str]:
     if fmt == "mp4":
         args = ["-vf", _EVEN, "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
-                "-x264-params", "rc-lookahead=10:sync-lookahead=0", "-movflags", "+faststart"]  # fmt: skip
+                "-x264-params", "rc-lookahead=10:sync-lookahead=0:colorprim=bt709:transfer=bt709:colormatrix=bt709", "-movflags", "+faststart", *_BT709]  # fmt: skip
         if has_audio:
             args += ["-c:a", "aac", "-b:a", "128k"]
         return args
     if fmt == "webm":
         args = ["-vf", _EVEN, "-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "34", "-deadline", "realtime",
-                "-cpu-used", "8", "-row-mt", "1", "-pix_fmt", "yuv420p"]  # fmt: skip
+                "-cpu-used", "8", "-row-mt", "1", "-pix_fmt", "yuv420p", *_BT709]  # fmt: skip
         if has_audio:
             args += ["-c:a", "libopus", "-b:a", "96k"]
         return args
