@@ -136,7 +136,7 @@ def render(
     ``time`` (seconds) picks the frame; default is the first frame.
     """
     from .html_engine import render_html
-    from .svg_engine import rasterize, svg_markup
+    from .svg_engine import pin_size, rasterize, svg_markup
 
     bundle = _coerce_bundle(bundle_or_path)
     fmt = check_output(bundle, format, scale, quality)
@@ -145,10 +145,13 @@ def render(
     if bundle.engine == "html":
         if fmt == "pdf":
             return svg_to_pdf(render_html(job, format="svg", frame=frame))
+        if fmt == "svg":
+            svg = render_html(job, format="svg", frame=frame).decode("utf-8")
+            return pin_size(svg, bundle.width, bundle.height, scale).encode("utf-8")
         return render_html(job, format=fmt, scale=scale, quality=quality, frame=frame)
     markup = svg_markup(job, frame)
     if fmt == "svg":
-        return markup.encode("utf-8")
+        return pin_size(markup, bundle.width, bundle.height, scale).encode("utf-8")
     if fmt == "pdf":
         return svg_to_pdf(_pdf_ready_svg(job, markup))
     png = rasterize(job, markup, scale=scale)

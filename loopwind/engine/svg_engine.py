@@ -55,20 +55,27 @@ _SVG_START = re.compile(r"<svg\b[^>]*>", re.S)
 _SIZE_ATTR = re.compile(r"""\s(?:width|height)\s*=\s*(?:"[^"]*"|'[^']*')""")
 
 
-def _pin_size(markup: str, width: int, height: int) -> str:
-    """The canvas is the manifest's size, whatever the root <svg> declares (content outside is cropped)."""
+def pin_size(markup: str, width: int, height: int, scale: int = 1) -> str:
+    """Size the root <svg> to the manifest's canvas (times ``scale``) whatever it declares.
+
+    Without a viewBox one of ``0 0 width height`` is added, so content outside the canvas is cropped
+    and ``scale`` enlarges instead of cropping.
+    """
     m = _SVG_START.search(markup)
     if m is None:
         return markup
     tag = _SIZE_ATTR.sub("", m.group(0))
-    tag = tag[:4] + f' width="{width}" height="{height}"' + tag[4:]
+    extra = f' width="{width * scale}" height="{height * scale}"'
+    if not re.search(r"\sviewBox\s*=", tag):
+        extra += f' viewBox="0 0 {width} {height}"'
+    tag = tag[:4] + extra + tag[4:]
     return markup[: m.start()] + tag + markup[m.end() :]
 
 
 def svg_markup(job, frame: int | None = None) -> str:
     markup = job.markup(frame)
     check_svg(markup, allowed=job.allowed, where=job.bundle.entry)
-    return _pin_size(markup, job.bundle.width, job.bundle.height)
+    return pin_size(markup, job.bundle.width, job.bundle.height)
 
 
 def rasterize(job, markup: str, *, scale: int = 1) -> bytes:

@@ -48,7 +48,7 @@ def _encoder_args(fmt: str, fps: int, has_audio: bool) -> list[str]:
         if has_audio:
             args += ["-c:a", "libopus", "-b:a", "96k"]
         return args
-    return ["-vf", "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer:bayer_scale=5",
+    return ["-vf", "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer:bayer_scale=5:diff_mode=rectangle",
             "-loop", "0"]  # fmt: skip
 
 

@@ -213,3 +213,14 @@ def test_concurrent_renders_are_safe_and_identical(og):
         outs = list(pool.map(lambda i: render(og, {"title": f"Card {i % 2}"}), range(16)))
     assert len({o for i, o in enumerate(outs) if i % 2 == 0}) == 1
     assert len(set(outs)) == 2
+
+
+@pytest.mark.parametrize("which", ["og", "quote"])
+def test_svg_output_scale(which, request):
+    import re
+
+    b = request.getfixturevalue(which)
+    props = {"title": "x"} if which == "og" else {"quote": "x"}
+    svg = render(b, props, format="svg", scale=2).decode()
+    root = re.search(r"<svg\b[^>]*>", svg).group(0)
+    assert f'width="{b.width * 2}"' in root and f'height="{b.height * 2}"' in root and "viewBox" in root
