@@ -173,6 +173,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "querystring_expire": 24 * 3600,
             "file_overwrite": False,
+            "signature_version": "s3v4",
         },
     }
 else:

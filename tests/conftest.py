@@ -70,3 +70,75 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert error["code"] == code, error
     return error
+
+
+@pytest.fixture(scope="session")
+def moto_s3_endpoint():
+    """A real S3-compatible HTTP server (moto in server mode) in its own process."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"},
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(endpoint, timeout=0.5)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("moto server did not start")
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_storage(moto_s3_endpoint, settings):
+    """Switch the default storage to S3 on the moto server, with a fresh bucket."""
+    import uuid
+
+    import boto3
+
+    bucket = f"loopwind-test-{uuid.uuid4().hex[:12]}"
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": moto_s3_endpoint,
+        "region_name": "us-east-1",
+        "access_key": "test",
+        "secret_key": "test",
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": 24 * 3600,
+        "file_overwrite": False,
+        "signature_version": "s3v4",
+    }
+    client = boto3.client(
+        "s3",
+        endpoint_url=moto_s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    client.create_bucket(Bucket=bucket)
+    settings.AWS_STORAGE_BUCKET_NAME = bucket
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
+    return client, bucket
