@@ -304,6 +304,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 
+# Outgoing fetches (image props, webhooks) refuse non-public addresses (loopwind_site/netsafe.py).
+# IPs / CIDRs listed here are let through anyway: for tests against local servers only, never production.
+LOOPWIND_SSRF_ALLOW = env_list("LOOPWIND_SSRF_ALLOW")
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "loopwind <noreply@loopwind.dev>")
 
