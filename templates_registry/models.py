@@ -52,9 +52,28 @@ class Template(models.Model):
                 condition=models.Q(type__in=["image", "video"]), name="template_type_valid"
             ),
         ]
+        # Discovery's sorts, each exactly as selectors._ordering spells it (ties broken by id), over the
+        # listed rows only: a page of a sorted list is read from the index instead of sorting them all.
         indexes = [
-            models.Index(fields=["private", "unpublished_at", "-published_at"], name="template_recent"),
-            models.Index(fields=["private", "unpublished_at", "-downloads"], name="template_downloads"),
+            models.Index(
+                (models.F("downloads") + models.F("renders") + models.F("stars") * 10).desc(),
+                models.F("published_at").desc(),
+                models.F("id").desc(),
+                name="template_listed_popular",
+                condition=models.Q(private=False, unpublished_at=None),
+            ),
+            models.Index(
+                models.F("published_at").desc(),
+                models.F("id").desc(),
+                name="template_listed_recent",
+                condition=models.Q(private=False, unpublished_at=None),
+            ),
+            models.Index(
+                models.F("downloads").desc(),
+                models.F("id").desc(),
+                name="template_listed_downloads",
+                condition=models.Q(private=False, unpublished_at=None),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, OuterRef, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Concat, Replace
 from django.utils import timezone
 
 from accounts.models import User
@@ -277,21 +279,40 @@ def _set_tags(template: Template, tags: list[str]) -> None:
     template.tags.set(Tag.objects.filter(name__in=tags))
 
 
-def _update_search_vector(template: Template) -> None:
-    """Name and tags weigh most, then the description, then the author (PostgreSQL only;
-    SQLite searches with plain substring matching instead)."""
-    if not settings.USING_POSTGRES:
-        return
-    tags_text = " ".join(template.tags.values_list("name", flat=True))
-    vector = (
-        SearchVector(
-            Value(template.name.replace("-", " ") + " " + template.name), weight="A", config="english"
-        )
-        + SearchVector(Value(tags_text), weight="A", config="english")
-        + SearchVector(Value(template.description), weight="B", config="english")
-        + SearchVector(Value(template.owner.username), weight="C", config="simple")
+def search_vector_expression() -> SearchVector:
+    """The stored search vector of a template row, computed in SQL from its columns: name and tags
+    weigh most, then the description, then the author. Usable in ``update()`` on any queryset."""
+    tags_text = Subquery(
+        Template.tags.through.objects.filter(template=OuterRef("pk"))
+        .order_by()
+        .values("template")
+        .annotate(text=StringAgg("tag__name", " ", order_by="tag__name"))
+        .values("text"),
+        output_field=TextField(),
     )
-    Template.objects.filter(pk=template.pk).update(search_vector=vector)
+    username = Subquery(User.objects.filter(pk=OuterRef("owner_id")).values("username"))
+    return (
+        SearchVector(
+            Concat(Replace(F("name"), Value("-"), Value(" ")), Value(" "), F("name")),
+            weight="A",
+            config="english",
+        )
+        + SearchVector(tags_text, weight="A", config="english")
+        + SearchVector("description", weight="B", config="english")
+        + SearchVector(username, weight="C", config="simple")
+    )
+
+
+def search_vectors_update(queryset: QuerySet[Template]) -> int:
+    """Recomputes the search vectors of the templates in ``queryset`` in one UPDATE (PostgreSQL
+    only; SQLite searches with plain substring matching instead). Returns the rows updated."""
+    if not settings.USING_POSTGRES:
+        return 0
+    return queryset.update(search_vector=search_vector_expression())
+
+
+def _update_search_vector(template: Template) -> None:
+    search_vectors_update(Template.objects.filter(pk=template.pk))
 
 
 @transaction.atomic
