@@ -213,3 +213,18 @@ class ApiErrorMiddleware:
             return error_response(404, "not_found", "Not found.")
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, "server_error", "Something went wrong on our side. It has been logged.")
+
+
+def json_errors(view):
+    """For plain Django views outside /api/ that answer machines (image URLs): domain errors
+    become the same error JSON as the API's."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ApiError as exc:
+            return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    return wrapper

@@ -274,7 +274,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 210  # a bundle holds at most 200 files; more is 
 # --- CORS on the API and image URLs ---
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_ALL_ORIGINS = env_bool("CORS_ALLOW_ALL_ORIGINS", False)
-CORS_URLS_REGEX = r"^/(api|i)/.*$"
+CORS_URLS_REGEX = r"^/api/.*$"  # /i/ and /files/ answer any origin themselves
 CORS_ALLOW_HEADERS = (
     "accept",
     "authorization",
@@ -323,6 +323,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# --- Rendering ---
+# Renders run in child processes (rendering/isolation.py) with these limits.
+RENDER_PROCESSES = env_int("RENDER_PROCESSES", 1)  # image render children per web/worker process
+RENDER_TIME_LIMIT = env_int("RENDER_TIME_LIMIT", 10)  # seconds for one image render
+VIDEO_TIME_LIMIT = env_int("VIDEO_TIME_LIMIT", 600)  # seconds for one video render
+RENDER_MEMORY_MB = env_int("RENDER_MEMORY_MB", 2048)  # address space of a render child
+RENDER_CACHE_TTL = env_int("RENDER_CACHE_TTL", 7 * 24 * 3600)  # seconds a cached image is served
+OUTPUT_TTL = env_int("OUTPUT_TTL", 24 * 3600)  # seconds an async job's output stays downloadable
 
 # Device login (RFC 8628 style) for the CLI.
 DEVICE_CODE_LIFETIME = timedelta(minutes=10)

@@ -7,10 +7,12 @@ from accounts import views as account_views
 from loopwind_site.files import signed_file
 from loopwind_site.health import healthz
 from marketplace import views as marketplace_views
+from rendering import views as rendering_views
 
 api_patterns = [
     path("", include("accounts.urls")),
     path("", include("templates_registry.urls")),
+    path("", include("rendering.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -19,6 +21,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("healthz", healthz, name="healthz"),
     path("files/<str:token>", signed_file, name="signed-file"),
+    path("i/<str:username>/<str:filename>", rendering_views.signed_image, name="signed-image"),
     path("admin/", admin.site.urls),
     path("login", account_views.LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,10 +1,16 @@
 """The smoke render of a publish: a template must render with its example props (examples,
 defaults, placeholders for required props) before it is accepted, and that render is the
-preview people see."""
+preview people see. It runs in the same isolated render children as every other render:
+a template being published is as untrusted as one being rendered."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from loopwind import engine
+from rendering.isolation import RenderTask
+from rendering.pools import image_pool, video_pool
 
 MAX_VIDEO_PREVIEW_SECONDS = 10  # longer templates get a PNG preview only
 
@@ -12,9 +18,21 @@ MAX_VIDEO_PREVIEW_SECONDS = 10  # longer templates get a PNG preview only
 def render_previews(bundle: engine.Bundle) -> dict[str, bytes]:
     """``{"png": …}`` for images; videos also get ``"mp4"`` (the whole clip, when short)."""
     props = engine.example_props(bundle)
+
+    def files():
+        return dict(bundle.files)
+
     if bundle.type != "video":
-        return {"png": engine.render(bundle, props, format="png")}
-    previews = {"png": engine.render(bundle, props, format="png", time=(bundle.duration or 0) / 2)}
+        png = image_pool().run(RenderTask(bundle.checksum, None, props), files_loader=files)
+        return {"png": png}
+    middle = (bundle.duration or 0) / 2
+    previews = {
+        "png": image_pool().run(RenderTask(bundle.checksum, None, props, time=middle), files_loader=files)
+    }
     if (bundle.duration or 0) <= MAX_VIDEO_PREVIEW_SECONDS:
-        previews["mp4"] = engine.render_video(bundle, props, format="mp4")
+        with tempfile.TemporaryDirectory(prefix="loopwind-preview-") as folder:
+            path = Path(folder) / "preview.mp4"
+            task = RenderTask(bundle.checksum, None, props, kind="video", format="mp4", output_path=str(path))
+            video_pool().run(task, files_loader=files)
+            previews["mp4"] = path.read_bytes()
     return previews

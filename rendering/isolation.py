@@ -1,0 +1,278 @@
+"""Renders run in child processes, never in a web or queue worker itself.
+
+A template is untrusted code, and the engine is native code: a runaway template must not
+hang or kill the process that serves requests. Each render goes to a long-lived child
+(started with ``spawn``, so it shares no threads, sockets or database connections with its
+parent) under an address-space limit, a per-task CPU limit and a wall-clock deadline. A child
+that overruns is killed and replaced; the caller gets ``render_timeout`` or
+``render_too_large`` as a RenderError, and the process serving requests carries on.
+
+Children keep parsed bundles by checksum, so a template's files cross the pipe once per child.
+This module imports nothing from Django: the children import only the engine."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from loopwind.engine import BundleError, PropsError, RenderError, TemplateError
+
+_ERRORS = {cls.__name__: cls for cls in (BundleError, PropsError, TemplateError, RenderError)}
+_BUNDLES_PER_CHILD = 32
+
+
+@dataclass
+class RenderTask:
+    checksum: str
+    files: Mapping[str, bytes] | None  # None until the child asks for them
+    props: dict[str, Any]
+    kind: str = "image"  # image | video
+    format: str = "png"
+    scale: int = 1
+    quality: int | None = None
+    time: float | None = None
+    images: dict[str, bytes] = field(default_factory=dict)
+    output_path: str | None = None  # video: where the child writes the file
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_seconds: float
+    cpu_seconds: int
+    memory_mb: int
+
+
+# --- the child -------------------------------------------------------------------------------
+
+
+def _set_memory_limit(memory_mb: int) -> None:
+    import resource
+
+    if memory_mb > 0:
+        # The soft limit only: the engine starts helper processes (the SVG rasterizer) that set
+        # tighter limits of their own, and inheriting a hard limit would forbid that.
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024, hard))
+
+
+def _set_cpu_budget(seconds: int) -> None:
+    """RLIMIT_CPU counts the process's whole life, so each task's budget starts from what the
+    child has used so far. Past it the kernel sends SIGXCPU, which ends the child."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = int(usage.ru_utime + usage.ru_stime) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = used + seconds
+    resource.setrlimit(
+        resource.RLIMIT_CPU, (soft, hard if hard == resource.RLIM_INFINITY else max(hard, soft))
+    )
+
+
+def _child_main(conn, memory_mb: int) -> None:  # pragma: no cover - runs in the child
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl-c goes to the parent, which decides
+    from loopwind import engine
+
+    _set_memory_limit(memory_mb)
+    bundles: OrderedDict[str, Any] = OrderedDict()
+    while True:
+        try:
+            task, cpu_seconds = conn.recv()
+        except (EOFError, OSError):
+            return
+        _set_cpu_budget(cpu_seconds)
+        try:
+            bundle = bundles.get(task.checksum)
+            if bundle is None:
+                files = task.files
+                if files is None:
+                    conn.send(("need_files",))
+                    files = conn.recv()
+                bundle = engine.load_bundle(files)
+                bundles[task.checksum] = bundle
+                if len(bundles) > _BUNDLES_PER_CHILD:
+                    bundles.popitem(last=False)
+            bundles.move_to_end(task.checksum)
+            if task.kind == "video":
+
+                def progress(frame: int, total: int) -> None:
+                    conn.send(("progress", frame, total))
+
+                result = engine.render_video(
+                    bundle,
+                    task.props,
+                    format=task.format,
+                    images=task.images,
+                    output_path=task.output_path,
+                    on_progress=progress,
+                )
+                conn.send(("ok", str(result)))
+            else:
+                output = engine.render(
+                    bundle,
+                    task.props,
+                    format=task.format,
+                    scale=task.scale,
+                    quality=task.quality,
+                    images=task.images,
+                    time=task.time,
+                )
+                conn.send(("ok", output))
+        except engine.EngineError as exc:
+            conn.send(("error", type(exc).__name__, exc.code, exc.message, exc.details))
+        except MemoryError:
+            bundles.clear()
+            conn.send(("error", "RenderError", "render_too_large", "The render ran out of memory.", {}))
+        except Exception as exc:  # an engine bug must not end the child silently
+            conn.send(
+                ("error", "RenderError", "render_failed", f"The render failed: {type(exc).__name__}", {})
+            )
+
+
+# --- the parent ------------------------------------------------------------------------------
+
+
+class _Child:
+    def __init__(self, context, memory_mb: int):
+        self.conn, child_conn = context.Pipe()
+        self.process = context.Process(target=_child_main, args=(child_conn, memory_mb), daemon=True)
+        self.process.start()
+        child_conn.close()
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class RenderPool:
+    """A fixed number of render children shared by the threads of one process."""
+
+    def __init__(self, size: int, limits: Limits):
+        self.size = max(1, size)
+        self.limits = limits
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: queue.LifoQueue[_Child] = queue.LifoQueue()
+        self._started = 0
+        self._lock = threading.Lock()
+
+    def _acquire(self, deadline: float) -> _Child:
+        with self._lock:
+            if self._idle.empty() and self._started < self.size:
+                self._started += 1
+                return _Child(self._context, self.limits.memory_mb)
+        try:
+            return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise RenderError(
+                "All renderers are busy; try again shortly.", code="render_busy", details={}
+            ) from None
+
+    def _release(self, child: _Child | None) -> None:
+        if child is not None and child.alive():
+            self._idle.put(child)
+        else:
+            with self._lock:
+                self._started -= 1
+
+    def run(
+        self,
+        task: RenderTask,
+        *,
+        files_loader: Callable[[], Mapping[str, bytes]],
+        wall_seconds: float | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> Any:
+        """Runs ``task`` in a child and returns its result (bytes, or the video path)."""
+        wall = wall_seconds or self.limits.wall_seconds
+        deadline = time.monotonic() + wall
+        child = self._acquire(deadline)
+        try:
+            return self._exchange(child, task, files_loader, deadline, wall, on_progress, should_cancel)
+        except BaseException:
+            child.kill()  # whatever happened mid-exchange, this child's state is unknown
+            child = None
+            raise
+        finally:
+            self._release(child)
+
+    def _exchange(self, child, task, files_loader, deadline, wall, on_progress, should_cancel):
+        cpu_budget = int(min(self.limits.cpu_seconds, wall) + 1)
+        child.conn.send((task, cpu_budget))
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise RenderError(
+                    f"The render took longer than {wall:g} seconds.",
+                    code="render_timeout",
+                    details={"limit": wall},
+                )
+            if should_cancel is not None and should_cancel():
+                raise RenderError("The render was cancelled.", code="render_cancelled", details={})
+            if not child.conn.poll(min(remaining, 0.25)):
+                continue
+            try:
+                message = child.conn.recv()
+            except (EOFError, OSError):
+                raise self._died(child) from None
+            kind = message[0]
+            if kind == "ok":
+                return message[1]
+            if kind == "progress" and on_progress is not None:
+                on_progress(message[1], message[2])
+            elif kind == "need_files":
+                child.conn.send(dict(files_loader()))
+            elif kind == "error":
+                _, name, code, text, details = message
+                raise _ERRORS.get(name, RenderError)(text, code=code, details=details)
+
+    def _died(self, child: _Child) -> RenderError:
+        child.process.join(timeout=2)
+        code = child.process.exitcode
+        if code == -signal.SIGXCPU:
+            return RenderError(
+                "The render used more CPU time than allowed.", code="render_timeout", details={}
+            )
+        if code == -signal.SIGKILL:
+            return RenderError(
+                "The render was stopped for using too much memory.", code="render_too_large", details={}
+            )
+        return RenderError("The renderer crashed.", code="render_failed", details={"exitCode": code})
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                break
+
+
+_pools: dict[str, RenderPool] = {}
+_pools_lock = threading.Lock()
+_pid = os.getpid()
+
+
+def get_pool(name: str, *, size: int, limits: Limits) -> RenderPool:
+    """One pool per name and process (gunicorn forks workers after import: each gets its own)."""
+    global _pid
+    with _pools_lock:
+        if _pid != os.getpid():
+            _pools.clear()
+            _pid = os.getpid()
+        pool = _pools.get(name)
+        if pool is None:
+            pool = _pools[name] = RenderPool(size, limits)
+        return pool

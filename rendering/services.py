@@ -1,0 +1,244 @@
+"""Synchronous renders: the render cache, isolation, signed image URLs, per-user secrets."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from loopwind import engine
+from loopwind_site import files as stored_files
+from rendering.bundles import bundle_for, version_files
+from rendering.errors import BadSignature, RenderFailed, UseAsyncEndpoint  # noqa: F401  (re-exported)
+from rendering.isolation import RenderTask
+from rendering.models import Render, RenderSecrets, new_signing_secret, new_webhook_secret
+from rendering.pools import image_pool
+from templates_registry.models import Template, TemplateVersion
+
+CONTENT_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "webp": "image/webp",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "mp4": "video/mp4",
+    "gif": "image/gif",
+    "webm": "video/webm",
+}
+logger = logging.getLogger(__name__)
+IMAGE_FORMATS = ("png", "jpg", "webp", "svg", "pdf")
+URL_RESERVED_PARAMS = frozenset({"v", "sig", "scale", "u"})
+
+
+@dataclass
+class RenderResult:
+    content: bytes
+    content_type: str
+    render_id: str
+    cache_hit: bool
+    duration_ms: int
+    cache_key: str
+
+
+def engine_error(exc: engine.EngineError) -> RenderFailed:
+    """Engine errors as API errors: bad props are the caller's 400, the rest a 422."""
+    status = 400 if isinstance(exc, engine.PropsError) else 422
+    return RenderFailed(exc.message, code=exc.code, status=status, details=exc.details)
+
+
+def _normalized(value: Any) -> Any:
+    if isinstance(value, engine.ImageValue):
+        return {"image": value.ref, "sha256": hashlib.sha256(value.data).hexdigest() if value.data else None}
+    return value
+
+
+def render_cache_key(
+    *, version: TemplateVersion, props: dict, fmt: str, scale: int, quality: int | None
+) -> str:
+    """Keyed by what determines the output: the bundle's checksum, the props after validation and
+    defaults (so key order and defaulted values do not matter), format, scale and quality.
+    A remote image counts by its URL: change the URL to refresh a cached render."""
+    material = {
+        "bundle": version.checksum,
+        "props": {name: _normalized(value) for name, value in props.items()},
+        "format": fmt,
+        "scale": scale,
+        "quality": quality,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _fetch_remote_images(bundle: engine.Bundle, props: dict) -> dict[str, bytes]:
+    from loopwind_site.netsafe import fetch_image
+
+    return {url: fetch_image(url)[0] for url in engine.remote_image_urls(bundle, props).values()}
+
+
+def _cache_get(key: str) -> dict | None:
+    try:
+        return cache.get(f"render:{key}")
+    except Exception:  # the cache is an optimisation: Redis down means render, not fail
+        logger.warning("render cache unavailable; rendering without it", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value: dict) -> None:
+    try:
+        cache.set(f"render:{key}", value, timeout=settings.RENDER_CACHE_TTL)
+    except Exception:
+        logger.warning("render cache unavailable; output %s not indexed", value.get("name"), exc_info=True)
+
+
+def check_props(*, template: Template, version: TemplateVersion, props: dict) -> dict:
+    """Validated props, or the engine's 400 naming the prop."""
+    try:
+        return engine.validate_props(bundle_for(version), props or {})
+    except engine.EngineError as exc:
+        raise engine_error(exc) from exc
+
+
+def render_image(
+    *,
+    user,
+    template: Template,
+    version: TemplateVersion,
+    props: dict | None,
+    fmt: str,
+    scale: int = 1,
+    quality: int | None = None,
+    source: str = "api",
+    before_work=None,
+) -> RenderResult:
+    """Validates props (400 before any work), answers from the cache, or renders in a child.
+    ``before_work`` runs only on a cache miss, right before rendering (quota checks)."""
+    if template.type == "video":
+        raise UseAsyncEndpoint(details={"asyncEndpoint": "/api/render/async"})
+    started = time.perf_counter()
+    bundle = bundle_for(version)
+    props = props or {}
+    validated = check_props(template=template, version=version, props=props)
+    key = render_cache_key(version=version, props=validated, fmt=fmt, scale=scale, quality=quality)
+    hit = _cache_get(key)
+    if hit is not None:
+        try:
+            content = stored_files.file_read(hit["name"])
+        except (FileNotFoundError, OSError):
+            content = None
+        if content is not None:
+            return RenderResult(content, CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key)
+
+    if before_work is not None:
+        before_work()
+    try:
+        images = _fetch_remote_images(bundle, props)
+        content = image_pool().run(
+            RenderTask(bundle.checksum, None, props, format=fmt, scale=scale, quality=quality, images=images),
+            files_loader=lambda: version_files(version),
+        )
+    except engine.EngineError as exc:
+        raise engine_error(exc) from exc
+    name = f"renders/{key[:2]}/{key}.{fmt}"
+    stored_files.file_save(name, content)
+    duration = _ms(started)
+    render = Render.objects.create(
+        user=user,
+        template=template,
+        version=version,
+        format=fmt,
+        scale=scale,
+        cache_key=key,
+        output=name,
+        size=len(content),
+        duration_ms=duration,
+        source=source,
+    )
+    Template.objects.filter(pk=template.pk).update(renders=F("renders") + 1)
+    _cache_set(key, {"name": name, "rid": render.public_id})
+    return RenderResult(content, CONTENT_TYPES[fmt], render.public_id, False, duration, key)
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+# --- per-user secrets ------------------------------------------------------------------------
+
+
+def secrets_for(user) -> RenderSecrets:
+    secrets_row, _ = RenderSecrets.objects.get_or_create(user=user)
+    return secrets_row
+
+
+@transaction.atomic
+def signing_secret_rotate(*, user) -> RenderSecrets:
+    row = RenderSecrets.objects.select_for_update().get_or_create(user=user)[0]
+    row.signing_secret = new_signing_secret()
+    row.signing_rotated_at = timezone.now()
+    row.save(update_fields=["signing_secret", "signing_rotated_at"])
+    return row
+
+
+@transaction.atomic
+def webhook_secret_rotate(*, user) -> RenderSecrets:
+    row = RenderSecrets.objects.select_for_update().get_or_create(user=user)[0]
+    row.webhook_secret = new_webhook_secret()
+    row.webhook_rotated_at = timezone.now()
+    row.save(update_fields=["webhook_secret", "webhook_rotated_at"])
+    return row
+
+
+# --- signed image URLs -----------------------------------------------------------------------
+
+
+def _canonical(path: str, params: dict[str, str]) -> str:
+    return path + "?" + urlencode(sorted((k, v) for k, v in params.items() if k != "sig"))
+
+
+def _signature(secret: str, path: str, params: dict[str, str]) -> str:
+    digest = hmac.new(secret.encode(), _canonical(path, params).encode(), hashlib.sha256).hexdigest()
+    return digest[:40]
+
+
+def _as_query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def image_url_sign(*, signer, template: Template, version: str, props: dict, fmt: str, scale: int = 1) -> str:
+    """``/i/<owner>/<name>.<format>?<props>&v=<version>&sig=…``: covers template, version,
+    format, scale and every prop, with the signer's secret (``u`` names a signer who is not the owner)."""
+    clash = URL_RESERVED_PARAMS & set(props)
+    if clash:
+        raise RenderFailed(
+            f"Prop {sorted(clash)[0]!r} cannot be passed in an image URL (reserved parameter).",
+            code="reserved_prop",
+            status=400,
+        )
+    params = {name: _as_query_value(value) for name, value in props.items() if value is not None}
+    params["v"] = version
+    if scale != 1:
+        params["scale"] = str(scale)
+    if signer.pk != template.owner_id:
+        params["u"] = signer.username
+    path = f"/i/{template.owner.username}/{template.name}.{fmt}"
+    params["sig"] = _signature(secrets_for(signer).signing_secret, path, params)
+    return f"{settings.SITE_URL}{path}?{urlencode(params)}"
+
+
+def image_url_verify(*, path: str, params: dict[str, str], signer) -> None:
+    given = params.get("sig", "")
+    expected = _signature(secrets_for(signer).signing_secret, path, params)
+    if not given or not hmac.compare_digest(given, expected):
+        raise BadSignature()

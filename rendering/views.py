@@ -1,0 +1,51 @@
+"""Signed image URLs: ``GET /i/<username>/<template>.<format>?<props>&v=…&sig=…``, for <img>
+tags and og:image, with no Authorization header. The signature is the authorization."""
+
+from django.views.decorators.http import require_GET
+
+from accounts.selectors import user_get_by_username
+from loopwind_site.errors import ApiError, NotFound, json_errors
+from rendering import services
+from rendering.apis import image_response
+from templates_registry import selectors as registry
+
+LONG_CACHE = "public, max-age=31536000, immutable"
+
+
+@require_GET
+@json_errors
+def signed_image(request, username: str, filename: str):
+    name, _, fmt = filename.rpartition(".")
+    if fmt not in services.IMAGE_FORMATS or not name:
+        raise NotFound("Unknown image format.")
+    if any(len(values) > 1 for _, values in request.GET.lists()):
+        raise ApiError("Each parameter may appear once.", code="duplicate_parameter")
+    params = {key: request.GET[key] for key in request.GET}
+    signer_name = params.get("u") or username
+    signer = user_get_by_username(username=signer_name)
+    if signer is None:
+        raise services.BadSignature()
+    services.image_url_verify(path=f"/i/{username}/{filename}", params=params, signer=signer)
+    template = registry.template_get(username=username, name=name, viewer=signer)
+    version = registry.version_get(template=template, version=params.get("v"))
+    try:
+        scale = int(params.get("scale", "1"))
+    except ValueError:
+        raise ApiError("scale must be a whole number from 1 to 4.", code="invalid_scale") from None
+    if not 1 <= scale <= 4:
+        raise ApiError("scale must be a whole number from 1 to 4.", code="invalid_scale")
+    props = {key: value for key, value in params.items() if key not in services.URL_RESERVED_PARAMS}
+    result = services.render_image(
+        user=signer, template=template, version=version, props=props, fmt=fmt, scale=scale, source="url"
+    )
+    etag = f'"{result.cache_key}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = image_response(result, fmt)
+        response.status_code = 304
+        response.content = b""
+    else:
+        response = image_response(result, fmt)
+    pinned = params.get("v") not in (None, "", "latest")
+    response["Cache-Control"] = LONG_CACHE if pinned else "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

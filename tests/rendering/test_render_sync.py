@@ -1,0 +1,116 @@
+"""POST /api/render: images in every format, the render cache, and every way to get it wrong."""
+
+import json
+
+import pytest
+
+from accounts.services import api_key_create
+from rendering.models import Render
+from tests.conftest import assert_error, bearer
+
+pytestmark = pytest.mark.django_db
+
+
+def render(client, template, **body):
+    return client.post("/api/render", {"template": template, **body}, format="json")
+
+
+def test_png_render_then_cache_hit(user_api, user, published):
+    slug = f"{user.username}/og-card"
+    first = render(user_api, slug, props={"title": "Hello World", "subtitle": "My awesome post"})
+    assert first.status_code == 200, first.content[:300]
+    assert first["Content-Type"] == "image/png" and first.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert first["X-Render-Cache"] == "MISS"
+    assert first["X-Render-Id"].startswith("rnd_")
+    assert first["X-Render-Duration"].endswith("ms")
+    # same props in another order, with a default spelled out: the same render
+    second = render(
+        user_api, slug, props={"subtitle": "My awesome post", "title": "Hello World", "accent": "#f59e0b"}
+    )
+    assert second["X-Render-Cache"] == "HIT"
+    assert second.content == first.content and second["X-Render-Id"] == first["X-Render-Id"]
+    assert Render.objects.count() == 1
+    assert published["og-card"].__class__.objects.get(pk=published["og-card"].pk).renders == 1
+
+
+@pytest.mark.parametrize(
+    "fmt, content_type, magic",
+    [("jpg", "image/jpeg", b"\xff\xd8"), ("webp", "image/webp", b"RIFF"), ("svg", "image/svg+xml", b"<svg"),
+     ("pdf", "application/pdf", b"%PDF")],
+)  # fmt: skip
+def test_other_formats(user_api, user, published, fmt, content_type, magic):
+    response = render(user_api, f"{user.username}/og-card", props={"title": "Formats"}, format=fmt)
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == content_type
+    assert magic in response.content[:200]
+    if fmt == "svg":
+        assert "default-src 'none'" in response["Content-Security-Policy"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_scale_two_doubles_the_size(user_api, user, published):
+    import io
+
+    from PIL import Image
+
+    response = render(user_api, f"{user.username}/og-card", props={"title": "Retina"}, scale=2)
+    assert Image.open(io.BytesIO(response.content)).size == (2400, 1260)
+
+
+def test_by_template_id_and_version(user_api, published):
+    template = published["quote-card"]
+    response = render(user_api, template.public_id, version="1.0.0", props={"quote": "Less is more."})
+    assert response.status_code == 200, response.content[:300]
+
+
+def test_api_key_needs_render_write(api, user, published):
+    _, read_only = api_key_create(user=user, name="ro", scopes=["render:read"])
+    assert_error(render(bearer(api, read_only), f"{user.username}/og-card"), 403, "insufficient_scope")
+    _, writer = api_key_create(user=user, name="rw", scopes=["render:write"])
+    assert render(bearer(api, writer), f"{user.username}/og-card", props={"title": "k"}).status_code == 200
+
+
+def test_anonymous_is_401(api, user, published):
+    assert_error(render(api, f"{user.username}/og-card"), 401)
+
+
+class TestBadInput:
+    def test_unknown_template_and_version(self, user_api, user, published):
+        assert_error(render(user_api, "nobody/nothing"), 404)
+        assert_error(render(user_api, "tpl_doesnotexist"), 404)
+        assert_error(render(user_api, "no-slash"), 404)
+        assert_error(render(user_api, f"{user.username}/og-card", version="9.9.9"), 404)
+
+    def test_someone_elses_private_template_is_404(self, user_api, private_template):
+        assert_error(render(user_api, private_template.slug, props={"title": "x"}), 404, "not_found")
+        assert_error(render(user_api, private_template.public_id, props={"title": "x"}), 404, "not_found")
+
+    def test_video_template_points_at_the_async_endpoint(self, user_api, user, published_video):
+        error = assert_error(render(user_api, f"{user.username}/promo-video"), 400, "video_template")
+        assert error["details"]["asyncEndpoint"] == "/api/render/async"
+
+    @pytest.mark.parametrize(
+        "props, prop",
+        [({}, "title"), ({"title": 5, "nope": 1}, "nope"), ({"title": "x", "accent": "not-a-color"}, "accent"),
+         ({"title": "x" * 201}, "title"), ({"title": ["a"]}, "title")],
+    )  # fmt: skip
+    def test_props_are_validated_before_rendering(self, user_api, user, published, props, prop):
+        error = assert_error(render(user_api, f"{user.username}/og-card", props=props), 400)
+        assert prop in json.dumps(error)
+        assert Render.objects.count() == 0
+
+    @pytest.mark.parametrize(
+        "body",
+        [{"format": "bmp"}, {"scale": 10}, {"scale": 0}, {"scale": "big"}, {"props": "title=x"}, {"props": [1]},
+         {"quality": 0}],
+    )  # fmt: skip
+    def test_bad_fields(self, user_api, user, published, body):
+        assert_error(render(user_api, f"{user.username}/og-card", **body), 400, "validation_error")
+
+    def test_missing_template_field(self, user_api):
+        assert_error(user_api.post("/api/render", {"props": {}}, format="json"), 400, "validation_error")
+
+    def test_five_megabyte_props(self, user_api, user, published):
+        body = json.dumps({"template": f"{user.username}/og-card", "props": {"title": "x" * 5_000_000}})
+        response = user_api.generic("POST", "/api/render", body, content_type="application/json")
+        assert_error(response, 413, "payload_too_large")
