@@ -6,6 +6,7 @@ import pytakumi
 
 from .errors import RenderError
 from .fonts import font_stack
+from .isolate import run_native
 from .limits import MAX_NESTING_DEPTH
 from .markup import prepare_html
 from .resources import check_svg
@@ -43,22 +44,31 @@ def render_html(
     try:
         if format in ("svg", "pdf"):
             node = pytakumi.from_html(root, max_depth=MAX_NESTING_DEPTH)
-            svg = job.renderer.render_svg(
-                node, width=b.width, height=b.height, stylesheets=sheets, images=job.images, time_ms=time_ms
+            svg = run_native(
+                lambda: job.renderer.render_svg(
+                    node,
+                    width=b.width,
+                    height=b.height,
+                    stylesheets=sheets,
+                    images=job.images,
+                    time_ms=time_ms,
+                )
             )
             check_svg(svg, where="takumi svg output")
             return svg.encode("utf-8")
-        return job.renderer.render_html(
-            root,
-            width=b.width * scale,
-            height=b.height * scale,
-            device_pixel_ratio=float(scale),
-            format=_TAKUMI_FORMATS[format],
-            quality=quality,
-            stylesheets=sheets,
-            images=job.images,
-            time_ms=time_ms,
-            max_depth=MAX_NESTING_DEPTH,
+        return run_native(
+            lambda: job.renderer.render_html(
+                root,
+                width=b.width * scale,
+                height=b.height * scale,
+                device_pixel_ratio=float(scale),
+                format=_TAKUMI_FORMATS[format],
+                quality=quality,
+                stylesheets=sheets,
+                images=job.images,
+                time_ms=time_ms,
+                max_depth=MAX_NESTING_DEPTH,
+            )
         )
     except (ValueError, RuntimeError, OSError) as exc:
         raise _fail(exc) from None

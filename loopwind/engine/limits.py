@@ -33,6 +33,8 @@ MAX_SEQUENCE_LENGTH = 100_000  # strings/lists built by * and ranges inside a te
 MAX_INT_ARGUMENT = 100_000  # integers passed to filters and methods (width=, center(), …)
 MAX_NESTING_DEPTH = 256  # element depth in html markup
 VIDEO_TIME_LIMIT = 600.0  # seconds for one video render end to end
+NATIVE_TIME_LIMIT = 15.0  # seconds for one rasterization (an image, or one video frame)
+NATIVE_MEMORY_LIMIT = 3 * 1024 * 1024 * 1024  # address space of the SVG rasterizer's helper process
 
 # Props
 MAX_STRING_PROP = 10_000  # characters, when the manifest sets no maxLength

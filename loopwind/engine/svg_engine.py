@@ -3,7 +3,8 @@
 The rasterizer is resvg through ``resvg-py``, chosen by measurement (bench/README.md): unlike
 CairoSVG it shapes Arabic and falls back per glyph (CJK, color emoji), and unlike Takumi's SVG
 image path it keeps color emoji. It is given the default font files plus the bundle's fonts,
-system fonts off and no resources folder, so it reads no other file.
+system fonts off and no resources folder, so it reads no other file. resvg-py holds the GIL and
+cannot be interrupted, so it runs in killable helper processes (``isolate.py``).
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ import threading
 from functools import cache
 from pathlib import Path
 
-import resvg_py
-
-from .errors import RenderError
 from .fonts import DEFAULT_FAMILY, default_font_files
+from .isolate import rasterize_svg
 from .resources import check_svg
 
 _lock = threading.Lock()
@@ -82,18 +81,13 @@ def rasterize(job, markup: str, *, scale: int = 1) -> bytes:
     """PNG bytes of ``markup`` at the bundle's size times ``scale``."""
     b = job.bundle
     family = b.fonts[0].family if b.fonts else DEFAULT_FAMILY
-    try:
-        return bytes(
-            resvg_py.svg_to_bytes(
-                svg_string=markup,
-                skip_system_fonts=True,
-                font_files=font_files(b),
-                font_family=family,
-                sans_serif_family=DEFAULT_FAMILY,
-                serif_family="Noto Serif",
-                width=b.width * scale,
-                height=b.height * scale,
-            )
-        )
-    except (ValueError, RuntimeError, OSError) as exc:
-        raise RenderError(f"The SVG could not be rasterized: {exc}", code="render_failed") from None
+    options = {
+        "skip_system_fonts": True,
+        "font_files": font_files(b),
+        "font_family": family,
+        "sans_serif_family": DEFAULT_FAMILY,
+        "serif_family": "Noto Serif",
+        "width": b.width * scale,
+        "height": b.height * scale,
+    }
+    return rasterize_svg(markup, options)
