@@ -7,15 +7,16 @@ scripts/system-packages.txt) or in the folders of ``LOOPWIND_FONT_DIRS`` (``os.p
 which are searched first; every other font file in those folders is registered too.
 
 Bundle fonts take precedence: the html engine renders with the bundle's families first in the
-font stack, and the svg engine resolves the families the template names.
+font stack (under private names, see ``family_map``), and the svg engine resolves the families the
+template names (resvg knows a font by the family name inside the file).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -83,14 +84,11 @@ def missing_default_fonts() -> list[str]:
     return [name for name, *_ in DEFAULT_FONTS if name not in have]
 
 
-@cache
-def _font_bytes(path: str) -> bytes:
-    return Path(path).read_bytes()
-
-
 _lock = threading.Lock()
-_renderers: OrderedDict[str, object] = OrderedDict()
-_MAX_RENDERERS = 8
+_shared = None  # the process-wide Takumi renderer
+_registered: set[str] = set()  # bundle font tags already in it
+_bundle_font_bytes = 0
+MAX_BUNDLE_FONT_BYTES = 256 * 1024 * 1024  # past this, start a fresh renderer (old bundles re-register)
 
 
 def _new_renderer():
@@ -100,54 +98,76 @@ def _new_renderer():
     for f in default_font_files():
         try:
             r.register_font(
-                _font_bytes(f.path), name=f.family, weight=f.weight, style=f.style, generic=f.generic
+                Path(f.path).read_bytes(), name=f.family, weight=f.weight, style=f.style, generic=f.generic
             )
         except (ValueError, OSError):
             continue  # a broken system font must not take the engine down
     return r
 
 
-def takumi_renderer(bundle=None):
-    """A Takumi renderer with the default fonts plus ``bundle``'s fonts.
+def bundle_font_tag(bundle) -> str:
+    return hashlib.sha256(
+        "".join(
+            sorted(
+                f"{f.family}/{f.weight}/{f.style}/" + hashlib.sha256(bundle.files[f.path]).hexdigest()
+                for f in bundle.fonts
+            )
+        ).encode()
+    ).hexdigest()[:12]
 
-    The renderer without bundle fonts is shared by the whole process; bundles with fonts get
-    their own (LRU of 8), so one bundle's fonts never leak into another's renders.
+
+def family_map(bundle) -> dict[str, str]:
+    """Bundle family name -> the private name it is registered under in the shared renderer.
+
+    Bundles share one renderer (fonts are large: the defaults alone are ~60 MB), so each bundle's
+    families get a private name and the bundle's markup is rewritten to use it (see ``markup.py``):
+    two bundles shipping different "Inter" files never see each other's.
     """
-    key = "default"
-    if bundle is not None and bundle.fonts:
-        key = hashlib.sha256(
-            "".join(sorted(hashlib.sha256(bundle.files[f.path]).hexdigest() for f in bundle.fonts)).encode()
-        ).hexdigest()
+    if bundle is None or not bundle.fonts:
+        return {}
+    tag = bundle_font_tag(bundle)
+    return {f.family: f"lw{tag}-" + re.sub(r"\s+", "-", f.family) for f in bundle.fonts}
+
+
+def takumi_renderer(bundle=None):
+    """The shared Takumi renderer: default fonts (loaded once per process) plus registered bundle fonts."""
+    global _shared, _bundle_font_bytes
     with _lock:
-        r = _renderers.get(key)
-        if r is not None:
-            _renderers.move_to_end(key)
-            return r
-    r = _new_renderer()
-    if key != "default":
+        if _shared is None:
+            _shared = _new_renderer()
+        renderer = _shared
+        if bundle is None or not bundle.fonts:
+            return renderer
+        tag = bundle_font_tag(bundle)
+        if tag in _registered:
+            return renderer
+        size = sum(len(bundle.files[f.path]) for f in bundle.fonts)
+        if _bundle_font_bytes + size > MAX_BUNDLE_FONT_BYTES:
+            _shared = renderer = _new_renderer()
+            _registered.clear()
+            _bundle_font_bytes = 0
+        names = family_map(bundle)
         from .errors import BundleError
 
         for f in bundle.fonts:
             try:
-                r.register_font(bundle.files[f.path], name=f.family, weight=f.weight, style=f.style)
+                renderer.register_font(
+                    bundle.files[f.path], name=names[f.family], weight=f.weight, style=f.style
+                )
             except ValueError as exc:
                 raise BundleError(
                     f"Font {f.path!r} could not be loaded: {exc}",
                     code="invalid_font",
                     details={"file": f.path},
                 ) from None
-    with _lock:
-        _renderers[key] = r
-        while len(_renderers) > _MAX_RENDERERS:
-            _renderers.popitem(last=False)
-    return r
+        _registered.add(tag)
+        _bundle_font_bytes += size
+        return renderer
 
 
 def font_stack(bundle=None) -> str:
-    """CSS font-family value: the bundle's families first, then the default fallback chain."""
-    families: list[str] = []
-    for f in bundle.fonts if bundle is not None else ():
-        if f.family not in families:
-            families.append(f.family)
+    """CSS font-family value: the bundle's families first (private names), then the default fallbacks."""
+    names = family_map(bundle)
+    families = list(dict.fromkeys(names.values()))
     families += [f for f in FALLBACK_STACK if f not in families]
     return ", ".join(f"'{f}'" for f in families) + ", sans-serif"

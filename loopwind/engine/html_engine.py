@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytakumi
 
 from .errors import RenderError
-from .fonts import font_stack
+from .fonts import family_map, font_stack
 from .isolate import run_native
 from .limits import MAX_NESTING_DEPTH
-from .markup import prepare_html
+from .markup import apply_family_map, prepare_html
 from .resources import check_svg
 
 _TAKUMI_FORMATS = {"png": "png", "jpg": "jpeg", "webp": "webp", "raw": "raw"}
@@ -18,11 +18,14 @@ def _root(job, frame: int | None) -> tuple[str, list[str], int | None]:
     b = job.bundle
     time_ms = None if frame is None else round(frame * 1000 / b.fps) if b.fps else 0
     body, styles = prepare_html(job.markup(frame), time_ms=time_ms, allowed=job.allowed)
+    names = family_map(b)
+    body = apply_family_map(body, names)
+    sheets = [apply_family_map(css, names) for css in job.stylesheets + styles]
     root = (
         f'<div style="display:flex;flex-direction:column;width:{b.width}px;height:{b.height}px;'
         f'overflow:hidden;position:relative;font-family:{font_stack(b)}">{body}</div>'
     )
-    return root, job.stylesheets + styles, time_ms
+    return root, sheets, time_ms
 
 
 def _fail(exc: Exception) -> RenderError:

@@ -115,3 +115,26 @@ def prepare_html(markup: str, *, time_ms: float | None, allowed: Container[str])
     out = _TAG.sub(rewrite, markup)
     _check_all_references(out, allowed)
     return out, styles
+
+
+_FONT_DECL = re.compile(r"(font(?:-family)?\s*:\s*)([^;}<>]*)", re.I)
+_TW_FONT = re.compile(r"(font-\[)([^\]]*)(\])")
+_QUOTE = r"(?:'|\"|&quot;|&#34;|&#39;|&#x27;)?"
+
+
+def apply_family_map(text: str, mapping: dict[str, str]) -> str:
+    """Point font-family declarations and Tailwind ``font-[…]`` at the bundle fonts' private names."""
+    if not mapping:
+        return text
+    patterns = []
+    for family, private in sorted(mapping.items(), key=lambda kv: -len(kv[0])):
+        name = r"[\s_]+".join(re.escape(part) for part in family.split())
+        patterns.append((re.compile(_QUOTE + r"(?<![\w-])" + name + r"(?![\w-])" + _QUOTE, re.I), private))
+
+    def swap(value: str) -> str:
+        for pattern, private in patterns:
+            value = pattern.sub(f"'{private}'", value)
+        return value
+
+    text = _FONT_DECL.sub(lambda m: m.group(1) + swap(m.group(2)), text)
+    return _TW_FONT.sub(lambda m: m.group(1) + swap(m.group(2)) + m.group(3), text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytakumi
 
-from .fonts import font_stack
+from .fonts import family_map, font_stack
 
 MAX_TEXT = 2000
 
@@ -39,7 +39,14 @@ class TextFitter:
     def __init__(self, renderer, bundle=None):
         self._renderer = renderer
         self._family = font_stack(bundle)
+        self._names = family_map(bundle)
         self._cache: dict[tuple, object] = {}
+
+    def _stack(self, family) -> str:
+        if not family:
+            return self._family
+        family = str(family)[:64]
+        return f"'{self._names.get(family, family)}', {self._family}"
 
     def fit_text(
         self, text, width, height=None, max=96, min=12, weight=400, lines=None, line_height=1.2, family=None
@@ -48,7 +55,7 @@ class TextFitter:
         key = ("fit", text, width, height, max, min, weight, lines, line_height, family)
         if key in self._cache:
             return self._cache[key]
-        fam = f"'{family}', {self._family}" if family else self._family
+        fam = self._stack(family)
         lo, hi, best = int(min), int(max), int(min)
         while lo <= hi:
             mid = (lo + hi) // 2
@@ -74,7 +81,7 @@ class TextFitter:
         key = ("clamp", text, width, size, lines, weight, line_height, family)
         if key in self._cache:
             return self._cache[key]
-        fam = f"'{family}', {self._family}" if family else self._family
+        fam = self._stack(family)
 
         def fits(s: str) -> bool:
             return _measure(

@@ -224,3 +224,38 @@ def test_svg_output_scale(which, request):
     svg = render(b, props, format="svg", scale=2).decode()
     root = re.search(r"<svg\b[^>]*>", svg).group(0)
     assert f'width="{b.width * 2}"' in root and f'height="{b.height * 2}"' in root and "viewBox" in root
+
+
+@pytest.mark.parametrize(
+    "tpl",
+    [
+        '<div tw="flex w-full h-full bg-white text-black text-4xl">Wag</div>',
+        '<div tw="flex w-full h-full bg-white text-black text-4xl" style="font-family: \'Brand Font\', serif">Wag</div>',
+        "<div tw=\"flex w-full h-full bg-white text-black text-4xl font-['Brand_Font']\">Wag</div>",
+        '<style>.t { font-family: "Brand Font"; }</style><div class="t" tw="flex w-full h-full bg-white text-4xl">Wag</div>',
+    ],
+)
+def test_same_family_name_in_two_bundles_does_not_leak(tpl):
+    fonts = "/usr/share/fonts/truetype/dejavu/"
+
+    def bundle_with(font_file):
+        return make_files(
+            {"fonts": [{"path": "fonts/b.ttf", "family": "Brand Font"}]},
+            template=tpl,
+            extra={"fonts/b.ttf": open(fonts + font_file, "rb").read()},  # noqa: SIM115
+        )
+
+    sans = image(render(bundle_with("DejaVuSans.ttf"), {"title": "x"})).tobytes()
+    mono = image(render(bundle_with("DejaVuSansMono.ttf"), {"title": "x"})).tobytes()
+    assert sans != mono
+    assert image(render(bundle_with("DejaVuSans.ttf"), {"title": "x"})).tobytes() == sans
+
+
+def test_apply_family_map():
+    from loopwind.engine.markup import apply_family_map
+
+    m = {"Brand Font": "lwabc-Brand-Font"}
+    assert apply_family_map("font-family: 'Brand Font', serif", m) == "font-family: 'lwabc-Brand-Font', serif"
+    assert apply_family_map('tw="font-[Brand_Font]"', m) == "tw=\"font-['lwabc-Brand-Font']\""
+    assert apply_family_map("font-family: Brand Fontish", m) == "font-family: Brand Fontish"
+    assert apply_family_map("<p>Brand Font</p>", m) == "<p>Brand Font</p>"
