@@ -3,8 +3,8 @@
 - ``ImmutableSandboxedEnvironment`` (Jinja2 >= 3.1.6: the ``|attr('format')`` and stored
   ``str.format`` escapes, CVE-2024-56326 / CVE-2025-27516, are closed), autoescape on, and a
   loader that only sees the bundle's own text files.
-- ``*``, ``**`` and ``+`` are intercepted so a template cannot build huge strings, lists or numbers;
-  integer arguments to filters and methods are capped (``center(10**9)``…).
+- ``*``, ``**``, ``+`` and ``%`` are intercepted so a template cannot build huge strings, lists or
+  numbers; width-like arguments to filters and methods are capped (``center(10**9)``…).
 - Output is streamed and capped at ``MAX_MARKUP_BYTES``; a watchdog interrupts evaluation that
   runs past ``TEMPLATE_TIME_LIMIT`` (pure-Python loops with no output included).
 """
@@ -80,30 +80,33 @@ _FORMAT_WIDTH = re.compile(r"\d{6,}")
 MAX_AMPLIFICATION = 10_000_000  # len(input) x largest argument, for filters and methods
 
 
-def _size_of(value: Any) -> int:
-    if isinstance(value, str | bytes | list | tuple | dict):
-        return len(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return abs(value)
-    return 1
+def _check_args(subject: Any, args: tuple, kwargs: Mapping[str, Any], *, formatting: bool = False) -> None:
+    """Refuse calls whose output could be huge before C code allocates it (center(10**9), indent…).
 
-
-def _check_args(subject: Any, args: tuple, kwargs: Mapping[str, Any]) -> None:
-    """Refuse calls whose output could be huge before C code allocates it (center(10**9), indent…)."""
-    biggest = 1
+    Integers are widths or counts for most filters and methods (capped, and multiplied by the length
+    of the value); for formatting calls (``format``, ``%``) they are values and pass.
+    """
+    factor = 1
     for a in (*args, *kwargs.values()):
-        if isinstance(a, int) and not isinstance(a, bool) and abs(a) > L.MAX_INT_ARGUMENT:
-            raise SecurityError(f"integer argument above {L.MAX_INT_ARGUMENT} is not allowed")
         if isinstance(a, str) and ("%" in a or "{" in a) and _FORMAT_WIDTH.search(a):
             raise SecurityError("format widths above 99999 are not allowed")
-        biggest = max(biggest, _size_of(a))
+        if isinstance(a, int) and not isinstance(a, bool):
+            if formatting:
+                continue
+            if abs(a) > L.MAX_INT_ARGUMENT:
+                raise SecurityError(f"integer argument above {L.MAX_INT_ARGUMENT} is not allowed")
+            factor = max(factor, abs(a))
+        elif isinstance(a, str | bytes | list | tuple | dict):
+            factor = max(factor, len(a))
     if isinstance(subject, str) and ("%" in subject or "{" in subject) and _FORMAT_WIDTH.search(subject):
         raise SecurityError("format widths above 99999 are not allowed")
-    if subject is not None and max(1, _size_of(subject)) * biggest > MAX_AMPLIFICATION:
+    if isinstance(subject, str | bytes | list | tuple | dict) and len(subject) * factor > MAX_AMPLIFICATION:
         raise SecurityError("this call would produce too much output")
 
 
-def _guard_filter(fn: Callable) -> Callable:
+def _guard_filter(name: str, fn: Callable) -> Callable:
+    formatting = name == "format"
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         # Filters get (value, …) or (env/context, value, …) depending on pass_* decorators.
@@ -112,7 +115,7 @@ def _guard_filter(fn: Callable) -> Callable:
             for a in args
             if not isinstance(a, jinja2.Environment | jinja2.runtime.Context | jinja2.nodes.EvalContext)
         ]
-        _check_args(rest[0] if rest else None, tuple(rest[1:]), kwargs)
+        _check_args(rest[0] if rest else None, tuple(rest[1:]), kwargs, formatting=formatting)
         return _check_size(fn(*args, **kwargs))
 
     return wrapper
@@ -127,7 +130,8 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
                 raise SecurityError("exponent too large")
             return _check_size(operator.pow(left, right))
         if operator_name == "%":
-            _check_args(left, right if isinstance(right, tuple) else (right,), {})
+            if isinstance(left, str):
+                _check_args(left, right if isinstance(right, tuple) else (right,), {}, formatting=True)
             return _check_size(operator.mod(left, right))
         if operator_name == "*":
             for seq, n in ((left, right), (right, left)):
@@ -144,10 +148,12 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
         return _check_size(operator.add(left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        inner = getattr(__obj, "__wrapped__", __obj)  # str.format comes wrapped by the sandbox
         subject = getattr(__obj, "__self__", None)
-        if subject is None:  # str.format comes wrapped by the sandbox
-            subject = getattr(getattr(__obj, "__wrapped__", None), "__self__", None)
-        _check_args(subject, args, kwargs)
+        if subject is None:
+            subject = getattr(inner, "__self__", None)
+        formatting = getattr(inner, "__name__", "") in ("format", "format_map")
+        _check_args(subject, args, kwargs, formatting=formatting)
         return _check_size(super().call(__context, __obj, *args, **kwargs))
 
 
@@ -167,7 +173,7 @@ def make_environment(files: Mapping[str, bytes]) -> TemplateSandbox:
         cache_size=50,
         extensions=[],
     )
-    env.filters = {name: _guard_filter(fn) for name, fn in env.filters.items()}
+    env.filters = {name: _guard_filter(name, fn) for name, fn in env.filters.items()}
     env.globals.pop("lipsum", None)  # cheap to call with huge n; nothing templates need
     env.globals.pop("cycler", None)
     env.globals.pop("joiner", None)

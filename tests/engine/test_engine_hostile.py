@@ -179,3 +179,25 @@ def test_timeout_in_a_worker_thread_and_no_stray_interrupts(fast_template_timeou
         render(make_files(), {"title": "ok"})
     time.sleep(fast_template_timeout + 0.3)
     assert render(make_files(), {"title": "ok"}).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ('{{ "{:,}".format(2000000) }}', "2,000,000"),
+        ('{{ "%d"|format(2000000) }}', "2000000"),
+        ("{{ 2000000 % 7 }}", "2"),
+        ("{{ '%08.2f' % 3.14159 }}", "00003.14"),
+        ("{{ 12345678|round|int }}", "12345678"),
+        ("{{ 12345678|string|length }}", "8"),
+        ("{{ (10 ** 12)|filesizeformat }}", "1.0 TB"),
+        ("{{ range(5)|join(',') }}", "0,1,2,3,4"),
+        ("{{ 'ab' * 3 }}", "ababab"),
+        ("{{ title|truncate(5) }}", "he..."),
+    ],
+)
+def test_ordinary_templates_are_not_refused(template, expected):
+    from loopwind.engine.pipeline import Job
+
+    markup = Job(load_bundle(make_files(template=template)), {"title": "hello world"}).markup()
+    assert markup == expected
