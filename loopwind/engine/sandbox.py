@@ -77,6 +77,7 @@ def _check_size(value: Any) -> Any:
 
 
 _FORMAT_WIDTH = re.compile(r"\d{6,}")
+_DYNAMIC_WIDTH = re.compile(r"\{[^{}]*\{|%[^%a-zA-Z]*\*")
 MAX_AMPLIFICATION = 10_000_000  # len(input) x largest argument, for filters and methods
 
 
@@ -86,6 +87,14 @@ def _check_args(subject: Any, args: tuple, kwargs: Mapping[str, Any], *, formatt
     Integers are widths or counts for most filters and methods (capped, and multiplied by the length
     of the value); for formatting calls (``format``, ``%``) they are values and pass.
     """
+    if formatting and isinstance(subject, str) and _DYNAMIC_WIDTH.search(subject):
+        formatting = False  # "{:>{}}" and "%*d" take widths from the arguments, maybe inside a mapping
+        for a in (*args, *kwargs.values()):
+            items = a.values() if isinstance(a, dict) else a if isinstance(a, list | tuple) else ()
+            if any(
+                isinstance(v, int) and not isinstance(v, bool) and abs(v) > L.MAX_INT_ARGUMENT for v in items
+            ):
+                raise SecurityError(f"integer argument above {L.MAX_INT_ARGUMENT} is not allowed")
     factor = 1
     for a in (*args, *kwargs.values()):
         if isinstance(a, str) and ("%" in a or "{" in a) and _FORMAT_WIDTH.search(a):
