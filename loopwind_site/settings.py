@@ -128,32 +128,31 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- Queue: Dramatiq on Redis when REDIS_URL is set, else an in-process stub broker ---
-DRAMATIQ_BROKER = (
-    {
+# --- Queue: Dramatiq on Redis when REDIS_URL is set, else an in-process stub broker whose
+# worker thread starts with the first job (rendering.queue) ---
+DRAMATIQ_REDIS_URL = os.environ.get("DRAMATIQ_REDIS_URL") or REDIS_URL
+_DRAMATIQ_MIDDLEWARE = [
+    "dramatiq.middleware.AgeLimit",
+    "dramatiq.middleware.TimeLimit",
+    "dramatiq.middleware.Callbacks",
+    "dramatiq.middleware.Retries",
+    "dramatiq.middleware.CurrentMessage",
+    "django_dramatiq.middleware.DbConnectionsMiddleware",
+]
+if DRAMATIQ_REDIS_URL:
+    DRAMATIQ_BROKER = {
         "BROKER": "dramatiq.brokers.redis.RedisBroker",
-        "OPTIONS": {"url": REDIS_URL},
-        "MIDDLEWARE": [
-            "dramatiq.middleware.AgeLimit",
-            "dramatiq.middleware.TimeLimit",
-            "dramatiq.middleware.Callbacks",
-            "dramatiq.middleware.Retries",
-            "django_dramatiq.middleware.DbConnectionsMiddleware",
-        ],
+        "OPTIONS": {
+            "url": DRAMATIQ_REDIS_URL,
+            # A worker that dies (SIGKILL, OOM, lost node) leaves its unacknowledged messages behind;
+            # they go back on the queue once its heartbeat is this old (ms).
+            "heartbeat_timeout": env_int("DRAMATIQ_HEARTBEAT_TIMEOUT", 30_000),
+            "maintenance_chance": env_int("DRAMATIQ_MAINTENANCE_CHANCE", 5_000),  # per million commands
+        },
+        "MIDDLEWARE": _DRAMATIQ_MIDDLEWARE,
     }
-    if REDIS_URL
-    else {
-        "BROKER": "dramatiq.brokers.stub.StubBroker",
-        "OPTIONS": {},
-        "MIDDLEWARE": [
-            "dramatiq.middleware.AgeLimit",
-            "dramatiq.middleware.TimeLimit",
-            "dramatiq.middleware.Callbacks",
-            "dramatiq.middleware.Retries",
-            "django_dramatiq.middleware.DbConnectionsMiddleware",
-        ],
-    }
-)
+else:
+    DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}, "MIDDLEWARE": _DRAMATIQ_MIDDLEWARE}
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 
 # --- Storage: S3 when AWS_STORAGE_BUCKET_NAME is set, else files under var/media ---

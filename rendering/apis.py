@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from loopwind.engine import limits
+from loopwind_site import files as stored_files
 from loopwind_site.api import validated
-from rendering import services
+from loopwind_site.errors import NotFound
+from loopwind_site.files import file_url
+from rendering import idempotency, jobs, services, tasks, webhooks
+from rendering.errors import QueueUnavailable
+from rendering.models import WebhookDelivery
+from rendering.queue import enqueue
 from templates_registry import selectors as registry
 
 SAFE_SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
@@ -60,17 +67,47 @@ class RenderApi(APIView):
     )
     def post(self, request):
         data = validated(RenderInput, request)
-        template = registry.template_get_by_ref(ref=data["template"], viewer=request.user)
-        version = registry.version_get(template=template, version=data["version"])
-        result = services.render_image(
-            user=request.user,
-            template=template,
-            version=version,
-            props=data["props"],
-            fmt=data["format"],
-            scale=data["scale"],
-            quality=data.get("quality"),
+        key = request.headers.get("Idempotency-Key")
+        record = (
+            idempotency.begin(user=request.user, endpoint="render", key=key, body=request.data)
+            if key
+            else None
         )
+        if record is not None:  # replay: the same image, read back from storage
+            saved = record.response
+            result = services.RenderResult(
+                stored_files.file_read(saved["output"]), saved["contentType"], saved["renderId"], True,
+                saved["durationMs"], saved["cacheKey"], saved["output"],
+            )  # fmt: skip
+            response = image_response(result, saved["format"])
+            response["Idempotent-Replayed"] = "true"
+            return response
+        try:
+            template = registry.template_get_by_ref(ref=data["template"], viewer=request.user)
+            version = registry.version_get(template=template, version=data["version"])
+            result = services.render_image(
+                user=request.user,
+                template=template,
+                version=version,
+                props=data["props"],
+                fmt=data["format"],
+                scale=data["scale"],
+                quality=data.get("quality"),
+            )
+        except BaseException:
+            if key:
+                idempotency.abandon(user=request.user, endpoint="render", key=key)
+            raise
+        if key:
+            saved = {
+                "output": result.output_name,
+                "contentType": result.content_type,
+                "renderId": result.render_id,
+                "durationMs": result.duration_ms,
+                "cacheKey": result.cache_key,
+                "format": data["format"],
+            }
+            idempotency.finish(user=request.user, endpoint="render", key=key, status_code=200, response=saved)
         return image_response(result, data["format"])
 
 
@@ -114,3 +151,242 @@ class SigningSecretApi(APIView):
     def post(self, request):
         row = services.signing_secret_rotate(user=request.user)
         return Response(self.Output(row).data, status=status.HTTP_200_OK)
+
+
+# --- async jobs -----------------------------------------------------------------------------
+
+
+class AsyncRenderInput(RenderInput):
+    format = serializers.ChoiceField(choices=(*services.IMAGE_FORMATS, *jobs.VIDEO_FORMATS), default="mp4")
+    webhook = serializers.URLField(max_length=2000, required=False, allow_blank=True)
+
+
+class JobAccepted(serializers.Serializer):
+    jobId = serializers.CharField(source="public_id")
+    status = serializers.CharField()
+    estimatedDuration = serializers.IntegerField(source="estimated_ms")
+    statusUrl = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_statusUrl(self, job) -> str:
+        return f"/api/render/{job.public_id}"
+
+
+class JobStatus(serializers.Serializer):
+    jobId = serializers.CharField(source="public_id")
+    status = serializers.CharField()
+    progress = serializers.FloatField()
+    currentFrame = serializers.IntegerField(source="current_frame")
+    totalFrames = serializers.IntegerField(source="total_frames")
+    template = serializers.CharField(source="template.slug")
+    format = serializers.CharField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    startedAt = serializers.DateTimeField(source="started_at", allow_null=True)
+    completedAt = serializers.DateTimeField(source="completed_at", allow_null=True)
+    duration = serializers.IntegerField(source="duration_ms", allow_null=True)
+    outputUrl = serializers.SerializerMethodField()
+    expiresAt = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+
+    def _output(self, job):
+        output = getattr(job, "output", None) if job.status == "completed" else None
+        return output if output is not None and output.deleted_at is None else None
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_outputUrl(self, job) -> str | None:
+        output = self._output(job)
+        if output is None:
+            return None
+        remaining = int((output.expires_at - timezone.now()).total_seconds())
+        return file_url(output.name, expires_in=max(remaining, 1)) if remaining > 0 else None
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_expiresAt(self, job):
+        output = self._output(job)
+        return output.expires_at.isoformat().replace("+00:00", "Z") if output else None
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_error(self, job) -> dict | None:
+        if job.status != "failed":
+            return None
+        return {"code": job.error_code, "message": job.error_message}
+
+
+def _idempotent(request, endpoint: str, body, work):
+    """Runs ``work() -> (status, json_body)`` once per Idempotency-Key and body."""
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        status_code, payload = work()
+        return Response(payload, status=status_code)
+    record = idempotency.begin(user=request.user, endpoint=endpoint, key=key, body=body)
+    if record is not None:
+        response = Response(record.response, status=record.status_code)
+        response["Idempotent-Replayed"] = "true"
+        return response
+    try:
+        status_code, payload = work()
+    except BaseException:
+        idempotency.abandon(user=request.user, endpoint=endpoint, key=key)
+        raise
+    idempotency.finish(
+        user=request.user, endpoint=endpoint, key=key, status_code=status_code, response=payload
+    )
+    return Response(payload, status=status_code)
+
+
+class AsyncRenderApi(APIView):
+    required_scopes = "render:write"
+
+    @extend_schema(
+        request=AsyncRenderInput,
+        responses={202: JobAccepted},
+        tags=["render"],
+        operation_id="render_async",
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+    )
+    def post(self, request):
+        data = validated(AsyncRenderInput, request)
+
+        def work():
+            template = registry.template_get_by_ref(ref=data["template"], viewer=request.user)
+            version = registry.version_get(template=template, version=data["version"])
+            job = jobs.render_job_create(
+                user=request.user,
+                template=template,
+                version=version,
+                props=data["props"],
+                fmt=data["format"],
+                scale=data["scale"],
+                webhook=data.get("webhook") or None,
+            )
+            try:
+                enqueue(tasks.render_job, job.public_id)
+            except QueueUnavailable:
+                job.delete()  # not accepted: nothing may wait for a message that was never sent
+                raise
+            return status.HTTP_202_ACCEPTED, JobAccepted(job).data
+
+        return _idempotent(request, "render.async", request.data, work)
+
+
+class JobApi(APIView):
+    required_scopes = {"GET": "render:read", "DELETE": "render:write"}
+
+    @extend_schema(responses={200: JobStatus}, tags=["render"], operation_id="render_job_get")
+    def get(self, request, job_id: str):
+        return Response(JobStatus(jobs.render_job_get(job_id=job_id, user=request.user)).data)
+
+    @extend_schema(responses={200: JobStatus}, tags=["render"], operation_id="render_job_cancel")
+    def delete(self, request, job_id: str):
+        job = jobs.render_job_cancel(job=jobs.render_job_get(job_id=job_id, user=request.user))
+        return Response(JobStatus(job).data)
+
+
+class JobEventsApi(APIView):
+    required_scopes = "render:read"
+    SSE_POLL = 0.25
+    SSE_MAX_SECONDS = 15 * 60
+    SSE_HEARTBEAT = 15
+
+    @extend_schema(
+        responses={(200, "text/event-stream"): OpenApiTypes.STR},
+        tags=["render"],
+        operation_id="render_job_events",
+        description="Server-Sent Events: `progress` while the job runs, then one final event "
+        "(`completed`, `failed` or `cancelled`) carrying the job status object.",
+    )
+    def get(self, request, job_id: str):
+        job = jobs.render_job_get(job_id=job_id, user=request.user)
+        response = StreamingHttpResponse(self._events(job.pk, request.user), content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+    def _events(self, pk: int, user):
+        import json
+        import time
+
+        from rendering.models import RenderJob
+
+        started = last_beat = time.monotonic()
+        last = None
+        while time.monotonic() - started < self.SSE_MAX_SECONDS:
+            job = RenderJob.objects.select_related("template", "template__owner", "output").get(pk=pk)
+            body = JobStatus(job).data
+            snapshot = (job.status, job.current_frame)
+            if snapshot != last:
+                last = snapshot
+                event = job.status if job.is_final else "progress"
+                yield f"event: {event}\ndata: {json.dumps(body, default=str)}\n\n"
+                if job.is_final:
+                    return
+            elif time.monotonic() - last_beat > self.SSE_HEARTBEAT:
+                last_beat = time.monotonic()
+                yield ": keep-alive\n\n"
+            time.sleep(self.SSE_POLL)
+
+
+# --- webhooks --------------------------------------------------------------------------------
+
+
+class DeliveryOutput(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    event = serializers.CharField()
+    url = serializers.CharField()
+    jobId = serializers.CharField(source="job.public_id", allow_null=True, default=None)
+    webhookId = serializers.CharField(source="message_id")
+    status = serializers.CharField()
+    attempts = serializers.IntegerField()
+    lastStatusCode = serializers.IntegerField(source="last_status_code", allow_null=True)
+    lastError = serializers.CharField(source="last_error")
+    nextAttemptAt = serializers.DateTimeField(source="next_attempt_at", allow_null=True)
+    createdAt = serializers.DateTimeField(source="created_at")
+    deliveredAt = serializers.DateTimeField(source="delivered_at", allow_null=True)
+
+
+class DeliveriesApi(APIView):
+    required_scopes = "render:read"
+
+    @extend_schema(
+        responses={200: DeliveryOutput(many=True)}, tags=["webhooks"], operation_id="webhook_deliveries"
+    )
+    def get(self, request):
+        return Response(DeliveryOutput(jobs.delivery_list(user=request.user), many=True).data)
+
+
+class RedeliverApi(APIView):
+    required_scopes = "render:write"
+
+    @extend_schema(
+        request=None, responses={202: DeliveryOutput}, tags=["webhooks"], operation_id="webhook_redeliver"
+    )
+    def post(self, request, delivery_id: str):
+        delivery = (
+            WebhookDelivery.objects.select_related("job")
+            .filter(public_id=delivery_id, user=request.user)
+            .first()
+        )
+        if delivery is None:
+            raise NotFound("No such webhook delivery.")
+        delivery = webhooks.redeliver(delivery=delivery)
+        enqueue(tasks.deliver_webhook, delivery.pk)
+        return Response(DeliveryOutput(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WebhookSecretApi(APIView):
+    required_scopes = {"GET": "render:read", "POST": "render:write"}
+
+    class Output(serializers.Serializer):
+        secret = serializers.CharField(source="webhook_secret")
+        rotatedAt = serializers.DateTimeField(source="webhook_rotated_at")
+
+    @extend_schema(responses={200: Output}, tags=["webhooks"], operation_id="webhook_secret_get")
+    def get(self, request):
+        return Response(self.Output(services.secrets_for(request.user)).data)
+
+    @extend_schema(
+        request=None, responses={200: Output}, tags=["webhooks"], operation_id="webhook_secret_rotate"
+    )
+    def post(self, request):
+        return Response(self.Output(services.webhook_secret_rotate(user=request.user)).data)

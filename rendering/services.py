@@ -49,6 +49,7 @@ class RenderResult:
     cache_hit: bool
     duration_ms: int
     cache_key: str
+    output_name: str
 
 
 def engine_error(exc: engine.EngineError) -> RenderFailed:
@@ -136,7 +137,7 @@ def render_image(
         except (FileNotFoundError, OSError):
             content = None
         if content is not None:
-            return RenderResult(content, CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key)
+            return RenderResult(content, CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key, hit["name"])
 
     if before_work is not None:
         before_work()
@@ -165,7 +166,7 @@ def render_image(
     )
     Template.objects.filter(pk=template.pk).update(renders=F("renders") + 1)
     _cache_set(key, {"name": name, "rid": render.public_id})
-    return RenderResult(content, CONTENT_TYPES[fmt], render.public_id, False, duration, key)
+    return RenderResult(content, CONTENT_TYPES[fmt], render.public_id, False, duration, key, name)
 
 
 def _ms(started: float) -> int:

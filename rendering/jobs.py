@@ -1,0 +1,295 @@
+"""Async render jobs: accept, run (at least once, completing at most once), cancel."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from loopwind import engine
+from loopwind_site import files as stored_files
+from loopwind_site.errors import ApiError, NotFound
+from loopwind_site.netsafe import FetchFailed, UnsafeUrl, check_url
+from rendering import webhooks
+from rendering.bundles import bundle_for, version_files
+from rendering.isolation import RenderTask
+from rendering.models import JobOutput, RenderJob, WebhookDelivery
+from rendering.pools import image_pool, video_pool
+from rendering.services import CONTENT_TYPES, IMAGE_FORMATS, check_props
+from templates_registry.models import Template, TemplateVersion
+
+logger = logging.getLogger(__name__)
+
+VIDEO_FORMATS = ("mp4", "gif", "webm")
+PROGRESS_INTERVAL = 0.25  # seconds between progress writes (and cancel checks)
+MAX_ATTEMPTS = 5  # transient failures (storage, broker, a crashed worker) before a job fails
+Status = RenderJob.Status
+
+
+class FormatMismatch(ApiError):
+    code = "format_mismatch"
+
+
+def _estimate_ms(bundle: engine.Bundle, fmt: str) -> int:
+    if bundle.type != "video":
+        return 500
+    per_frame = {"mp4": 20, "webm": 60, "gif": 35}[fmt] * max(1, bundle.width * bundle.height // (1280 * 720))
+    return 800 + bundle.total_frames * per_frame
+
+
+def render_job_create(
+    *,
+    user,
+    template: Template,
+    version: TemplateVersion,
+    props: dict,
+    fmt: str,
+    scale: int = 1,
+    webhook: str | None = None,
+) -> RenderJob:
+    """Validates everything a worker would trip on (props, format, webhook URL) before accepting."""
+    bundle = bundle_for(version)
+    allowed = VIDEO_FORMATS if bundle.type == "video" else IMAGE_FORMATS
+    if fmt not in allowed:
+        raise FormatMismatch(
+            f"A {bundle.type} template renders to {', '.join(allowed)}, not {fmt}.",
+            details={"allowed": list(allowed)},
+        )
+    check_props(template=template, version=version, props=props)
+    if webhook:
+        check_url(webhook)  # refused now, and checked again at every send
+    return RenderJob.objects.create(
+        user=user,
+        template=template,
+        version=version,
+        props=props,
+        format=fmt,
+        scale=scale,
+        webhook_url=webhook or "",
+        total_frames=bundle.total_frames if bundle.type == "video" else 1,
+        estimated_ms=_estimate_ms(bundle, fmt) if bundle.type == "video" else 500,
+    )
+
+
+def render_job_get(*, job_id: str, user) -> RenderJob:
+    job = (
+        RenderJob.objects.select_related("template", "template__owner", "output")
+        .filter(public_id=job_id, user=user)
+        .first()
+    )
+    if job is None:
+        raise NotFound(f"No render job {job_id[:40]}.")
+    return job
+
+
+def render_job_cancel(*, job: RenderJob) -> RenderJob:
+    updated = RenderJob.objects.filter(pk=job.pk, status__in=[Status.QUEUED, Status.PROCESSING]).update(
+        status=Status.CANCELLED, completed_at=timezone.now()
+    )
+    if not updated:
+        raise ApiError(
+            f"The job is already {job.status}; only queued or processing jobs can be cancelled.",
+            code="job_final",
+            status=409,
+        )
+    job.refresh_from_db()
+    return job
+
+
+# --- running a job (in the worker) -----------------------------------------------------------
+
+
+class TransientFailure(Exception):
+    """Worth retrying: the broker redelivers the message with backoff."""
+
+
+def output_name(job: RenderJob) -> str:
+    # The job's random token makes the name unguessable; the same job always writes the same
+    # name, so a re-run after a crash replaces its own partial file instead of leaving one behind.
+    return f"outputs/{job.public_id}-{job.output_token}.{job.format}"
+
+
+def _claim(job_id: str) -> RenderJob | None:
+    claimed = RenderJob.objects.filter(
+        public_id=job_id, status__in=[Status.QUEUED, Status.PROCESSING]
+    ).update(
+        status=Status.PROCESSING,
+        started_at=Coalesce(F("started_at"), timezone.now()),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    return RenderJob.objects.select_related("user", "template", "template__owner", "version").get(
+        public_id=job_id
+    )
+
+
+class _Progress:
+    """Writes progress at most every 250 ms; the same write tells whether the job was cancelled."""
+
+    def __init__(self, job: RenderJob):
+        self.job = job
+        self.last = 0.0
+        self.cancelled = False
+
+    def __call__(self, frame: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_INTERVAL and frame < total:
+            return
+        self.last = now
+        updated = RenderJob.objects.filter(pk=self.job.pk, status=Status.PROCESSING).update(
+            current_frame=frame, total_frames=total, progress=round(frame / max(total, 1), 4)
+        )
+        self.cancelled = not updated
+
+    def should_cancel(self) -> bool:
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_INTERVAL:
+            self.last = now
+            self.cancelled = not RenderJob.objects.filter(pk=self.job.pk, status=Status.PROCESSING).exists()
+        return self.cancelled
+
+
+def render_job_run(job_id: str) -> None:
+    """Runs a job. Safe to call twice for one job (at-least-once delivery): a finished job is
+    left alone, and completion commits once, guarded by JobOutput's one-per-job constraint."""
+    job = _claim(job_id)
+    if job is None:
+        return
+    started = time.monotonic()
+    try:
+        content_or_path, folder = _render(job)
+    except engine.EngineError as exc:
+        if exc.code == "render_cancelled":
+            return
+        if exc.code == "render_busy" and job.attempts < MAX_ATTEMPTS:
+            raise TransientFailure(exc.message) from exc
+        _fail(job, exc.code, exc.message)
+        return
+    except (FetchFailed, UnsafeUrl) as exc:
+        _fail(job, exc.code, exc.message)
+        return
+    except Exception as exc:
+        if job.attempts >= MAX_ATTEMPTS:
+            logger.exception("job %s failed after %s attempts", job.public_id, job.attempts)
+            _fail(job, "render_failed", "The render failed repeatedly; please try again.")
+            return
+        raise TransientFailure(str(exc)) from exc
+    try:
+        _store_and_complete(job, content_or_path, int((time.monotonic() - started) * 1000))
+    finally:
+        if folder is not None:
+            folder.cleanup()
+
+
+def _render(job: RenderJob):
+    bundle = bundle_for(job.version)
+    from rendering.services import _fetch_remote_images
+
+    images = _fetch_remote_images(bundle, job.props)
+    progress = _Progress(job)
+    files = lambda: version_files(job.version)  # noqa: E731
+    if job.format in VIDEO_FORMATS:
+        folder = tempfile.TemporaryDirectory(prefix="loopwind-job-")
+        path = Path(folder.name) / f"out.{job.format}"
+        task = RenderTask(
+            bundle.checksum,
+            None,
+            job.props,
+            kind="video",
+            format=job.format,
+            images=images,
+            output_path=str(path),
+        )
+        try:
+            video_pool().run(
+                task, files_loader=files, on_progress=progress, should_cancel=progress.should_cancel
+            )
+        except BaseException:
+            folder.cleanup()
+            raise
+        return path, folder
+    task = RenderTask(bundle.checksum, None, job.props, format=job.format, scale=job.scale, images=images)
+    content = image_pool().run(task, files_loader=files, should_cancel=progress.should_cancel)
+    return content, None
+
+
+def _store_and_complete(job: RenderJob, content_or_path, duration_ms: int) -> None:
+    name = output_name(job)
+    content = content_or_path.read_bytes() if isinstance(content_or_path, Path) else content_or_path
+    stored_files.file_delete(name)  # a crashed earlier attempt may have left a partial file
+    if not stored_files.file_save(name, content):
+        raise TransientFailure("the output could not be stored")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            JobOutput.objects.create(
+                job=job,
+                name=name,
+                size=len(content),
+                content_type=CONTENT_TYPES[job.format],
+                expires_at=now + timedelta(seconds=settings.OUTPUT_TTL),
+            )
+            updated = RenderJob.objects.filter(pk=job.pk, status=Status.PROCESSING).update(
+                status=Status.COMPLETED,
+                progress=1,
+                current_frame=F("total_frames"),
+                completed_at=now,
+                duration_ms=duration_ms,
+            )
+            if not updated:  # cancelled while rendering: keep no output
+                raise _Cancelled()
+            job.refresh_from_db()
+            delivery = webhooks.delivery_create(
+                job=job,
+                event="render.completed",
+                output_url=stored_files.file_url(name, expires_in=settings.OUTPUT_TTL),
+            )
+            if delivery is not None:
+                transaction.on_commit(lambda: webhook_enqueue(delivery.pk))
+    except IntegrityError:
+        logger.info("job %s was already completed by another run", job.public_id)
+    except _Cancelled:
+        stored_files.file_delete(name)
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _fail(job: RenderJob, code: str, message: str) -> None:
+    with transaction.atomic():
+        updated = RenderJob.objects.filter(pk=job.pk, status=Status.PROCESSING).update(
+            status=Status.FAILED,
+            error_code=code[:64],
+            error_message=message[:2000],
+            completed_at=timezone.now(),
+        )
+        if not updated:
+            return
+        job.refresh_from_db()
+        delivery = webhooks.delivery_create(job=job, event="render.failed", output_url=None)
+        if delivery is not None:
+            transaction.on_commit(lambda: webhook_enqueue(delivery.pk))
+
+
+def webhook_enqueue(delivery_id: int, delay_ms: int | None = None) -> None:
+    from rendering.queue import enqueue
+    from rendering.tasks import deliver_webhook
+
+    try:
+        enqueue(deliver_webhook, delivery_id, delay_ms=delay_ms)
+    except ApiError:
+        logger.warning("webhook %s could not be queued; redeliver it from the dashboard", delivery_id)
+
+
+def delivery_list(*, user):
+    return WebhookDelivery.objects.filter(user=user).select_related("job").order_by("-created_at")[:100]

@@ -1,0 +1,36 @@
+"""Sending work to the queue. With Redis, a separate `manage.py rundramatiq` worker takes it;
+without (the embedded default), a worker thread in this process does."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+
+from rendering.errors import QueueUnavailable
+
+logger = logging.getLogger(__name__)
+_embedded_worker: dramatiq.Worker | None = None
+_lock = threading.Lock()
+
+
+def _ensure_embedded_worker(broker) -> None:
+    global _embedded_worker
+    with _lock:
+        if _embedded_worker is None:
+            _embedded_worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=250)
+            _embedded_worker.start()
+
+
+def enqueue(actor, *args, delay_ms: int | None = None) -> None:
+    """Sends a message; a broker that cannot take it is a 503 ``queue_unavailable``, not a 500."""
+    broker = dramatiq.get_broker()
+    if isinstance(broker, StubBroker):
+        _ensure_embedded_worker(broker)
+    try:
+        actor.send_with_options(args=args, delay=delay_ms)
+    except Exception as exc:  # redis.ConnectionError, timeouts: the broker is down
+        logger.warning("queue unavailable: %s", exc)
+        raise QueueUnavailable() from exc

@@ -1,0 +1,25 @@
+"""Dramatiq actors (found by django_dramatiq's autodiscovery)."""
+
+import dramatiq
+from django.conf import settings
+
+from rendering import jobs, webhooks
+
+
+@dramatiq.actor(
+    queue_name="render",
+    max_retries=jobs.MAX_ATTEMPTS,
+    min_backoff=1_000,
+    max_backoff=60_000,
+    time_limit=(settings.VIDEO_TIME_LIMIT + 120) * 1000,
+    retry_when=lambda retries, exc: isinstance(exc, jobs.TransientFailure) and retries < jobs.MAX_ATTEMPTS,
+)
+def render_job(job_id: str) -> None:
+    jobs.render_job_run(job_id)
+
+
+@dramatiq.actor(queue_name="webhooks", max_retries=0, time_limit=60_000)
+def deliver_webhook(delivery_id: int) -> None:
+    delay = webhooks.attempt(delivery_id)
+    if delay is not None:
+        jobs.webhook_enqueue(delivery_id, delay_ms=delay)

@@ -1,0 +1,139 @@
+"""POST /api/render/async and the job endpoints without a worker: validation, ownership,
+webhook URL checks, cancellation of queued jobs, deliveries and secrets."""
+
+import pytest
+
+from rendering.models import RenderJob, WebhookDelivery
+from tests.conftest import assert_error
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(client, template, **body):
+    return client.post("/api/render/async", {"template": template, **body}, format="json")
+
+
+@pytest.fixture
+def video_slug(user, published_video):
+    return f"{user.username}/promo-video"
+
+
+def test_accepts_and_reports_queued(user_api, video_slug):
+    response = submit(user_api, video_slug, props={"headline": "Go"}, format="mp4")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert set(body) == {"jobId", "status", "estimatedDuration", "statusUrl", "createdAt"}
+    job = RenderJob.objects.get(public_id=body["jobId"])
+    assert job.status == "queued" and job.total_frames == 90
+    status = user_api.get(body["statusUrl"]).json()
+    assert status["status"] == "queued" and status["outputUrl"] is None and status["progress"] == 0
+
+
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"format": "png"}, 400, "format_mismatch"),
+        ({"format": "bmp"}, 400, "validation_error"),
+        ({"props": {"headline": 5, "nope": True}}, 400, None),
+        ({"props": {"headline": "x" * 81}}, 400, None),
+        ({"webhook": "http://127.0.0.1/hook"}, 400, "unsafe_url"),
+        ({"webhook": "http://169.254.169.254/latest"}, 400, "unsafe_url"),
+        ({"webhook": "http://[::1]/hook"}, 400, "unsafe_url"),
+        ({"webhook": "http://0x7f000001/hook"}, 400, None),
+        ({"webhook": "ftp://example.com/x"}, 400, None),
+        ({"webhook": "not a url"}, 400, "validation_error"),
+    ],
+)
+def test_bad_requests_create_no_job(user_api, video_slug, body, status, code):
+    payload = {"props": {"headline": "Go"}, "format": "mp4", **body}
+    assert_error(submit(user_api, video_slug, **payload), status, code)
+    assert not RenderJob.objects.exists()
+
+
+def test_webhook_name_resolving_to_a_private_address_is_refused(user_api, video_slug, monkeypatch):
+    import socket
+
+    real = socket.getaddrinfo
+
+    def fake(host, *args, **kwargs):  # simulated DNS: this machine cannot resolve real names
+        if host == "hooks.internal.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.1", 80))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    response = submit(
+        user_api, video_slug, props={"headline": "Go"}, webhook="http://hooks.internal.example/x"
+    )
+    assert_error(response, 400, "unsafe_url")
+
+
+def test_unknown_and_private_templates(user_api, private_template):
+    assert_error(submit(user_api, "nobody/nothing"), 404)
+    assert_error(submit(user_api, private_template.slug, props={"title": "x"}, format="png"), 404)
+
+
+def test_jobs_are_visible_to_their_owner_only(user_api, api, other_user, video_slug):
+    from accounts.services import tokens_for_user
+
+    job_id = submit(user_api, video_slug, props={"headline": "Mine"}).json()["jobId"]
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for_user(other_user)['token']}")
+    assert_error(api.get(f"/api/render/{job_id}"), 404)
+    assert_error(api.delete(f"/api/render/{job_id}"), 404)
+    assert_error(api.get(f"/api/render/{job_id}/events"), 404)
+    api.credentials()
+    assert_error(api.get(f"/api/render/{job_id}"), 401)
+    assert_error(user_api.get("/api/render/job_nope"), 404)
+
+
+def test_cancel_a_queued_job(user_api, video_slug):
+    job_id = submit(user_api, video_slug, props={"headline": "Stop"}).json()["jobId"]
+    response = user_api.delete(f"/api/render/{job_id}")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert_error(user_api.delete(f"/api/render/{job_id}"), 409, "job_final")
+    # a worker that picks the message up later leaves it alone
+    from rendering.jobs import render_job_run
+
+    render_job_run(job_id)
+    assert RenderJob.objects.get(public_id=job_id).status == "cancelled"
+
+
+def test_read_only_key_can_poll_but_not_submit(api, user, video_slug, user_api):
+    from accounts.services import api_key_create
+
+    job_id = submit(user_api, video_slug, props={"headline": "Go"}).json()["jobId"]
+    _, raw = api_key_create(user=user, name="ro", scopes=["render:read"])
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get(f"/api/render/{job_id}").status_code == 200
+    assert_error(submit(api, video_slug, props={"headline": "x"}), 403, "insufficient_scope")
+    assert_error(api.delete(f"/api/render/{job_id}"), 403, "insufficient_scope")
+
+
+def test_webhook_secret_show_and_rotate(user_api):
+    first = user_api.get("/api/webhooks/secret").json()
+    assert first["secret"].startswith("whsec_")
+    rotated = user_api.post("/api/webhooks/secret").json()
+    assert rotated["secret"] != first["secret"]
+    assert user_api.get("/api/webhooks/secret").json()["secret"] == rotated["secret"]
+
+
+def test_deliveries_are_private_and_redeliver_404s_for_others(user_api, api, other_user):
+    assert user_api.get("/api/webhooks/deliveries").json() == []
+    assert_error(user_api.post("/api/webhooks/deliveries/whd_nope/redeliver"), 404)
+    assert_error(api.get("/api/webhooks/deliveries"), 401)
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_sync_render_idempotency(user_api, user, published):
+    body = {"template": f"{user.username}/og-card", "props": {"title": "Once"}}
+    first = user_api.post("/api/render", body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    second = user_api.post("/api/render", body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content and second["Idempotent-Replayed"] == "true"
+    changed = user_api.post(
+        "/api/render", {**body, "props": {"title": "Twice"}}, format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    assert_error(changed, 409, "idempotency_key_reused")
+    # a failed request does not burn the key
+    bad = user_api.post("/api/render", {**body, "props": {}}, format="json", HTTP_IDEMPOTENCY_KEY="k2")
+    assert_error(bad, 400)
+    assert user_api.post("/api/render", body, format="json", HTTP_IDEMPOTENCY_KEY="k2").status_code == 200
