@@ -351,11 +351,32 @@ def _build(files: dict[str, bytes], m: Any) -> Bundle:
                 f"stylesheets[{i}]", f"{s!r} is not a .css file in the bundle.", "asset_missing"
             )
     fonts = _parse_fonts(m.get("fonts", []), files)
+    _check_images(files)
     return Bundle(
         files=files, manifest=m, name=name, type=btype, engine=engine, entry=entry, width=width, height=height,
         fps=fps, duration=duration, props=props, stylesheets=tuple(sheets), fonts=fonts, tags=tuple(tags),
         description=description, checksum=bundle_checksum(files),
     )  # fmt: skip
+
+
+def _check_images(files: dict[str, bytes]) -> None:
+    from .props import raster_size
+
+    for path, data in files.items():
+        ext = path.rsplit(".", 1)[-1].lower()
+        if ext not in L.IMAGE_EXTENSIONS or ext == "svg":
+            continue
+        size = raster_size(data)
+        if size is None:
+            raise BundleError(
+                f"{path!r} is not a readable image.", code="invalid_image", details={"file": path}
+            )
+        if size[0] * size[1] > L.MAX_IMAGE_PIXELS or max(size) > L.MAX_IMAGE_SIDE:
+            raise BundleError(
+                f"{path!r} is {size[0]}x{size[1]}; images may have at most {L.MAX_IMAGE_PIXELS} pixels.",
+                code="image_too_large",
+                details={"file": path, "limit_pixels": L.MAX_IMAGE_PIXELS},
+            )
 
 
 def _parse_fonts(raw: Any, files: dict[str, bytes]) -> tuple[FontSpec, ...]:

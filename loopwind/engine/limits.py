@@ -39,3 +39,5 @@ NATIVE_MEMORY_LIMIT = 3 * 1024 * 1024 * 1024  # address space of the SVG rasteri
 # Props
 MAX_STRING_PROP = 10_000  # characters, when the manifest sets no maxLength
 MAX_IMAGE_PROP_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000  # decoded size of one raster image (prop or asset): no decompression bombs
+MAX_IMAGE_SIDE = 16384

@@ -45,6 +45,7 @@ def bundle_resources(bundle) -> dict[str, Any]:
         for p, d in images.items():
             if _ext(p) == "svg":
                 check_svg(d, where=p)
+
         allowed = frozenset(images)
         sheets = []
         for path in bundle.stylesheets:

@@ -30,7 +30,7 @@ from typing import Any
 
 from .colors import normalize_color
 from .errors import PropsError
-from .limits import IMAGE_EXTENSIONS, MAX_IMAGE_PROP_BYTES, MAX_STRING_PROP
+from .limits import IMAGE_EXTENSIONS, MAX_IMAGE_PIXELS, MAX_IMAGE_PROP_BYTES, MAX_IMAGE_SIDE, MAX_STRING_PROP
 
 PROP_TYPES = ("string", "number", "integer", "boolean", "color", "image")
 PROP_KEYS = frozenset(
@@ -191,7 +191,34 @@ def _image_from_bytes(spec: PropSpec, data: bytes, source: str, ref: str) -> Ima
     mime = _sniff_image(data)
     if mime is None:
         raise _fail(spec, "image bytes are not PNG, JPEG, GIF, WebP or SVG.", "invalid_image")
+    size = raster_size(data) if mime != "image/svg+xml" else (0, 0)
+    if size is None:
+        raise _fail(spec, "the image could not be read.", "invalid_image")
+    if size[0] * size[1] > MAX_IMAGE_PIXELS or max(size) > MAX_IMAGE_SIDE:
+        raise _fail(
+            spec,
+            f"the image is {size[0]}x{size[1]}; at most {MAX_IMAGE_PIXELS} pixels and {MAX_IMAGE_SIDE} a side.",
+            "image_too_large",
+        )
     return ImageValue(source, ref, data, mime)
+
+
+def raster_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the image header (nothing is decoded), or None when unreadable."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                return img.size
+    except Image.DecompressionBombError:
+        return (1 << 20, 1 << 20)  # far past any limit; Pillow would not even say how far
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
 
 
 def _coerce_image(spec: PropSpec, value: Any, assets: Mapping[str, bytes] | None, images) -> ImageValue:

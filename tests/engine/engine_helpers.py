@@ -40,3 +40,20 @@ def png_bytes(size=(8, 8), color=(255, 0, 0, 255)):
     buf = io.BytesIO()
     Image.new("RGBA", size, color).save(buf, "PNG")
     return buf.getvalue()
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims ``width`` x ``height`` in a few bytes (a decompression bomb's header)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )

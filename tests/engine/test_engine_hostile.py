@@ -205,3 +205,20 @@ def test_ordinary_templates_are_not_refused(template, expected):
 
     markup = Job(load_bundle(make_files(template=template)), {"title": "hello world"}).markup()
     assert markup == expected
+
+
+@pytest.mark.parametrize("size", [(20000, 20000), (8000, 8000), (100000, 1)])
+def test_image_decompression_bombs(size):
+    from engine_helpers import png_header_only
+
+    from loopwind.engine import PropsError
+
+    bomb = png_header_only(*size)
+    files = make_files({"props": {"logo": "image"}}, template='<img src="{{ logo }}"/>')
+    with pytest.raises(PropsError) as exc:
+        render(files, {"logo": bomb})
+    assert exc.value.code == "image_too_large"
+    with pytest.raises(BundleError) as exc:
+        load_bundle(make_files(extra={"assets/bomb.png": bomb}))
+    assert exc.value.code == "image_too_large"
+    assert exc.value.details["file"] == "assets/bomb.png"
