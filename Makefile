@@ -36,8 +36,9 @@ demo: migrate
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py demo_data
 
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: demo
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) ./scripts/run.sh
 
 test: install-dev
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \

@@ -188,6 +188,7 @@ def render_job_run(job_id: str) -> None:
     finally:
         if folder is not None:
             folder.cleanup()
+    cleanup_schedule()
 
 
 def _render(job: RenderJob):
@@ -293,3 +294,41 @@ def webhook_enqueue(delivery_id: int, delay_ms: int | None = None) -> None:
 
 def delivery_list(*, user):
     return WebhookDelivery.objects.filter(user=user).select_related("job").order_by("-created_at")[:100]
+
+
+# --- cleanup ---------------------------------------------------------------------------------
+
+
+def outputs_cleanup() -> dict[str, int]:
+    """Deletes job outputs past their expiry (their URLs have expired too) and idempotency
+    records past 24 hours. Rows stay, marked deleted, so job history keeps its facts."""
+    from rendering.idempotency import KEY_LIFETIME
+    from rendering.models import IdempotencyRecord
+
+    now = timezone.now()
+    expired = JobOutput.objects.filter(expires_at__lt=now, deleted_at=None)
+    removed = 0
+    for output in expired.iterator():
+        stored_files.file_delete(output.name)
+        JobOutput.objects.filter(pk=output.pk).update(deleted_at=now)
+        removed += 1
+    keys, _ = IdempotencyRecord.objects.filter(created_at__lt=now - KEY_LIFETIME).delete()
+    return {"outputs": removed, "idempotencyKeys": keys}
+
+
+CLEANUP_EVERY_MS = 3600 * 1000
+
+
+def cleanup_schedule() -> None:
+    """At most one pending cleanup at a time, without a separate scheduler: whoever finishes a
+    job makes sure one is queued within the hour."""
+    from django.core.cache import cache
+
+    from rendering.queue import enqueue
+    from rendering.tasks import cleanup_outputs
+
+    try:
+        if cache.add("rendering:cleanup-scheduled", 1, timeout=CLEANUP_EVERY_MS // 1000):
+            enqueue(cleanup_outputs, delay_ms=CLEANUP_EVERY_MS)
+    except Exception:
+        logger.warning("could not schedule the output cleanup", exc_info=True)

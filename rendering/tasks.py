@@ -23,3 +23,8 @@ def deliver_webhook(delivery_id: int) -> None:
     delay = webhooks.attempt(delivery_id)
     if delay is not None:
         jobs.webhook_enqueue(delivery_id, delay_ms=delay)
+
+
+@dramatiq.actor(queue_name="maintenance", max_retries=3)
+def cleanup_outputs() -> None:
+    jobs.outputs_cleanup()

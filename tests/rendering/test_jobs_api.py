@@ -137,3 +137,34 @@ def test_sync_render_idempotency(user_api, user, published):
     bad = user_api.post("/api/render", {**body, "props": {}}, format="json", HTTP_IDEMPOTENCY_KEY="k2")
     assert_error(bad, 400)
     assert user_api.post("/api/render", body, format="json", HTTP_IDEMPOTENCY_KEY="k2").status_code == 200
+
+
+def test_cleanup_deletes_expired_outputs(user, published, _media):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from loopwind_site import files
+    from rendering.models import IdempotencyRecord, JobOutput
+    from templates_registry.models import Template
+
+    template = Template.objects.get(owner=user, name="og-card")
+    job = RenderJob.objects.create(
+        user=user, template=template, version=template.latest_version, format="png"
+    )
+    files.file_save("outputs/old.png", b"png")
+    files.file_save("outputs/fresh.png", b"png")
+    JobOutput.objects.create(job=job, name="outputs/old.png", content_type="image/png",
+                             expires_at=timezone.now() - timedelta(seconds=1))  # fmt: skip
+    fresh_job = RenderJob.objects.create(
+        user=user, template=template, version=template.latest_version, format="png"
+    )
+    JobOutput.objects.create(job=fresh_job, name="outputs/fresh.png", content_type="image/png",
+                             expires_at=timezone.now() + timedelta(hours=1))  # fmt: skip
+    IdempotencyRecord.objects.create(user=user, key="k", endpoint="render", request_hash="x",
+                                     created_at=timezone.now() - timedelta(hours=25))  # fmt: skip
+    call_command("cleanup_outputs")
+    assert not (_media / "outputs/old.png").exists() and (_media / "outputs/fresh.png").exists()
+    assert JobOutput.objects.get(job=job).deleted_at is not None
+    assert not IdempotencyRecord.objects.exists()

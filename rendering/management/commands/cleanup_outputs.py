@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+from rendering.jobs import outputs_cleanup
+
+
+class Command(BaseCommand):
+    help = "Delete expired render outputs and idempotency keys (the worker also does this hourly)."
+
+    def handle(self, *args, **options):
+        counts = outputs_cleanup()
+        self.stdout.write(
+            f"Deleted {counts['outputs']} expired outputs and {counts['idempotencyKeys']} idempotency keys."
+        )
