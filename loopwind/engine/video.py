@@ -102,12 +102,17 @@ def render_video(
     with tempfile.TemporaryDirectory(prefix="loopwind-video-") as tmp:
         out_file = Path(tmp) / f"out.{fmt}"
         cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgba",
-               "-s", f"{w}x{h}", "-framerate", str(bundle.fps), "-thread_queue_size", "4", "-i", "pipe:0"]  # fmt: skip
+               "-s", f"{w}x{h}", "-framerate", str(bundle.fps), "-thread_queue_size", "4", "-protocol_whitelist", "pipe",
+               "-i", "pipe:0"]  # fmt: skip
         has_audio = bool(audio_path) and fmt != "gif"
         if has_audio:
             audio_file = Path(tmp) / ("audio." + audio_path.rsplit(".", 1)[-1])
             audio_file.write_bytes(bundle.files[audio_path])
-            cmd += ["-i", str(audio_file), "-map", "0:v", "-map", "1:a", "-t", f"{bundle.duration:.3f}"]
+            # The demuxer is forced by extension and only local files are allowed: an ".mp3" that is
+            # really a playlist must not make ffmpeg open URLs.
+            demuxer = {"mp3": "mp3", "wav": "wav", "m4a": "mov"}[audio_file.suffix[1:].lower()]
+            cmd += ["-protocol_whitelist", "file", "-f", demuxer, "-i", str(audio_file)]
+            cmd += ["-map", "0:v", "-map", "1:a", "-t", f"{bundle.duration:.3f}"]
         cmd += _encoder_args(fmt, bundle.fps or 30, has_audio)
         cmd += [
             "-threads",

@@ -134,3 +134,16 @@ def test_audio_is_muxed(tmp_path):
     files["assets/a.wav"] = wav.read_bytes()
     info = probe(render_video(files, {"title": "x"}), "mp4", tmp_path)
     assert "aac" in info
+
+
+def test_audio_that_is_a_playlist_opens_nothing(tmp_path):
+    import json
+
+    files = small_video(fps=5)
+    manifest = json.loads(files["loopwind.json"])
+    manifest["video"]["audio"] = "assets/a.mp3"
+    files["loopwind.json"] = json.dumps(manifest).encode()
+    files["assets/a.mp3"] = b"#EXTM3U\n#EXTINF:1,\nhttp://169.254.169.254/latest/meta-data/\n"
+    with pytest.raises(RenderError) as exc:
+        render_video(files, {"title": "x"})
+    assert exc.value.code == "encode_failed"
