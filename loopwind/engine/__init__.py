@@ -22,6 +22,8 @@ images=None, output_path=None) -> bytes | Path``
     mp4 (H.264), gif or webm (VP9); ``on_progress(frame, totalFrames)``; ``should_cancel()``.
 Errors: ``BundleError``, ``PropsError`` (-> 400), ``TemplateError``, ``RenderError`` (-> 422), all
 ``EngineError`` with ``.code``, ``.message``, ``.details`` and ``.to_dict()``.
+``cache_key(bundle, props, *, format, scale, quality, images, time) -> str``
+    sha256 naming one render (bundle checksum + normalized props + options), for the render cache.
 ``example_props(bundle)`` props to preview a template with (examples, else placeholders).
 ``CONTENT_TYPES`` maps each output format to its MIME type; ``IMAGE_FORMATS``, ``VIDEO_FORMATS``.
 ``missing_default_fonts()`` lists default fonts not found and ``ffmpeg_exe()`` the encoder's path
@@ -33,7 +35,7 @@ See docs/engine.md for the template context, helpers, animation classes, props c
 
 from __future__ import annotations
 
-from .api import CONTENT_TYPES, IMAGE_FORMATS, render
+from .api import CONTENT_TYPES, IMAGE_FORMATS, cache_key, render
 from .bundle import Bundle, bundle_checksum, load_bundle
 from .errors import BundleError, EngineError, PropsError, RenderError, TemplateError
 from .fonts import missing_default_fonts
@@ -53,6 +55,7 @@ __all__ = [
     "RenderError",
     "TemplateError",
     "bundle_checksum",
+    "cache_key",
     "example_props",
     "ffmpeg_exe",
     "load_bundle",

@@ -120,6 +120,44 @@ def png_to(png: bytes, fmt: str, quality: int | None) -> bytes:
     return out.getvalue()
 
 
+def cache_key(
+    bundle_or_path: Bundle | str | os.PathLike | Mapping[str, Any],
+    props: Mapping[str, Any] | None = None,
+    *,
+    format: str = "png",  # noqa: A002
+    scale: int = 1,
+    quality: int | None = None,
+    images: Mapping[str, bytes] | None = None,
+    time: float | None = None,
+) -> str:
+    """sha256 hex naming one render: bundle checksum, normalized props (images by content), options.
+
+    Equal keys give byte-identical output, so a render cache can use it as is. Raises like ``render``
+    for invalid props or options, without rendering.
+    """
+    import hashlib
+    import json
+
+    from .props import ImageValue, validate_props
+
+    bundle = _coerce_bundle(bundle_or_path)
+    fmt = check_output(bundle, format, scale, quality, allowed=IMAGE_FORMATS + ("mp4", "gif", "webm"))
+    normalized = {}
+    for name, value in validate_props(bundle, props, images=images).items():
+        if isinstance(value, ImageValue):
+            value = {"image": hashlib.sha256(value.data).hexdigest() if value.data is not None else value.ref}
+        normalized[name] = value
+    payload = {
+        "bundle": bundle.checksum,
+        "props": normalized,
+        "format": fmt,
+        "scale": scale,
+        "quality": quality,
+        "time": time,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def render(
     bundle_or_path: Bundle | str | os.PathLike | Mapping[str, Any],
     props: Mapping[str, Any] | None = None,

@@ -259,3 +259,20 @@ def test_apply_family_map():
     assert apply_family_map('tw="font-[Brand_Font]"', m) == "tw=\"font-['lwabc-Brand-Font']\""
     assert apply_family_map("font-family: Brand Fontish", m) == "font-family: Brand Fontish"
     assert apply_family_map("<p>Brand Font</p>", m) == "<p>Brand Font</p>"
+
+
+def test_cache_key():
+    from loopwind.engine import cache_key
+
+    files = make_files({"props": {"title": "string", "n": "integer?", "logo": "image?"}})
+    k = cache_key(files, {"title": "a", "n": "3"})
+    assert k == cache_key(load_bundle(files), {"n": 3, "title": "a"})  # normalized, order-free
+    assert k != cache_key(files, {"title": "b", "n": 3})
+    assert k != cache_key(files, {"title": "a", "n": 3}, format="webp")
+    assert k != cache_key(files, {"title": "a", "n": 3}, scale=2)
+    red, blue = png_bytes(color=(255, 0, 0, 255)), png_bytes(color=(0, 0, 255, 255))
+    assert cache_key(files, {"title": "a", "logo": red}) != cache_key(files, {"title": "a", "logo": blue})
+    url = "https://example.com/l.png"
+    assert cache_key(files, {"title": "a", "logo": url}, images={url: red}) == cache_key(
+        files, {"title": "a", "logo": red}
+    )
