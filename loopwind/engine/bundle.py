@@ -10,14 +10,14 @@ import hashlib
 import json
 import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from . import limits as L
 from .errors import BundleError
+from .files import check_path, normalize_mapping, read_folder
 from .props import PropSpec, parse_prop_spec
 
 MANIFEST = "loopwind.json"
@@ -113,116 +113,13 @@ def bundle_checksum(files: Mapping[str, bytes]) -> str:
     return h.hexdigest()
 
 
-def _check_path(path: str) -> str:
-    if not isinstance(path, str) or not path:
-        raise BundleError(
-            "A bundle file has an empty or non-text path.", code="invalid_path", details={"file": str(path)}
-        )
-    if "\\" in path or "\0" in path or len(path) > L.MAX_PATH_LENGTH:
-        raise BundleError(f"Invalid file path {path!r}.", code="invalid_path", details={"file": path})
-    if path.startswith("/") or re.match(r"[A-Za-z]:", path):
-        raise BundleError(
-            f"Absolute path {path!r} is not allowed.", code="absolute_path", details={"file": path}
-        )
-    parts = PurePosixPath(path).parts
-    if any(p in ("..", ".") for p in path.split("/")) or not parts:
-        raise BundleError(
-            f"Path {path!r} may not contain '.' or '..' segments.",
-            code="path_traversal",
-            details={"file": path},
-        )
-    if any(p.startswith(".") or not p for p in path.split("/")):
-        raise BundleError(
-            f"Hidden or empty path segment in {path!r}.", code="invalid_path", details={"file": path}
-        )
-    ext = path.rsplit(".", 1)[-1].lower() if "." in parts[-1] else ""
-    if ext not in L.ALLOWED_EXTENSIONS:
-        raise BundleError(
-            f"File type of {path!r} is not allowed.",
-            code="file_type_not_allowed",
-            details={"file": path, "allowed": sorted(L.ALLOWED_EXTENSIONS)},
-        )
-    return path
-
-
-def _read_folder(root: Path) -> dict[str, bytes]:
-    if not root.is_dir():
-        raise BundleError(f"{root} is not a folder.", code="bundle_not_found", details={"file": str(root)})
-    files: dict[str, bytes] = {}
-    total = 0
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        rel_dir = Path(dirpath).relative_to(root)
-        for d in list(dirnames):
-            if d.startswith("."):  # .git and friends are never part of a bundle
-                dirnames.remove(d)
-            elif (Path(dirpath) / d).is_symlink():
-                rel = (rel_dir / d).as_posix()
-                raise BundleError(
-                    f"Symlink {rel!r} is not allowed.", code="symlink_not_allowed", details={"file": rel}
-                )
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            full = Path(dirpath) / name
-            rel = (rel_dir / name).as_posix()
-            st = full.lstat()
-            if stat.S_ISLNK(st.st_mode):
-                raise BundleError(
-                    f"Symlink {rel!r} is not allowed.", code="symlink_not_allowed", details={"file": rel}
-                )
-            if not stat.S_ISREG(st.st_mode):
-                raise BundleError(
-                    f"{rel!r} is not a regular file.", code="invalid_path", details={"file": rel}
-                )
-            total += st.st_size
-            if total > L.MAX_BUNDLE_BYTES:
-                raise BundleError(
-                    "Bundle is larger than 10 MB.",
-                    code="bundle_too_large",
-                    details={"limit": L.MAX_BUNDLE_BYTES},
-                )
-            if len(files) >= L.MAX_BUNDLE_FILES:
-                raise BundleError(
-                    "Bundle has more than 200 files.",
-                    code="too_many_files",
-                    details={"limit": L.MAX_BUNDLE_FILES},
-                )
-            files[rel] = full.read_bytes()
-    return files
-
-
-def _normalize_mapping(mapping: Mapping[str, Any]) -> dict[str, bytes]:
-    if len(mapping) > L.MAX_BUNDLE_FILES:
-        raise BundleError(
-            "Bundle has more than 200 files.", code="too_many_files", details={"limit": L.MAX_BUNDLE_FILES}
-        )
-    files: dict[str, bytes] = {}
-    total = 0
-    for path, content in mapping.items():
-        if isinstance(content, str):
-            content = content.encode("utf-8")
-        elif isinstance(content, bytearray | memoryview):
-            content = bytes(content)
-        if not isinstance(content, bytes):
-            raise BundleError(
-                f"Content of {path!r} must be bytes.", code="invalid_file", details={"file": str(path)}
-            )
-        total += len(content)
-        if total > L.MAX_BUNDLE_BYTES:
-            raise BundleError(
-                "Bundle is larger than 10 MB.", code="bundle_too_large", details={"limit": L.MAX_BUNDLE_BYTES}
-            )
-        files[path] = content
-    return files
-
-
 def load_bundle(source: str | os.PathLike | Mapping[str, Any] | Bundle) -> Bundle:
     """Load and validate a bundle from a folder path or an in-memory ``{path: bytes|str}`` map."""
     if isinstance(source, Bundle):
         return source
-    files = _normalize_mapping(source) if isinstance(source, Mapping) else _read_folder(Path(source))
+    files = normalize_mapping(source) if isinstance(source, Mapping) else read_folder(Path(source))
     for path in files:
-        _check_path(path)
+        check_path(path)
     if MANIFEST not in files:
         raise BundleError(
             "The bundle has no loopwind.json.", code="manifest_missing", details={"file": MANIFEST}
@@ -360,7 +257,7 @@ def _build(files: dict[str, bytes], m: Any) -> Bundle:
 
 
 def _check_images(files: dict[str, bytes]) -> None:
-    from .props import raster_size
+    from .images import raster_size
 
     for path, data in files.items():
         ext = path.rsplit(".", 1)[-1].lower()

@@ -30,7 +30,8 @@ from typing import Any
 
 from .colors import normalize_color
 from .errors import PropsError
-from .limits import IMAGE_EXTENSIONS, MAX_IMAGE_PIXELS, MAX_IMAGE_PROP_BYTES, MAX_IMAGE_SIDE, MAX_STRING_PROP
+from .images import ImageValue, image_problem, sniff_image
+from .limits import IMAGE_EXTENSIONS, MAX_STRING_PROP
 
 PROP_TYPES = ("string", "number", "integer", "boolean", "color", "image")
 PROP_KEYS = frozenset(
@@ -74,20 +75,6 @@ class PropSpec:
             out["max"] = self.max
         out.update(self.extra)
         return out
-
-
-@dataclass(frozen=True)
-class ImageValue:
-    """A resolved ``image`` prop. ``data`` is None for a URL whose bytes were not supplied."""
-
-    source: str  # "asset" | "url" | "bytes"
-    ref: str  # asset path, URL, or "" for bytes/data URIs
-    data: bytes | None
-    mime: str | None
-
-    def __repr__(self) -> str:
-        size = None if self.data is None else len(self.data)
-        return f"ImageValue(source={self.source!r}, ref={self.ref[:80]!r}, bytes={size})"
 
 
 def _bundle_error(message: str, prop: str, **details: Any):
@@ -170,55 +157,11 @@ def _fail(spec: PropSpec, message: str, code: str = "invalid_prop", **details: A
     return PropsError(f"Prop {spec.name!r}: {message}", code=code, details={"prop": spec.name, **details})
 
 
-def _sniff_image(data: bytes) -> str | None:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    head = data[:1024].lstrip()
-    if head.startswith(b"<") and b"<svg" in head:
-        return "image/svg+xml"
-    return None
-
-
 def _image_from_bytes(spec: PropSpec, data: bytes, source: str, ref: str) -> ImageValue:
-    if len(data) > MAX_IMAGE_PROP_BYTES:
-        raise _fail(spec, f"image is larger than {MAX_IMAGE_PROP_BYTES} bytes.", "image_too_large")
-    mime = _sniff_image(data)
-    if mime is None:
-        raise _fail(spec, "image bytes are not PNG, JPEG, GIF, WebP or SVG.", "invalid_image")
-    size = raster_size(data) if mime != "image/svg+xml" else (0, 0)
-    if size is None:
-        raise _fail(spec, "the image could not be read.", "invalid_image")
-    if size[0] * size[1] > MAX_IMAGE_PIXELS or max(size) > MAX_IMAGE_SIDE:
-        raise _fail(
-            spec,
-            f"the image is {size[0]}x{size[1]}; at most {MAX_IMAGE_PIXELS} pixels and {MAX_IMAGE_SIDE} a side.",
-            "image_too_large",
-        )
-    return ImageValue(source, ref, data, mime)
-
-
-def raster_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from the image header (nothing is decoded), or None when unreadable."""
-    import io
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                return img.size
-    except Image.DecompressionBombError:
-        return (1 << 20, 1 << 20)  # far past any limit; Pillow would not even say how far
-    except (UnidentifiedImageError, OSError, ValueError):
-        return None
+    problem = image_problem(data)
+    if problem is not None:
+        raise _fail(spec, problem[1], problem[0])
+    return ImageValue(source, ref, data, sniff_image(data))
 
 
 def _coerce_image(spec: PropSpec, value: Any, assets: Mapping[str, bytes] | None, images) -> ImageValue:
