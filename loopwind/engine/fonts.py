@@ -171,3 +171,15 @@ def font_stack(bundle=None) -> str:
     families = list(dict.fromkeys(names.values()))
     families += [f for f in FALLBACK_STACK if f not in families]
     return ", ".join(f"'{f}'" for f in families) + ", sans-serif"
+
+
+def _after_fork_in_child() -> None:
+    # Takumi's worker threads do not survive fork(): a child builds its own renderer.
+    global _shared, _bundle_font_bytes, _lock
+    _shared = None
+    _registered.clear()
+    _bundle_font_bytes = 0
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

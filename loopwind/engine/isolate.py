@@ -177,3 +177,17 @@ def shutdown() -> None:
         _idle.clear()
     for w in workers:
         w.close()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (gunicorn --preload, multiprocessing) must not share the parent's helpers and
+    threads: forget them (the parent still owns them) and start afresh on first use."""
+    global _tasks, _idle_threads, _idle_lock, _threads_lock
+    _idle.clear()
+    _idle_lock = threading.Lock()
+    _threads_lock = threading.Lock()
+    _tasks = queue.SimpleQueue()
+    _idle_threads = 0
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -51,3 +51,22 @@ def test_rasterizer_memory_limit(monkeypatch):
     finally:
         isolate.shutdown()
     assert render(make_files(engine="svg"), {"title": "ok"}).startswith(b"\x89PNG")
+
+
+def test_forked_child_renders_with_its_own_renderer_and_helpers():
+    import os
+
+    # warm up the parent: shared renderer, a helper process, a native thread
+    assert render(make_files(), {"title": "x"}).startswith(b"\x89PNG")
+    assert render(make_files(engine="svg"), {"title": "x"}).startswith(b"\x89PNG")
+    pid = os.fork()
+    if pid == 0:  # child: must render on its own, then leave without running pytest's teardown
+        try:
+            ok = render(make_files(), {"title": "y"}).startswith(b"\x89PNG")
+            ok = ok and render(make_files(engine="svg"), {"title": "y"}).startswith(b"\x89PNG")
+            os._exit(0 if ok else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert render(make_files(engine="svg"), {"title": "z"}).startswith(b"\x89PNG")
