@@ -276,3 +276,22 @@ def test_cache_key():
     assert cache_key(files, {"title": "a", "logo": url}, images={url: red}) == cache_key(
         files, {"title": "a", "logo": red}
     )
+
+
+def test_font_dirs_env_var(tmp_path, monkeypatch):
+    import shutil
+
+    from loopwind.engine import fonts
+
+    shutil.copy("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", tmp_path / "NotoSans-Regular.ttf")
+    shutil.copy("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", tmp_path / "Extra.ttf")
+    monkeypatch.setenv("LOOPWIND_FONT_DIRS", str(tmp_path))
+    fonts.default_font_files.cache_clear()
+    try:
+        found = {f.path for f in fonts.default_font_files()}
+        assert str(tmp_path / "NotoSans-Regular.ttf") in found  # the env folder wins
+        assert str(tmp_path / "Extra.ttf") in found  # and everything in it is registered
+        assert fonts.missing_default_fonts() == []
+    finally:
+        monkeypatch.delenv("LOOPWIND_FONT_DIRS")
+        fonts.default_font_files.cache_clear()
