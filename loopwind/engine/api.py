@@ -75,7 +75,7 @@ def svg_to_pdf(svg: bytes) -> bytes:
     # Same-length replacement keeps the xref offsets valid.
     return re.sub(
         rb"/CreationDate \(D:[0-9Z+\-']*\)",
-        lambda m: b"/CreationDate (" + _FIXED_PDF_DATE.ljust(len(m.group(0)) - 17) + b")",
+        lambda m: b"/CreationDate (" + _FIXED_PDF_DATE.ljust(len(m.group(0)) - 16) + b")",
         pdf,
     )
 
