@@ -26,7 +26,13 @@ def _read_exact(stream, n: int) -> bytes:
 def main() -> None:
     limit = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     if limit:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):  # an inherited limit we may not change: keep it
+            pass
     import resvg_py
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
