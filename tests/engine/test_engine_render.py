@@ -295,3 +295,15 @@ def test_font_dirs_env_var(tmp_path, monkeypatch):
     finally:
         monkeypatch.delenv("LOOPWIND_FONT_DIRS")
         fonts.default_font_files.cache_clear()
+
+
+def test_css_keyframes_are_sampled_at_the_frame_time():
+    files = make_files(
+        {"type": "video", "video": {"fps": 10, "duration": 2}, "stylesheets": ["a.css"]},
+        template='<div tw="flex w-full h-full bg-black"><div class="box" tw="w-full h-full bg-white"></div></div>',
+        extra={
+            "a.css": b"@keyframes show { from { opacity: 0 } to { opacity: 1 } } .box { animation: show 2s linear both; }"
+        },
+    )
+    levels = [image(render(files, {"title": "x"}, time=t)).getpixel((30, 20))[0] for t in (0.0, 1.0, 2.0)]
+    assert levels[0] < 10 and 100 < levels[1] < 160 and levels[2] > 230  # the last frame is t=1.9 s
