@@ -41,6 +41,14 @@ class RegisterApi(PublicApiView):
 
     @extend_schema(request=Input, responses={201: SessionOutput}, tags=["auth"], operation_id="auth_register")
     def post(self, request):
+        from billing.ratelimit import client_ip, rate_limit_hit
+
+        rate_limit_hit(
+            request,
+            identity=f"register:{client_ip(request)}",
+            rate=settings.REGISTRATIONS_PER_IP,
+            headers=False,
+        )
         data = validated(self.Input, request)
         user = services.user_register(**data)
         return Response(

@@ -1,24 +1,43 @@
-"""What a user's plan allows: the one place every app asks. The billing issue turns these
-numbers into admin-editable data; callers keep calling ``plan_limits``."""
+"""What a user's plan allows: the one place every app asks ("what may this user do").
+
+Plans are rows (editable in the admin); each process keeps them for a few seconds so a hot
+path (every API request's rate limit) does not query them every time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+
+from billing.defaults import DEFAULT_PLANS
+from billing.models import Plan
+
+_TTL = 30.0
+_plans: dict[str, Plan] = {}
+_loaded_at = 0.0
+_lock = threading.Lock()
 
 
-@dataclass(frozen=True)
-class PlanLimits:
-    name: str
-    max_templates: int | None  # None: unlimited
-    private_templates: bool
+def plans_by_code() -> dict[str, Plan]:
+    global _plans, _loaded_at
+    with _lock:
+        if time.monotonic() - _loaded_at > _TTL or not _plans:
+            defaults = {plan["code"]: Plan(**plan) for plan in DEFAULT_PLANS}
+            _plans = {**defaults, **{plan.code: plan for plan in Plan.objects.all()}}
+            _loaded_at = time.monotonic()
+        return _plans
 
 
-_PLANS = {
-    "free": PlanLimits("free", max_templates=5, private_templates=False),
-    "pro": PlanLimits("pro", max_templates=None, private_templates=True),
-    "business": PlanLimits("business", max_templates=None, private_templates=True),
-}
+def plans_reload() -> None:
+    global _loaded_at
+    with _lock:
+        _loaded_at = 0.0
 
 
-def plan_limits(user) -> PlanLimits:
-    return _PLANS.get(getattr(user, "plan", "free"), _PLANS["free"])
+def plan_get(code: str) -> Plan | None:
+    return plans_by_code().get(code)
+
+
+def plan_limits(user) -> Plan:
+    """The user's plan, or Free when the code names no plan (a plan deleted in the admin)."""
+    plans = plans_by_code()
+    return plans.get(getattr(user, "plan", "free")) or plans["free"]

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # outside ApiErrorMiddleware, so the headers land on the error JSON it substitutes
+    "billing.ratelimit.RateLimitHeadersMiddleware",
     "loopwind_site.errors.ApiErrorMiddleware",
 ]
 
@@ -152,7 +154,11 @@ if DRAMATIQ_REDIS_URL:
         "MIDDLEWARE": _DRAMATIQ_MIDDLEWARE,
     }
 else:
-    DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}, "MIDDLEWARE": _DRAMATIQ_MIDDLEWARE}
+    DRAMATIQ_BROKER = {
+        "BROKER": "dramatiq.brokers.stub.StubBroker",
+        "OPTIONS": {},
+        "MIDDLEWARE": _DRAMATIQ_MIDDLEWARE,
+    }
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 
 # --- Storage: S3 when AWS_STORAGE_BUCKET_NAME is set, else files under var/media ---
@@ -213,6 +219,15 @@ LOGIN_REDIRECT_URL = "/"
 LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5/15m")
 LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "30/15m")
 RATELIMIT_USE_CACHE = "default"
+# Requests a minute come from the user's plan; these are for callers without one.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+ANON_REQUESTS_PER_MINUTE = env_int("ANON_REQUESTS_PER_MINUTE", 60)
+REGISTRATIONS_PER_IP = os.environ.get("REGISTRATIONS_PER_IP", "20/h")
+
+# --- Stripe: billing is on when both keys are set ---
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # a Stripe-compatible server (tests: localstripe)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerAuthentication"],
@@ -224,6 +239,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "loopwind_site.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["billing.ratelimit.PlanRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "loopwind_site.api.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

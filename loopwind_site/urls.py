@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("accounts.urls")),
     path("", include("templates_registry.urls")),
     path("", include("rendering.urls")),
+    path("", include("billing.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -16,7 +16,6 @@ from loopwind_site.api import validated
 from loopwind_site.errors import NotFound
 from loopwind_site.files import file_url
 from rendering import idempotency, jobs, services, tasks, webhooks
-from rendering.errors import QueueUnavailable
 from rendering.models import WebhookDelivery
 from rendering.queue import enqueue
 from templates_registry import selectors as registry
@@ -83,7 +82,7 @@ class RenderApi(APIView):
             response["Idempotent-Replayed"] = "true"
             return response
         try:
-            template = registry.template_get_by_ref(ref=data["template"], viewer=request.user)
+            template = registry.template_get_by_ref(ref=data["template"], viewer=request.user, tags=False)
             version = registry.version_get(template=template, version=data["version"])
             result = services.render_image(
                 user=request.user,
@@ -121,7 +120,7 @@ class SignApi(APIView):
     @extend_schema(request=RenderInput, responses={200: Output}, tags=["render"], operation_id="render_sign")
     def post(self, request):
         data = validated(RenderInput, request)
-        template = registry.template_get_by_ref(ref=data["template"], viewer=request.user)
+        template = registry.template_get_by_ref(ref=data["template"], viewer=request.user, tags=False)
         version = registry.version_get(template=template, version=data["version"])
         services.check_props(template=template, version=version, props=data["props"])
         url = services.image_url_sign(
@@ -249,7 +248,7 @@ class AsyncRenderApi(APIView):
         data = validated(AsyncRenderInput, request)
 
         def work():
-            template = registry.template_get_by_ref(ref=data["template"], viewer=request.user)
+            template = registry.template_get_by_ref(ref=data["template"], viewer=request.user, tags=False)
             version = registry.version_get(template=template, version=data["version"])
             job = jobs.render_job_create(
                 user=request.user,
@@ -260,11 +259,7 @@ class AsyncRenderApi(APIView):
                 scale=data["scale"],
                 webhook=data.get("webhook") or None,
             )
-            try:
-                enqueue(tasks.render_job, job.public_id)
-            except QueueUnavailable:
-                job.delete()  # not accepted: nothing may wait for a message that was never sent
-                raise
+            jobs.render_job_enqueue(job=job)
             return status.HTTP_202_ACCEPTED, JobAccepted(job).data
 
         return _idempotent(request, "render.async", request.data, work)

@@ -14,6 +14,14 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from billing.models import Usage
+from billing.plans import plan_limits
+from billing.services import (
+    quota_consume,
+    quota_refund,
+    video_length_allowed_or_raise,
+    webhooks_allowed_or_raise,
+)
 from loopwind import engine
 from loopwind_site import files as stored_files
 from loopwind_site.errors import ApiError, NotFound
@@ -65,7 +73,12 @@ def render_job_create(
         )
     check_props(template=template, version=version, props=props)
     if webhook:
+        webhooks_allowed_or_raise(user)
         check_url(webhook)  # refused now, and checked again at every send
+    if bundle.type == "video":
+        video_length_allowed_or_raise(user, bundle.duration or 0)
+    # Counted when accepted: one job is one render, however often a worker retries it.
+    quota_consume(user=user, usage_type=usage_type_of(bundle))
     return RenderJob.objects.create(
         user=user,
         template=template,
@@ -77,6 +90,29 @@ def render_job_create(
         total_frames=bundle.total_frames if bundle.type == "video" else 1,
         estimated_ms=_estimate_ms(bundle, fmt) if bundle.type == "video" else 500,
     )
+
+
+def usage_type_of(bundle_or_job) -> str:
+    video = (
+        getattr(bundle_or_job, "type", None) == "video"
+        or getattr(bundle_or_job, "format", "") in VIDEO_FORMATS
+    )
+    return Usage.Type.VIDEO_RENDER if video else Usage.Type.IMAGE_RENDER
+
+
+def render_job_enqueue(*, job: RenderJob) -> None:
+    """Queues the job: pro and business plans on the priority queue. A broker that is down means
+    the job was not accepted: it is removed and its quota given back (503 ``queue_unavailable``)."""
+    from rendering import tasks
+    from rendering.queue import enqueue
+
+    actor = tasks.render_job_priority if plan_limits(job.user).priority_rendering else tasks.render_job
+    try:
+        enqueue(actor, job.public_id)
+    except ApiError:
+        quota_refund(user=job.user, usage_type=usage_type_of(job))
+        job.delete()
+        raise
 
 
 def render_job_get(*, job_id: str, user) -> RenderJob:

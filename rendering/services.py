@@ -17,6 +17,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from billing.models import Usage
+from billing.plans import plan_limits
+from billing.services import quota_consume, quota_refund
 from loopwind import engine
 from loopwind_site import files as stored_files
 from rendering.bundles import bundle_for, version_files
@@ -119,10 +122,9 @@ def render_image(
     scale: int = 1,
     quality: int | None = None,
     source: str = "api",
-    before_work=None,
 ) -> RenderResult:
-    """Validates props (400 before any work), answers from the cache, or renders in a child.
-    ``before_work`` runs only on a cache miss, right before rendering (quota checks)."""
+    """Validates props (400 before any work), answers from the cache (free: hits do not count
+    against the quota), or spends one image render of the quota and renders in a child."""
     if template.type == "video":
         raise UseAsyncEndpoint(details={"asyncEndpoint": "/api/render/async"})
     started = time.perf_counter()
@@ -139,16 +141,19 @@ def render_image(
         if content is not None:
             return RenderResult(content, CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key, hit["name"])
 
-    if before_work is not None:
-        before_work()
+    quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER)
     try:
         images = _fetch_remote_images(bundle, props)
         content = image_pool().run(
             RenderTask(bundle.checksum, None, props, format=fmt, scale=scale, quality=quality, images=images),
             files_loader=lambda: version_files(version),
+            wall_seconds=plan_limits(user).render_time_limit,
         )
-    except engine.EngineError as exc:
-        raise engine_error(exc) from exc
+    except BaseException as exc:
+        quota_refund(user=user, usage_type=Usage.Type.IMAGE_RENDER)  # nothing was delivered
+        if isinstance(exc, engine.EngineError):
+            raise engine_error(exc) from exc
+        raise
     name = f"renders/{key[:2]}/{key}.{fmt}"
     stored_files.file_save(name, content)
     duration = _ms(started)
@@ -177,8 +182,24 @@ def _ms(started: float) -> int:
 
 
 def secrets_for(user) -> RenderSecrets:
+    if type(user).render_secrets.is_cached(user):  # loaded with the user (signer_get)
+        return user.render_secrets
     secrets_row, _ = RenderSecrets.objects.get_or_create(user=user)
     return secrets_row
+
+
+def signer_get(*, username: str):
+    """The active user who signed an image URL, with their secrets, in one query (the /i/ hot path)."""
+    row = (
+        RenderSecrets.objects.select_related("user")
+        .filter(user__username=username.lower(), user__is_active=True)
+        .first()
+    )
+    if row is not None:
+        return row.user  # row.user.render_secrets is row: select_related caches both directions
+    from accounts.selectors import user_get_by_username
+
+    return user_get_by_username(username=username)  # no secrets yet: secrets_for creates them
 
 
 @transaction.atomic

@@ -5,16 +5,24 @@ from django.conf import settings
 
 from rendering import jobs, webhooks
 
+RENDER_OPTIONS = {
+    "max_retries": jobs.MAX_ATTEMPTS,
+    "min_backoff": 1_000,
+    "max_backoff": 60_000,
+    "time_limit": (settings.VIDEO_TIME_LIMIT + 120) * 1000,
+    "retry_when": lambda retries, exc: isinstance(exc, jobs.TransientFailure) and retries < jobs.MAX_ATTEMPTS,
+}
 
-@dramatiq.actor(
-    queue_name="render",
-    max_retries=jobs.MAX_ATTEMPTS,
-    min_backoff=1_000,
-    max_backoff=60_000,
-    time_limit=(settings.VIDEO_TIME_LIMIT + 120) * 1000,
-    retry_when=lambda retries, exc: isinstance(exc, jobs.TransientFailure) and retries < jobs.MAX_ATTEMPTS,
-)
+
+@dramatiq.actor(queue_name="render", priority=10, **RENDER_OPTIONS)
 def render_job(job_id: str) -> None:
+    jobs.render_job_run(job_id)
+
+
+# Paid plans' jobs: a queue of their own (run a worker with `--queues render-priority` to
+# reserve capacity for it) and, in a shared worker, taken before the free queue's messages.
+@dramatiq.actor(queue_name="render-priority", priority=0, **RENDER_OPTIONS)
+def render_job_priority(job_id: str) -> None:
     jobs.render_job_run(job_id)
 
 

@@ -3,7 +3,8 @@ tags and og:image, with no Authorization header. The signature is the authorizat
 
 from django.views.decorators.http import require_GET
 
-from accounts.selectors import user_get_by_username
+from billing.plans import plan_limits
+from billing.ratelimit import rate_limit_hit
 from loopwind_site.errors import ApiError, NotFound, json_errors
 from rendering import services
 from rendering.apis import image_response
@@ -22,11 +23,13 @@ def signed_image(request, username: str, filename: str):
         raise ApiError("Each parameter may appear once.", code="duplicate_parameter")
     params = {key: request.GET[key] for key in request.GET}
     signer_name = params.get("u") or username
-    signer = user_get_by_username(username=signer_name)
+    signer = services.signer_get(username=signer_name)
     if signer is None:
         raise services.BadSignature()
     services.image_url_verify(path=f"/i/{username}/{filename}", params=params, signer=signer)
-    template = registry.template_get(username=username, name=name, viewer=signer)
+    # Image URLs count against the signer's requests a minute, like their API calls.
+    rate_limit_hit(request, identity=f"user:{signer.pk}", per_minute=plan_limits(signer).requests_per_minute)
+    template = registry.template_get(username=username, name=name, viewer=signer, tags=False)
     version = registry.version_get(template=template, version=params.get("v"))
     try:
         scale = int(params.get("scale", "1"))
@@ -48,4 +51,9 @@ def signed_image(request, username: str, filename: str):
     pinned = params.get("v") not in (None, "", "latest")
     response["Cache-Control"] = LONG_CACHE if pinned else "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"
+    state = getattr(request, "rate_limit_state", None)
+    if state is not None:
+        response["X-RateLimit-Limit"], response["X-RateLimit-Remaining"], response["X-RateLimit-Reset"] = map(
+            str, state
+        )
     return response

@@ -21,7 +21,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.errors import PlanLimit
+from billing.models import Usage
 from billing.plans import plan_limits
+from billing.services import usage_record
 from loopwind import engine
 from loopwind_site import files as stored_files
 from templates_registry import semver
@@ -219,6 +221,7 @@ def template_publish(
             stored_files.file_delete(name_written)
         raise
     result.template, result.version, result.published_at = template, version_row, version_row.published_at
+    usage_record(user=user, usage_type=Usage.Type.PUBLISH)
     return result
 
 

@@ -16,6 +16,13 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    """Most tests make more calls a minute than a free plan allows; the rate-limit tests switch
+    limits back on (tests/billing/test_rate_limits.py)."""
+    settings.RATE_LIMITS_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
 def _media(tmp_path_factory, settings):
     """Each test stores files in its own folder (FileSystemStorage), never in var/media."""
     root = tmp_path_factory.mktemp("media")

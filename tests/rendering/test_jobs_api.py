@@ -15,6 +15,8 @@ def submit(client, template, **body):
 
 @pytest.fixture
 def video_slug(user, published_video):
+    user.plan = "pro"  # webhooks are a paid feature
+    user.save()
     return f"{user.username}/promo-video"
 
 

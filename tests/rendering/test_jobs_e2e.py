@@ -34,6 +34,7 @@ def env(live_server, settings, tmp_path, _media):
     from accounts.models import User
 
     user = User.objects.get(email="jobs@example.com")
+    User.objects.filter(pk=user.pk).update(plan="pro")  # webhooks are a paid feature
     template_publish(user=user, files=example_files("promo-video"))
     template_publish(user=user, files=example_files("og-card"))
     http = requests.Session()

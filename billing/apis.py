@@ -1,0 +1,61 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from billing import selectors, stripe_billing
+from loopwind_site.api import validated
+
+
+class UsageApi(APIView):
+    required_scopes = "render:read"
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["billing"], operation_id="me_usage")
+    def get(self, request):
+        return Response(selectors.usage_summary(user=request.user))
+
+
+class UrlOutput(serializers.Serializer):
+    url = serializers.URLField()
+
+
+class CheckoutApi(APIView):
+    required_scopes = "keys:manage"  # account-level: a render key cannot change the plan
+
+    class Input(serializers.Serializer):
+        plan = serializers.CharField(max_length=20)
+
+    @extend_schema(
+        request=Input, responses={200: UrlOutput}, tags=["billing"], operation_id="billing_checkout"
+    )
+    def post(self, request):
+        data = validated(self.Input, request)
+        return Response(
+            {"url": stripe_billing.checkout_session_create(user=request.user, plan_code=data["plan"])}
+        )
+
+
+class PortalApi(APIView):
+    required_scopes = "keys:manage"
+
+    @extend_schema(request=None, responses={200: UrlOutput}, tags=["billing"], operation_id="billing_portal")
+    def post(self, request):
+        return Response({"url": stripe_billing.portal_session_create(user=request.user)})
+
+
+class StripeWebhookApi(APIView):
+    """Stripe calls this; the signature is the authentication."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT}, tags=["billing"],
+                   operation_id="billing_webhook")  # fmt: skip
+    def post(self, request):
+        result = stripe_billing.webhook_process(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+        )
+        return Response(result)

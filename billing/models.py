@@ -1,0 +1,81 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Plan(models.Model):
+    """A plan's limits, editable in the admin. ``code`` is what users carry (``User.plan``)."""
+
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=50)
+    price_cents = models.PositiveIntegerField(default=0, help_text="per month, in USD cents")
+    stripe_price_id = models.CharField(
+        max_length=100, blank=True, help_text="the Stripe Price to subscribe to"
+    )
+    image_renders_per_month = models.PositiveIntegerField()
+    video_renders_per_month = models.PositiveIntegerField()
+    max_templates = models.PositiveIntegerField(null=True, blank=True, help_text="empty: unlimited")
+    private_templates = models.BooleanField(default=False)
+    requests_per_minute = models.PositiveIntegerField()
+    webhooks = models.BooleanField(default=False)
+    priority_rendering = models.BooleanField(default=False)
+    render_time_limit = models.PositiveIntegerField(default=10, help_text="seconds per image render")
+    max_video_seconds = models.PositiveIntegerField(default=30)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Usage(models.Model):
+    """The spec's usage table: one row per user, type and month, incremented in place."""
+
+    class Type(models.TextChoices):
+        IMAGE_RENDER = "image_render"
+        VIDEO_RENDER = "video_render"
+        PUBLISH = "publish"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="usage")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    month = models.DateField(help_text="first day of the month")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "type", "month"], name="usage_one_row_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.type} {self.month:%Y-%m}: {self.count}"
+
+
+class Subscription(models.Model):
+    """A user's Stripe customer and subscription, as last read from Stripe."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscription"
+    )
+    stripe_customer_id = models.CharField(max_length=100, unique=True)
+    stripe_subscription_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=30, blank=True)
+    plan_code = models.CharField(max_length=20, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    payment_failed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.stripe_customer_id} {self.status}"
+
+
+class StripeEvent(models.Model):
+    """Every Stripe event id we processed: a replayed event is recognised and skipped."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}"

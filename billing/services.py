@@ -1,0 +1,98 @@
+"""Usage metering and quotas. Counting is exact under concurrency: the quota check and the
+increment are one conditional UPDATE."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from billing.errors import PlanLimit, QuotaExceeded
+from billing.models import Usage
+from billing.plans import plan_limits
+
+Type = Usage.Type
+
+
+def month_start(now: datetime | None = None) -> date:
+    now = now or timezone.now()
+    return now.date().replace(day=1)
+
+
+def next_month_start(now: datetime | None = None) -> datetime:
+    first = month_start(now)
+    year, month = (first.year + 1, 1) if first.month == 12 else (first.year, first.month + 1)
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def quota_limit(user, usage_type: str) -> int | None:
+    plan = plan_limits(user)
+    if usage_type == Type.IMAGE_RENDER:
+        return plan.image_renders_per_month
+    if usage_type == Type.VIDEO_RENDER:
+        return plan.video_renders_per_month
+    return None
+
+
+def _row(user, usage_type: str, month: date) -> None:
+    Usage.objects.get_or_create(user=user, type=usage_type, month=month)
+
+
+@transaction.atomic
+def quota_consume(*, user, usage_type: str) -> int:
+    """Counts one unit, or raises 429 ``quota_exceeded`` (limit, usage, reset time) when the
+    month's quota is spent. Returns the new count."""
+    limit = quota_limit(user, usage_type)
+    month = month_start()
+    _row(user, usage_type, month)
+    rows = Usage.objects.filter(user=user, type=usage_type, month=month)
+    if limit is None:
+        rows.update(count=F("count") + 1)
+    elif not rows.filter(count__lt=limit).update(count=F("count") + 1):
+        reset = next_month_start()
+        used = rows.values_list("count", flat=True).first() or 0
+        what = "image renders" if usage_type == Type.IMAGE_RENDER else "video renders"
+        raise QuotaExceeded(
+            f"You have used all {limit} {what} of your plan this month. The quota resets on {reset:%Y-%m-%d}.",
+            retry_after=int((reset - timezone.now()).total_seconds()),
+            details={"limit": limit, "usage": used, "resetAt": reset.isoformat().replace("+00:00", "Z")},
+        )
+    return rows.values_list("count", flat=True).first()
+
+
+def quota_refund(*, user, usage_type: str) -> None:
+    """Gives a unit back when the work it paid for failed."""
+    Usage.objects.filter(user=user, type=usage_type, month=month_start(), count__gt=0).update(
+        count=F("count") - 1
+    )
+
+
+def usage_record(*, user, usage_type: str) -> None:
+    with transaction.atomic():
+        _row(user, usage_type, month_start())
+        Usage.objects.filter(user=user, type=usage_type, month=month_start()).update(count=F("count") + 1)
+
+
+def webhooks_allowed_or_raise(user) -> None:
+    if not plan_limits(user).webhooks:
+        raise PlanLimit("Webhooks need a paid plan.", details={"plan": plan_limits(user).code})
+
+
+def video_length_allowed_or_raise(user, seconds: float) -> None:
+    plan = plan_limits(user)
+    if seconds > plan.max_video_seconds:
+        raise PlanLimit(
+            f"Your {plan.name} plan renders videos up to {plan.max_video_seconds} seconds.",
+            details={"maxVideoSeconds": plan.max_video_seconds, "duration": seconds},
+        )
+
+
+def plan_set(*, user, code: str) -> None:
+    from billing.plans import plan_get
+
+    if plan_get(code) is None:
+        raise PlanLimit(f"Unknown plan {code!r}.", code="unknown_plan", status=400)
+    type(user).objects.filter(pk=user.pk).update(plan=code)
+    user.plan = code

@@ -1,0 +1,141 @@
+"""Usage metering and quotas: exact counts, 429 quota_exceeded before any work, plan limits."""
+
+import threading
+
+import pytest
+import requests
+
+from billing.models import Usage
+from billing.services import month_start
+from templates_registry.services import template_publish
+from tests.conftest import assert_error
+from tests.templates_registry.helpers import example_files
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def og_card(user):
+    return template_publish(user=user, files=example_files("og-card")).template
+
+
+def render(client, template, title):
+    return client.post("/api/render", {"template": template.slug, "props": {"title": title}}, format="json")
+
+
+def set_usage(user, usage_type, count):
+    Usage.objects.update_or_create(user=user, type=usage_type, month=month_start(), defaults={"count": count})
+
+
+def test_spent_image_quota_is_429_before_rendering(user_api, user, og_card):
+    set_usage(user, "image_render", 99)
+    assert render(user_api, og_card, "the hundredth").status_code == 200
+    response = render(user_api, og_card, "one too many")
+    error = assert_error(response, 429, "quota_exceeded")
+    assert error["details"]["limit"] == 100 and error["details"]["usage"] == 100
+    assert error["details"]["resetAt"].endswith("Z") and int(response["Retry-After"]) > 0
+    assert Usage.objects.get(user=user, type="image_render").count == 100
+    # cached renders cost nothing and still work
+    assert render(user_api, og_card, "the hundredth")["X-Render-Cache"] == "HIT"
+
+
+def test_failed_renders_are_refunded(user_api, user, og_card):
+    assert_error(user_api.post("/api/render", {"template": og_card.slug, "props": {}}, format="json"), 400)
+    assert not Usage.objects.filter(user=user, type="image_render", count__gt=0).exists()
+
+
+def test_video_quota_is_counted_when_a_job_is_accepted(user_api, user):
+    template_publish(user=user, files=example_files("promo-video"))
+    set_usage(user, "video_render", 10)
+    body = {"template": f"{user.username}/promo-video", "props": {"headline": "x"}}
+    assert_error(user_api.post("/api/render/async", body, format="json"), 429, "quota_exceeded")
+
+
+def test_usage_endpoint(user_api, user, og_card):
+    render(user_api, og_card, "one")
+    body = user_api.get("/api/me/usage").json()
+    assert body["plan"]["code"] == "free" and body["plan"]["requestsPerMinute"] == 10
+    assert body["imageRenders"] == {"used": 1, "limit": 100}
+    assert body["videoRenders"] == {"used": 0, "limit": 10}
+    assert body["templates"] == {"used": 1, "limit": 5}
+    assert body["publishes"]["used"] == 1
+    assert body["resetAt"].endswith("Z")
+
+
+def test_webhooks_need_a_paid_plan(user_api, user):
+    template_publish(user=user, files=example_files("promo-video"))
+    body = {
+        "template": f"{user.username}/promo-video",
+        "props": {"headline": "x"},
+        "webhook": "https://example.com/h",
+    }
+    assert_error(user_api.post("/api/render/async", body, format="json"), 403, "plan_limit")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_hundred_concurrent_renders_count_exactly_one_hundred(live_server):
+    from accounts.models import User
+    from accounts.services import tokens_for_user
+
+    user = User.objects.create_user("many@example.com", "many", "pw-long-enough-123", plan="pro")
+    template = template_publish(user=user, files=example_files("og-card")).template
+    token = tokens_for_user(user)["token"]
+    statuses = []
+
+    def fire(n):
+        response = requests.post(
+            f"{live_server.url}/api/render",
+            json={"template": template.slug, "props": {"title": f"Render {n}"}},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=120,
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=fire, args=(n,)) for n in range(100)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses.count(200) == 100, statuses
+    assert Usage.objects.get(user=user, type="image_render").count == 100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_renders_never_pass_the_quota(live_server):
+    from accounts.models import User
+    from accounts.services import tokens_for_user
+
+    user = User.objects.create_user("edge@example.com", "edge", "pw-long-enough-123")
+    template = template_publish(user=user, files=example_files("og-card")).template
+    set_usage(user, "image_render", 95)
+    token = tokens_for_user(user)["token"]
+    statuses = []
+
+    def fire(n):
+        response = requests.post(
+            f"{live_server.url}/api/render",
+            json={"template": template.slug, "props": {"title": f"Edge {n}"}},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=120,
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=fire, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses.count(200) == 5 and statuses.count(429) == 15, statuses
+    assert Usage.objects.get(user=user, type="image_render").count == 100
+
+
+def test_set_plan_command(user):
+    from django.core.management import CommandError, call_command
+
+    call_command("set_plan", user.username, "business")
+    user.refresh_from_db()
+    assert user.plan == "business"
+    with pytest.raises(CommandError):
+        call_command("set_plan", user.username, "platinum")
+    with pytest.raises(CommandError):
+        call_command("set_plan", "nobody-at-all", "pro")

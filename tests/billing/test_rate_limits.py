@@ -1,0 +1,164 @@
+"""Requests a minute from the plan, shared through Redis by every server process."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from django.conf import settings as django_settings
+from django.db import connection
+
+from accounts.services import api_key_create
+from tests.conftest import assert_error, bearer
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _limits_on(settings):
+    settings.RATE_LIMITS_ENABLED = True
+
+
+def test_headers_on_every_api_response(api, user_api):
+    for client, path in (
+        (user_api, "/api/me"),
+        (api, "/api/templates"),
+        (api, "/api/nope"),
+        (api, "/api/me"),
+    ):
+        response = client.get(path)
+        assert response["X-RateLimit-Limit"] and response["X-RateLimit-Remaining"], (
+            path,
+            response.status_code,
+        )
+        assert int(response["X-RateLimit-Reset"]) > time.time()
+
+
+def test_free_plan_gets_ten_a_minute_then_429_with_retry_after(user_api):
+    remaining = [int(user_api.get("/api/me")["X-RateLimit-Remaining"]) for _ in range(10)]
+    assert remaining == list(range(9, -1, -1))
+    response = user_api.get("/api/me")
+    error = assert_error(response, 429, "rate_limited")
+    assert int(response["Retry-After"]) >= 1 and error["details"]["limit"] == 10
+    assert response["X-RateLimit-Remaining"] == "0"
+
+
+def test_each_api_key_has_its_own_counter(api, user):
+    _, first = api_key_create(user=user, name="a")
+    _, second = api_key_create(user=user, name="b")
+    for _ in range(10):
+        assert bearer(api, first).get("/api/me").status_code == 200
+    assert_error(bearer(api, first).get("/api/me"), 429)
+    assert bearer(api, second).get("/api/me").status_code == 200
+
+
+def test_pro_plan_gets_a_hundred(user_api, user):
+    user.plan = "pro"
+    user.save()
+    assert user_api.get("/api/me")["X-RateLimit-Limit"] == "100"
+
+
+def test_anonymous_limit_is_per_ip(api, settings):
+    settings.ANON_REQUESTS_PER_MINUTE = 3
+    for _ in range(3):
+        assert api.get("/api/templates", REMOTE_ADDR="10.1.1.1").status_code == 200
+    assert_error(api.get("/api/templates", REMOTE_ADDR="10.1.1.1"), 429, "rate_limited")
+    assert api.get("/api/templates", REMOTE_ADDR="10.1.1.2").status_code == 200
+    # failed authentication counts against the IP too
+    for _ in range(4):
+        response = api.get("/api/me", REMOTE_ADDR="10.1.1.3", HTTP_AUTHORIZATION="Bearer nonsense")
+    assert_error(response, 429, "rate_limited")
+
+
+def test_registrations_per_ip(api, settings):
+    settings.REGISTRATIONS_PER_IP = "2/h"
+    for n in range(2):
+        body = {"email": f"new{n}@example.com", "password": "a long passphrase nobody guesses 7"}
+        assert api.post("/api/auth/register", body, format="json").status_code == 201
+    body = {"email": "new9@example.com", "password": "a long passphrase nobody guesses 7"}
+    assert_error(api.post("/api/auth/register", body, format="json"), 429, "rate_limited")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_limit_is_shared_by_two_server_processes(live_server, user, tmp_path):
+    """2 × the limit of concurrent requests from one key, spread over two processes: exactly the
+    limit succeed, because both count in the same Redis."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:"
+        f"{db.get('PORT') or 5432}/{db['NAME']}",
+        "REDIS_URL": django_settings.REDIS_URL,
+        "CACHE_KEY_PREFIX": django_settings.CACHES["default"].get("KEY_PREFIX", "lw"),
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "RATE_LIMITS_ENABLED": "1",
+    }
+    with socket_port() as port:
+        pass
+    log = (tmp_path / "gunicorn.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "loopwind_site.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        other = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                requests.get(other + "/healthz?storage=0", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        _, key = api_key_create(user=user, name="shared")
+        from django.core.cache import cache
+
+        cache.clear()
+        statuses = []
+
+        def fire(base):
+            statuses.append(
+                requests.get(
+                    base + "/api/me", headers={"Authorization": f"Bearer {key}"}, timeout=30
+                ).status_code
+            )
+
+        threads = [threading.Thread(target=fire, args=(base,)) for base in [live_server.url, other] * 10]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert statuses.count(200) == 10 and statuses.count(429) == 10, statuses
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=15)
+        log.close()
+
+
+class socket_port:
+    def __enter__(self):
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        return self.sock.getsockname()[1]
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+
+def test_signed_image_urls_count_against_their_signer(user_api, client, user):
+    from templates_registry.services import template_publish
+    from tests.templates_registry.helpers import example_files
+
+    template_publish(user=user, files=example_files("og-card"))
+    url = user_api.post(
+        "/api/render/sign", {"template": f"{user.username}/og-card", "props": {"title": "x"}}, format="json"
+    ).json()["url"]
+    path = url.split("8000", 1)[1]
+    statuses = [client.get(path).status_code for _ in range(10)]
+    assert statuses.count(200) == 9 and statuses.count(429) == 1  # the sign call was the tenth request
