@@ -80,10 +80,10 @@ def _customer_for(user: User, client) -> Subscription:
 
 
 def checkout_session_create(*, user: User, plan_code: str) -> str:
+    client = _client()
     plan = _paid_plan(plan_code)
     if plan_limits(user).code == plan.code:
         raise Conflict(f"You are already on {plan.name}.", code="already_on_plan")
-    client = _client()
     row = _customer_for(user, client)
     session = _call(
         client.checkout.sessions.create,

@@ -139,3 +139,19 @@ def test_set_plan_command(user):
         call_command("set_plan", user.username, "platinum")
     with pytest.raises(CommandError):
         call_command("set_plan", "nobody-at-all", "pro")
+
+
+def test_paid_plans_jobs_go_to_the_priority_queue(user_api, user, settings):
+    import redis
+
+    template_publish(user=user, files=example_files("promo-video"))
+    broker = redis.Redis.from_url(settings.DRAMATIQ_REDIS_URL)
+    for key in broker.scan_iter("dramatiq:render*"):
+        broker.delete(key)
+    body = {"template": f"{user.username}/promo-video", "props": {"headline": "x"}}
+    assert user_api.post("/api/render/async", body, format="json").status_code == 202
+    assert broker.hlen("dramatiq:render.msgs") == 1 and broker.hlen("dramatiq:render-priority.msgs") == 0
+    user.plan = "pro"
+    user.save()
+    assert user_api.post("/api/render/async", body, format="json").status_code == 202
+    assert broker.hlen("dramatiq:render-priority.msgs") == 1
