@@ -91,3 +91,18 @@ def test_bad_requests(user_api, client, user, published):
     assert_error(client.get("/i/nobody/og-card.png?sig=x"), 403)
     url = local(sign(user_api, f"{user.username}/og-card", props={"title": "Hi"}))
     assert_error(client.get(url + "&title=again"), 400, "duplicate_parameter")
+
+
+def test_cache_hits_take_two_queries(user_api, client, user, published, django_assert_num_queries):
+    """The hot paths: a hit on /i/ reads the signer with their secret, then the template with its
+    latest version (a URL pinned to the latest version needs no query of its own); a hit on
+    POST /api/render reads the key with its user, then the template."""
+    url = local(sign(user_api, f"{user.username}/og-card", props={"title": "Hot"}))
+    body = {"template": f"{user.username}/og-card", "props": {"title": "Hot"}}
+    assert client.get(url).status_code == 200  # the miss renders and fills the cache
+    with django_assert_num_queries(2):
+        response = client.get(url)
+    assert response.status_code == 200 and response["X-Render-Cache"] == "HIT"
+    with django_assert_num_queries(2):
+        response = user_api.post("/api/render", body, format="json")
+    assert response.status_code == 200 and response["X-Render-Cache"] == "HIT"
