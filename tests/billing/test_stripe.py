@@ -173,3 +173,57 @@ def test_render_only_keys_cannot_change_the_plan(api, user, stripe_on):
     _, raw = api_key_create(user=user, name="r", scopes=["render:write"])
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert_error(api.post("/api/billing/checkout", {"plan": "pro"}, format="json"), 403, "insufficient_scope")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upgrade_and_downgrade_over_http(live_server, stripe_on, localstripe_url, settings):
+    """The issue's flow end to end over real HTTP: quota spent → 429; signed checkout and
+    subscription events → pro (renders, a private template, 100 requests a minute); deletion → free."""
+    import requests
+
+    from accounts.models import User
+
+    settings.RATE_LIMITS_ENABLED = True
+    base = live_server.url
+    session = requests.post(f"{base}/api/auth/register", json={"email": "flow@example.com",
+                            "password": "a long passphrase nobody guesses 7"}, timeout=10).json()  # fmt: skip
+    user = User.objects.get(email="flow@example.com")
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {session['token']}"
+    template_publish(user=user, files=example_files("og-card"))
+    Usage.objects.create(user=user, type="image_render", month=month_start(), count=100)
+    render = {"template": f"{user.username}/og-card", "props": {"title": "over http"}}
+    spent = http.post(f"{base}/api/render", json=render, timeout=30)
+    assert spent.status_code == 429 and spent.json()["error"]["code"] == "quota_exceeded"
+    assert spent.headers["X-RateLimit-Limit"] == "10"
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_passthru(base)
+        for resource in ("customers", "subscriptions", "payment_methods"):
+            mock.add_passthru(f"{localstripe_url}/v1/{resource}")
+        mock.add(responses.POST, f"{localstripe_url}/v1/checkout/sessions", json=checkout_session())
+        checkout = http.post(f"{base}/api/billing/checkout", json={"plan": "pro"}, timeout=30)
+        assert checkout.status_code == 200, checkout.text
+        customer = Subscription.objects.get(user=user).stripe_customer_id
+        subscription = subscribe(stripe_on, customer, "price_pro", user.public_id)
+
+        def deliver(event_type, obj):
+            body, header = signed_event(event_type, obj)
+            response = requests.post(f"{base}/api/billing/webhook", data=body, timeout=30,
+                                     headers={"Stripe-Signature": header, "Content-Type": "application/json"})  # fmt: skip
+            assert response.status_code == 200, response.text
+
+        deliver("checkout.session.completed", {"object": "checkout.session", "client_reference_id": user.public_id,
+                                               "customer": customer, "subscription": subscription["id"]})  # fmt: skip
+        deliver("customer.subscription.created", subscription)
+        rendered = http.post(f"{base}/api/render", json=render, timeout=30)
+        assert rendered.status_code == 200 and rendered.headers["X-RateLimit-Limit"] == "100"
+        parts = [("files", (p, c)) for p, c in example_files("og-card").items()]
+        private = http.post(f"{base}/api/templates/publish", files=parts,
+                            data={"private": "true", "name": "private-card"}, timeout=60)  # fmt: skip
+        assert private.status_code == 201, private.text
+
+        stripe_on.subscriptions.cancel(subscription["id"])
+        deliver("customer.subscription.deleted", subscription)
+    assert http.get(f"{base}/api/me", timeout=10).json()["plan"] == "free"
+    assert http.get(f"{base}/api/me/usage", timeout=10).headers["X-RateLimit-Limit"] == "10"
