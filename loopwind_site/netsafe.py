@@ -44,6 +44,7 @@ from urllib3.exceptions import NewConnectionError, ProtocolError, SSLError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.ssl_match_hostname import CertificateError as Urllib3CertificateError
 
+from loopwind.engine.images import sniff_image
 from loopwind_site.errors import ApiError
 
 __all__ = [
@@ -588,22 +589,6 @@ _NETWORK_ERRORS = (OSError, Urllib3HTTPError, http.client.HTTPException, ValueEr
 # --- image fetch ------------------------------------------------------------------------------
 
 
-def _sniff(data: bytes) -> str | None:
-    """The image type the bytes actually are, from their first bytes; None when not an image."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<svg", b"<?xml", b"<!doctype svg", b"<!--")) and b"<svg" in data[:4096].lower():
-        return "image/svg+xml"
-    return None
-
-
 def fetch_image(url: str, *, max_bytes: int = 10 * 1024 * 1024, timeout: float = 5.0) -> tuple[bytes, str]:
     """GET an image for a render (``image`` props given as URLs). Returns (bytes, content type).
 
@@ -701,7 +686,7 @@ def _read_image(
         if len(data) > max_bytes:
             raise failed("too_large", f"the image is larger than {max_bytes} bytes", maxBytes=max_bytes)
     deadline.remaining()  # a body that ended exactly at the deadline still counts as late
-    kind = _sniff(bytes(data[:4096]))
+    kind = sniff_image(bytes(data[:4096]))
     if kind is None:
         raise failed(
             "not_an_image", "the body is not a PNG, JPEG, GIF, WebP or SVG image", contentType=declared

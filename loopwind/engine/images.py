@@ -22,6 +22,8 @@ class ImageValue:
 
 
 def sniff_image(data: bytes) -> str | None:
+    """The image type the bytes actually are, from their first bytes; None when not an image.
+    (The server's fetcher uses it too, so a URL cannot pass HTML off as an image.)"""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
     if data.startswith(b"\xff\xd8\xff"):
@@ -30,8 +32,8 @@ def sniff_image(data: bytes) -> str | None:
         return "image/gif"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    head = data[:1024].lstrip()
-    if head.startswith(b"<") and b"<svg" in head:
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<svg", b"<?xml", b"<!doctype svg", b"<!--")) and b"<svg" in data[:4096].lower():
         return "image/svg+xml"
     return None
 
