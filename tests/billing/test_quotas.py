@@ -72,30 +72,37 @@ def test_webhooks_need_a_paid_plan(user_api, user):
     assert_error(user_api.post("/api/render/async", body, format="json"), 403, "plan_limit")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_one_hundred_concurrent_renders_count_exactly_one_hundred(live_server):
-    from accounts.models import User
+def render_concurrently(live_server, user, template, titles) -> list[int]:
+    """POST /api/render once per title, all at once over real HTTP; the status codes."""
     from accounts.services import tokens_for_user
 
-    user = User.objects.create_user("many@example.com", "many", "pw-long-enough-123", plan="pro")
-    template = template_publish(user=user, files=example_files("og-card")).template
     token = tokens_for_user(user)["token"]
     statuses = []
 
-    def fire(n):
+    def fire(title):
         response = requests.post(
             f"{live_server.url}/api/render",
-            json={"template": template.slug, "props": {"title": f"Render {n}"}},
+            json={"template": template.slug, "props": {"title": title}},
             headers={"Authorization": f"Bearer {token}"},
             timeout=120,
         )
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=fire, args=(n,)) for n in range(100)]
+    threads = [threading.Thread(target=fire, args=(title,)) for title in titles]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return statuses
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_hundred_concurrent_renders_count_exactly_one_hundred(live_server):
+    from accounts.models import User
+
+    user = User.objects.create_user("many@example.com", "many", "pw-long-enough-123", plan="pro")
+    template = template_publish(user=user, files=example_files("og-card")).template
+    statuses = render_concurrently(live_server, user, template, [f"Render {n}" for n in range(100)])
     assert statuses.count(200) == 100, statuses
     assert Usage.objects.get(user=user, type="image_render").count == 100
 
@@ -103,28 +110,11 @@ def test_one_hundred_concurrent_renders_count_exactly_one_hundred(live_server):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_renders_never_pass_the_quota(live_server):
     from accounts.models import User
-    from accounts.services import tokens_for_user
 
     user = User.objects.create_user("edge@example.com", "edge", "pw-long-enough-123")
     template = template_publish(user=user, files=example_files("og-card")).template
     set_usage(user, "image_render", 95)
-    token = tokens_for_user(user)["token"]
-    statuses = []
-
-    def fire(n):
-        response = requests.post(
-            f"{live_server.url}/api/render",
-            json={"template": template.slug, "props": {"title": f"Edge {n}"}},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=120,
-        )
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=fire, args=(n,)) for n in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = render_concurrently(live_server, user, template, [f"Edge {n}" for n in range(20)])
     assert statuses.count(200) == 5 and statuses.count(429) == 15, statuses
     assert Usage.objects.get(user=user, type="image_render").count == 100
 
