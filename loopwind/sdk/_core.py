@@ -1,0 +1,168 @@
+"""What the sync and async clients share: request descriptions, auth, retry policy, error mapping.
+
+Each API operation is described once as a :class:`Call` (method, path, body, how to parse the answer).
+A client only *runs* calls: ``Loopwind._run`` with ``httpx.Client``, ``AsyncLoopwind._run`` with
+``httpx.AsyncClient``. Resource methods return ``client._run(call)``, which is a value for the sync
+client and an awaitable for the async one, so they are written once for both.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from . import errors
+
+DEFAULT_BASE_URL = "https://loopwind.dev"
+VERSION = "0.1.0"
+USER_AGENT = f"loopwind-python/{VERSION}"
+RETRY_STATUSES = (429, 503)
+TERMINAL = ("completed", "failed", "cancelled")
+SKIP_NAMES = {".git", ".loopwind", "__pycache__", "node_modules", ".DS_Store"}
+
+
+def _json(response: httpx.Response) -> Any:
+    return response.json() if response.content else None
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    json: Any = None
+    params: Mapping[str, Any] | None = None
+    data: Mapping[str, Any] | None = None
+    files: list | None = None
+    headers: Mapping[str, str] | None = None
+    parse: Callable[[httpx.Response], Any] = _json
+    anonymous: bool = False  # no credentials (signed output URLs on a CDN must not get our token)
+    extra: dict = field(default_factory=dict)
+
+    def request_kwargs(self) -> dict:
+        kwargs: dict[str, Any] = {"method": self.method, "url": self.path}
+        for name in ("json", "params", "data", "files", "headers"):
+            value = getattr(self, name)
+            if value is not None:
+                kwargs[name] = value
+        if self.anonymous:
+            kwargs["auth"] = NoAuth()
+        return kwargs
+
+
+class NoAuth(httpx.Auth):
+    def auth_flow(self, request):
+        request.headers.pop("Authorization", None)
+        yield request
+
+
+class BearerAuth(httpx.Auth):
+    """An API key (``lw_live_…``) or an access token sent as ``Authorization: Bearer``."""
+
+    def __init__(self, token: str):
+        self.token = token
+
+    def auth_flow(self, request):
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        yield request
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def retry_delay(response: httpx.Response, attempt: int, *, max_retries: int, max_wait: float) -> float | None:
+    """Seconds to wait before trying again, or None to stop: 429 (not a spent quota) and 503 are
+    retried up to ``max_retries`` times, waiting Retry-After (capped at ``max_wait``) or 0.5 s, 1 s, 2 s…"""
+    if response.status_code not in RETRY_STATUSES or attempt >= max_retries:
+        return None
+    body = _body(response)
+    if isinstance(body, dict) and (body.get("error") or {}).get("code") == "quota_exceeded":
+        return None
+    after = parse_retry_after(response.headers.get("Retry-After"))
+    if after is not None and after > max_wait:
+        return None  # waiting that long is the caller's decision: RateLimited carries retry_after
+    return after if after is not None else min(0.5 * 2**attempt, max_wait)
+
+
+def finish(call: Call, response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise errors.error_for(
+            response.status_code, _body(response), parse_retry_after(response.headers.get("Retry-After"))
+        )
+    return call.parse(response)
+
+
+def connection_error(base_url: str, exc: Exception) -> errors.APIConnectionError:
+    reason = str(exc) or type(exc).__name__
+    return errors.APIConnectionError(f"Cannot reach {base_url}: {reason}", code="connection_error")
+
+
+def poll_delays(start: float = 0.5, factor: float = 1.5, cap: float = 5.0) -> Iterator[float]:
+    delay = start
+    while True:
+        yield delay
+        delay = min(delay * factor, cap)
+
+
+def slug_path(slug: str) -> str:
+    """``user/name`` → ``/api/templates/user/name`` (ValueError for anything else)."""
+    parts = slug.strip("/").split("/")
+    if len(parts) != 2 or not all(parts):
+        raise ValueError(f"A template is named user/name, not {slug!r}.")
+    return "/api/templates/" + "/".join(quote(part, safe="") for part in parts)
+
+
+def folder_files(folder: str | os.PathLike) -> dict[str, bytes]:
+    """The files of a template folder as ``{relative/path: bytes}`` (hidden and tool folders skipped)."""
+    root = Path(folder)
+    if not (root / "loopwind.json").is_file():
+        raise errors.BadRequest(f"No loopwind.json in {root}: not a template folder.", code="no_manifest")
+    files: dict[str, bytes] = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part in SKIP_NAMES or part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        files[relative.as_posix()] = path.read_bytes()
+    return files
+
+
+def render_body(template: str, props: Mapping | None, **options: Any) -> dict:
+    body = {"template": template, "props": dict(props or {})}
+    body.update({key: value for key, value in options.items() if value is not None})
+    return body
+
+
+def content(response: httpx.Response) -> bytes:
+    return response.content
+
+
+def env_base_url(base_url: str | None) -> str:
+    return (base_url or os.environ.get("LOOPWIND_API_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def env_auth(api_key: str | None, auth: httpx.Auth | None) -> httpx.Auth | None:
+    if auth is not None:
+        return auth
+    key = api_key or os.environ.get("LOOPWIND_API_KEY")
+    return BearerAuth(key) if key else None

@@ -1,0 +1,60 @@
+"""The async client ``AsyncLoopwind`` (httpx.AsyncClient): the same methods as ``Loopwind``, awaited."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+
+from ._core import Call, connection_error, finish, poll_delays
+from .client import BaseClient, JobBase
+
+
+class AsyncJob(JobBase):
+    async def wait(self, timeout: float | None = 600, *, on_progress=None) -> AsyncJob:
+        """Like ``Job.wait``; ``on_progress(job)`` may be a plain function."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delays = poll_delays()
+        while True:
+            if on_progress:
+                on_progress(self)
+            if self.done:
+                return self._check()
+            delay = next(delays)
+            if deadline is not None and time.monotonic() + delay > deadline:
+                raise self._timeout(timeout)
+            await asyncio.sleep(delay)
+            await self.refresh()
+
+
+class AsyncLoopwind(BaseClient):
+    """``async with AsyncLoopwind(api_key=…) as lw: png = await lw.render(...)``."""
+
+    job_class = AsyncJob
+
+    def __init__(self, api_key: str | None = None, **kwargs):
+        super().__init__(api_key, **kwargs)
+        self._http = httpx.AsyncClient(**self._options)
+
+    async def _run(self, call: Call):
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.request(**call.request_kwargs())
+            except httpx.TransportError as exc:
+                raise connection_error(self.base_url, exc) from None
+            delay = self._delay(response, attempt)
+            if delay is None:
+                return finish(call, response)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.aclose()
