@@ -1,0 +1,39 @@
+"""The ``loopwind`` command. Exit codes: see ``loopwind.cli.output``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..sdk import errors
+from . import output, registry, rendering  # noqa: F401,E402  (commands register on import)
+from .app import State, cli
+
+__all__ = ["cli", "main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    state = State()
+    try:
+        cli.main(args=argv, prog_name="loopwind", standalone_mode=False, obj=state)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return output.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return output.INTERRUPTED
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return output.INTERRUPTED
+    except errors.LoopwindError as exc:
+        return state.out.fail(exc)
+    except ValueError as exc:  # the SDK's argument checks (e.g. a template that is not user/name)
+        return state.out.fail(output.UsageProblem(str(exc)))
+    return output.OK
+
+
+def run() -> None:
+    sys.exit(main())
