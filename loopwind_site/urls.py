@@ -1,12 +1,12 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 from loopwind_site.files import signed_file
 from loopwind_site.health import healthz
-from marketplace import views as marketplace_views
 from rendering import views as rendering_views
 
 api_patterns = [
@@ -15,7 +15,15 @@ api_patterns = [
     path("", include("rendering.urls")),
     path("", include("billing.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Swagger UI under the site's CSP: its script is served as a file (the split view), never inline;
+    # only its own inline styles and data: images are let through, on this page alone.
+    path(
+        "docs",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="api-docs",
+    ),
 ]
 
 urlpatterns = [
@@ -27,5 +35,6 @@ urlpatterns = [
     path("login", account_views.LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("device", account_views.device, name="device"),
-    path("", marketplace_views.home, name="home"),
+    # The marketplace last: its profile and template pages (/<username>, /<username>/<name>) catch all.
+    path("", include("marketplace.urls")),
 ]

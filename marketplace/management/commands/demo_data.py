@@ -74,6 +74,8 @@ class Command(BaseCommand):
                 or template.latest_version.checksum != bundle.checksum
             ):
                 template_publish(user=official, files=dict(bundle.files))
+                if template is None:  # featured on first publish only: staff may unfeature them later
+                    Template.objects.filter(owner=official, name=bundle.name).update(featured=True)
             slugs.append(f"loopwind/{bundle.name}")
         return slugs
 

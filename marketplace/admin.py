@@ -1,0 +1,40 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.helpers import ActionForm
+
+from marketplace.models import ModerationLog, TemplateViolation
+
+
+class ReasonActionForm(ActionForm):
+    """The admin's action bar with a reason, for moderation actions that tell the owner why."""
+
+    reason = forms.CharField(required=False, max_length=500, label="Reason")
+
+
+@admin.register(ModerationLog)
+class ModerationLogAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor", "action", "target_type", "target_label", "reason")
+    list_filter = ("action", "target_type")
+    search_fields = ("target_label", "target_id", "reason", "actor__username")
+    date_hierarchy = "created_at"
+    list_select_related = ("actor",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the log is append-only
+
+
+@admin.register(TemplateViolation)
+class TemplateViolationAdmin(admin.ModelAdmin):
+    list_display = ("template", "reason", "created_by", "created_at")
+    search_fields = ("template__name", "template__owner__username", "reason")
+    list_select_related = ("template", "template__owner", "created_by")
+    readonly_fields = ("template", "created_by", "created_at")
+
+    def has_add_permission(self, request):
+        return False  # marked from the template list's "mark as violating" action, which also hides it

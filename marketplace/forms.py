@@ -1,0 +1,92 @@
+from django import forms
+
+from accounts.models import API_KEY_SCOPES
+from accounts.services import DEFAULT_KEY_SCOPES
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    username = forms.CharField(
+        label="Username",
+        required=False,
+        max_length=39,
+        help_text="Optional: your profile lives at loopwind.dev/<username>.",
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    name = forms.CharField(label="Name", required=False, max_length=255)
+    password = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+
+class TemplateEditForm(forms.Form):
+    description = forms.CharField(label="Description", required=False, max_length=2000, widget=forms.Textarea)
+    tags = forms.CharField(label="Tags", required=False, help_text="Comma-separated.", max_length=400)
+    private = forms.BooleanField(label="Private (only you can see and render it)", required=False)
+
+
+class DeprecateForm(forms.Form):
+    version = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    message = forms.CharField(
+        label="Deprecation message", max_length=500, required=False, help_text="Empty to undeprecate."
+    )
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label="Key name", max_length=100)
+    scopes = forms.MultipleChoiceField(
+        label="Scopes",
+        choices=[(scope, scope) for scope in API_KEY_SCOPES],
+        initial=DEFAULT_KEY_SCOPES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class PropsForm(forms.Form):
+    """The "try it" form, built from a version's manifest props. Empty fields are left out so the
+    template's defaults apply; values are converted to the prop's type, the engine validates them."""
+
+    def __init__(self, *args, props_spec: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.props_spec = props_spec
+        for name, spec in props_spec.items():
+            kind = spec.get("type", "string")
+            label = name + ("" if spec.get("required") else " (optional)")
+            help_text = spec.get("description", "")
+            initial = spec.get("example", spec.get("default"))
+            if spec.get("enum"):
+                choices = [("", "—")] * (not spec.get("required")) + [(str(v), str(v)) for v in spec["enum"]]
+                field = forms.ChoiceField(choices=choices, required=False)
+            elif kind == "boolean":
+                field = forms.BooleanField(required=False)
+            elif kind in ("number", "integer"):
+                attrs = {"step": "1" if kind == "integer" else "any"}
+                attrs.update({k: spec[k] for k in ("min", "max") if spec.get(k) is not None})
+                field = forms.CharField(required=False, widget=forms.NumberInput(attrs=attrs))
+            else:
+                attrs = {"maxlength": spec["maxLength"]} if spec.get("maxLength") else {}
+                if kind == "image":
+                    attrs["placeholder"] = "https://… or an asset path"
+                if kind == "color":
+                    attrs["placeholder"] = "#f59e0b"
+                field = forms.CharField(required=False, widget=forms.TextInput(attrs=attrs), strip=False)
+            field.label, field.help_text, field.initial = label, help_text, initial
+            self.fields[name] = field
+
+    def props(self) -> dict:
+        out = {}
+        for name, spec in self.props_spec.items():
+            value = self.cleaned_data.get(name)
+            kind = spec.get("type", "string")
+            if kind == "boolean":
+                out[name] = bool(value)
+                continue
+            if value in (None, ""):
+                continue
+            if kind in ("number", "integer"):
+                try:
+                    value = int(value) if kind == "integer" else float(value)
+                except ValueError:
+                    pass  # the engine names the prop and the expected type
+            out[name] = value
+        return out

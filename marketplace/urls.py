@@ -1,0 +1,83 @@
+"""Website routes. Included last by loopwind_site/urls.py: the profile and template pages at the end
+catch /<username> and /<username>/<name>, so every fixed path must come before them (the first
+segments used here are reserved usernames, accounts/models.py)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from marketplace.views import account, dashboard, docs, public
+
+password_reset = [
+    path(
+        "account/password-reset",
+        auth_views.PasswordResetView.as_view(
+            template_name="marketplace/auth/password_reset.html",
+            email_template_name="marketplace/auth/password_reset_email.txt",
+            subject_template_name="marketplace/auth/password_reset_subject.txt",
+            success_url=reverse_lazy("password-reset-sent"),
+        ),
+        name="password-reset",
+    ),
+    path(
+        "account/password-reset/sent",
+        auth_views.PasswordResetDoneView.as_view(template_name="marketplace/auth/password_reset_sent.html"),
+        name="password-reset-sent",
+    ),
+    path(
+        "account/reset/<uidb64>/<token>",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="marketplace/auth/password_reset_confirm.html",
+            success_url=reverse_lazy("password-reset-complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "account/reset/done",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="marketplace/auth/password_reset_complete.html"
+        ),
+        name="password-reset-complete",
+    ),
+]
+
+dashboard_patterns = [
+    path("dashboard", dashboard.overview, name="dashboard"),
+    path("dashboard/templates/<str:name>", dashboard.template_edit, name="dashboard-template"),
+    path(
+        "dashboard/templates/<str:name>/deprecate", dashboard.template_deprecate, name="dashboard-deprecate"
+    ),
+    path(
+        "dashboard/templates/<str:name>/unpublish", dashboard.template_unpublish, name="dashboard-unpublish"
+    ),
+    path("dashboard/keys", dashboard.keys, name="dashboard-keys"),
+    path("dashboard/keys/<str:key_id>/revoke", dashboard.key_revoke, name="dashboard-key-revoke"),
+    path("dashboard/billing", dashboard.billing, name="dashboard-billing"),
+    path("dashboard/billing/checkout", dashboard.billing_checkout, name="dashboard-checkout"),
+    path("dashboard/billing/portal", dashboard.billing_portal, name="dashboard-portal"),
+    path("dashboard/webhooks", dashboard.webhooks_page, name="dashboard-webhooks"),
+    path("dashboard/webhooks/secret", dashboard.webhook_secret_rotate, name="dashboard-webhook-secret"),
+    path(
+        "dashboard/webhooks/signing-secret", dashboard.signing_secret_rotate, name="dashboard-signing-secret"
+    ),
+    path(
+        "dashboard/webhooks/<str:delivery_id>/redeliver",
+        dashboard.webhook_redeliver,
+        name="dashboard-redeliver",
+    ),
+    path("dashboard/renders", dashboard.renders, name="dashboard-renders"),
+]
+
+urlpatterns = [
+    path("", public.home, name="home"),
+    path("templates", public.browse, name="browse"),
+    path("signup", account.signup, name="signup"),
+    *password_reset,
+    *dashboard_patterns,
+    path("docs", docs.page, name="docs"),
+    path("docs/<str:slug>", docs.page, name="docs-page"),
+    # Catch-alls, last.
+    path("<str:username>", public.profile, name="profile"),
+    path("<str:username>/<str:name>", public.template_detail, name="template-detail"),
+    path("<str:username>/<str:name>/try", public.template_try, name="template-try"),
+    path("<str:username>/<str:name>/star", public.template_star, name="template-star"),
+]

@@ -1,0 +1,1 @@
+"""The loopwind.dev website: public pages, sign-up, dashboard and docs."""

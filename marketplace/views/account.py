@@ -1,0 +1,48 @@
+"""Sign up (the same service as POST /api/auth/register). Sign-in, sign-out and the password
+reset pages are Django's views with our templates (marketplace/urls.py)."""
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.services import user_register
+from billing.ratelimit import client_ip, rate_limit_hit
+from loopwind_site.errors import ApiError
+from marketplace.forms import SignupForm
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rate_limit_hit(
+                request,
+                identity=f"register:{client_ip(request)}",
+                rate=settings.REGISTRATIONS_PER_IP,
+                headers=False,
+            )
+            user = user_register(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                name=form.cleaned_data["name"],
+                username=form.cleaned_data["username"] or None,
+            )
+        except ApiError as exc:
+            fields = (exc.details or {}).get("fields", {}) if isinstance(exc.details, dict) else {}
+            placed = False
+            for field, errors in fields.items():
+                if field in form.fields:
+                    for error in errors:
+                        form.add_error(field, error)
+                    placed = True
+            if not placed:
+                target = {"email_taken": "email", "username_taken": "username"}.get(exc.code)
+                form.add_error(target, exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("dashboard")
+    return render(request, "marketplace/signup.html", {"form": form}, status=400 if form.errors else 200)

@@ -1,0 +1,256 @@
+"""The signed-in dashboard: templates, API keys, usage and billing, webhooks, render history.
+Every write calls the same service as the API."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from billing import stripe_billing
+from billing.plans import plans_by_code
+from billing.selectors import usage_summary
+from loopwind_site.errors import ApiError
+from marketplace import selectors
+from marketplace.forms import ApiKeyForm, DeprecateForm, TemplateEditForm
+from rendering import jobs, webhooks
+from rendering import services as rendering
+from rendering.models import WebhookDelivery
+from templates_registry import selectors as registry
+from templates_registry import services as registry_services
+
+
+def _usage_rows(summary: dict) -> list[dict]:
+    labels = [
+        ("imageRenders", "Image renders"),
+        ("videoRenders", "Video renders"),
+        ("templates", "Templates"),
+        ("publishes", "Publishes"),
+    ]
+    return [{"key": key, "label": label, **summary[key]} for key, label in labels]
+
+
+@login_required
+@require_GET
+def overview(request):
+    summary = usage_summary(user=request.user)
+    return render(
+        request,
+        "marketplace/dashboard/overview.html",
+        {
+            "templates": registry.user_templates(owner=request.user, include_private=True),
+            "violations": selectors.violations_of(owner=request.user),
+            "summary": summary,
+            "usage": _usage_rows(summary),
+            "section": "overview",
+        },
+    )
+
+
+def _own_template(request, name: str):
+    try:
+        return registry.template_owned(username=request.user.username, name=name, user=request.user)
+    except ApiError:
+        raise Http404("No such template.") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request, name: str):
+    template = _own_template(request, name)
+    initial = {
+        "description": template.description,
+        "tags": ", ".join(tag.name for tag in template.tags.all()),
+        "private": template.private,
+    }
+    form = TemplateEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registry_services.template_update(
+                template=template,
+                user=request.user,
+                description=form.cleaned_data["description"],
+                tags=form.cleaned_data["tags"],
+                private=form.cleaned_data["private"],
+            )
+        except ApiError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Saved {template.slug}.")
+            return redirect("dashboard-template", name=template.name)
+    versions = [(v, DeprecateForm(initial={"version": v.version, "message": v.deprecated}))
+                for v in registry.version_list(template=template)]  # fmt: skip
+    return render(
+        request,
+        "marketplace/dashboard/template_edit.html",
+        {"template": template, "form": form, "versions": versions, "section": "overview"},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def template_deprecate(request, name: str):
+    template = _own_template(request, name)
+    form = DeprecateForm(request.POST)
+    if form.is_valid():
+        try:
+            version = registry.version_get(template=template, version=form.cleaned_data["version"])
+        except ApiError as exc:
+            messages.error(request, exc.message)
+        else:
+            registry_services.version_deprecate(version=version, message=form.cleaned_data["message"])
+            state = "deprecated" if version.deprecated else "no longer deprecated"
+            messages.success(request, f"Version {version.version} is {state}.")
+    return redirect("dashboard-template", name=template.name)
+
+
+@login_required
+@require_POST
+def template_unpublish(request, name: str):
+    template = _own_template(request, name)
+    registry_services.template_unpublish(template=template)
+    messages.success(request, f"Unpublished {template.slug}. Publishing the name again brings it back.")
+    return redirect("dashboard")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def keys(request):
+    form = ApiKeyForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, new_key = account_services.api_key_create(
+                user=request.user, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"]
+            )
+        except ApiError as exc:
+            form.add_error("scopes", exc.message)
+        else:
+            form = ApiKeyForm()
+    return render(
+        request,
+        "marketplace/dashboard/keys.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "keys": account_selectors.api_key_list(user=request.user),
+            "section": "keys",
+        },  # fmt: skip
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def key_revoke(request, key_id: str):
+    try:
+        account_services.api_key_revoke(user=request.user, key_id=key_id)
+    except ApiError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The key was revoked; requests with it now fail.")
+    return redirect("dashboard-keys")
+
+
+@login_required
+@require_GET
+def billing(request):
+    summary = usage_summary(user=request.user)
+    paid = [plan for plan in plans_by_code().values() if plan.price_cents]
+    return render(
+        request,
+        "marketplace/dashboard/billing.html",
+        {
+            "summary": summary,
+            "usage": _usage_rows(summary),
+            "plans": paid,
+            "billing_enabled": stripe_billing.billing_enabled(),
+            "checkout": request.GET.get("checkout", ""),
+            "section": "billing",
+        },
+    )
+
+
+@login_required
+@require_POST
+def billing_checkout(request):
+    try:
+        url = stripe_billing.checkout_session_create(
+            user=request.user, plan_code=request.POST.get("plan", "")
+        )
+    except ApiError as exc:
+        messages.error(request, exc.message)
+        return redirect("dashboard-billing")
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def billing_portal(request):
+    try:
+        url = stripe_billing.portal_session_create(user=request.user)
+    except ApiError as exc:
+        messages.error(request, exc.message)
+        return redirect("dashboard-billing")
+    return redirect(url)
+
+
+@login_required
+@require_GET
+def webhooks_page(request):
+    return render(
+        request,
+        "marketplace/dashboard/webhooks.html",
+        {
+            "secrets": rendering.secrets_for(request.user),
+            "deliveries": selectors.deliveries_recent(user=request.user),
+            "section": "webhooks",
+        },
+    )
+
+
+@login_required
+@require_POST
+def webhook_secret_rotate(request):
+    rendering.webhook_secret_rotate(user=request.user)
+    messages.success(request, "A new webhook secret is in use; update your receiver.")
+    return redirect("dashboard-webhooks")
+
+
+@login_required
+@require_POST
+def signing_secret_rotate(request):
+    rendering.signing_secret_rotate(user=request.user)
+    messages.success(request, "A new signing secret is in use; image URLs signed before no longer work.")
+    return redirect("dashboard-webhooks")
+
+
+@login_required
+@require_POST
+def webhook_redeliver(request, delivery_id: str):
+    delivery = WebhookDelivery.objects.filter(public_id=delivery_id, user=request.user).first()
+    if delivery is None:
+        raise Http404("No such delivery.")
+    delivery = webhooks.redeliver(delivery=delivery)
+    jobs.webhook_enqueue(delivery.pk)
+    messages.success(request, f"Delivery {delivery.public_id} is being sent again.")
+    return redirect("dashboard-webhooks")
+
+
+@login_required
+@require_GET
+def renders(request):
+    return render(
+        request,
+        "marketplace/dashboard/renders.html",
+        {
+            "renders": selectors.renders_recent(user=request.user),
+            "jobs": selectors.jobs_recent(user=request.user),
+            "section": "renders",
+        },
+    )

@@ -1,0 +1,41 @@
+"""Documentation pages. The template format page shows docs/engine.md, the authors' reference."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+PAGES = {
+    "": ("Getting started", "marketplace/docs/index.html"),
+    "templates": ("Template format", "marketplace/docs/templates.html"),
+    "cli": ("CLI", "marketplace/docs/cli.html"),
+    "sdk": ("Python SDK", "marketplace/docs/sdk.html"),
+    "api": ("REST API", "marketplace/docs/api.html"),
+}
+
+
+@lru_cache(maxsize=1)
+def engine_reference() -> str:
+    path = Path(settings.BASE_DIR) / "docs" / "engine.md"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+@require_GET
+def page(request, slug: str = ""):
+    if slug not in PAGES:
+        raise Http404("No such page.")
+    title, template_name = PAGES[slug]
+    context = {
+        "title": title,
+        "slug": slug,
+        "pages": [(key, label) for key, (label, _) in PAGES.items()],
+        "site_url": settings.SITE_URL,
+    }
+    if slug == "templates":
+        context["reference"] = engine_reference()
+    return render(request, template_name, context)

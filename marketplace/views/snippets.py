@@ -1,0 +1,80 @@
+"""Copy-paste snippets (CLI, curl, SDK) and the Open Graph image of a template page."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+
+from accounts.selectors import user_get_by_username
+from loopwind_site.errors import ApiError
+from rendering import services as rendering
+from templates_registry import selectors as registry
+
+logger = logging.getLogger(__name__)
+OFFICIAL_OG = ("loopwind", "og-card")
+
+
+def example_props(props_spec: dict) -> dict:
+    """The props a snippet shows: each prop's example, else its default, else a placeholder for required ones."""
+    out = {}
+    for name, spec in props_spec.items():
+        if "example" in spec:
+            out[name] = spec["example"]
+        elif spec.get("required") and spec.get("default") is None:
+            out[name] = {"number": 1, "integer": 1, "boolean": True}.get(spec.get("type"), f"Your {name}")
+    return out
+
+
+def snippets(template, version) -> dict[str, str]:
+    if version is None:
+        return {}
+    props = example_props((version.manifest or {}).get("props", {}))
+    slug = template.slug
+    video = template.type == "video"
+    fmt = "mp4" if video else "png"
+    props_json = json.dumps(props, ensure_ascii=False)
+    body = json.dumps({"template": slug, "props": props, "format": fmt}, ensure_ascii=False)
+    endpoint = "/api/render/async" if video else "/api/render"
+    curl = (
+        f"curl -X POST {settings.SITE_URL}{endpoint} \\\n"
+        '  -H "Authorization: Bearer $LOOPWIND_API_KEY" \\\n'
+        '  -H "Content-Type: application/json" \\\n'
+        f"  -d '{body}'" + ("" if video else f" \\\n  -o {template.name}.png")
+    )
+    cli = f"loopwind render {slug} --remote --format {fmt} --props '{props_json}' --out {template.name}.{fmt}"
+    call = "render_video" if video else "render"
+    sdk = (
+        "from loopwind import Loopwind\n\n"
+        'lw = Loopwind(api_key="lw_live_…")\n'
+        f"result = lw.{call}({slug!r}, props={props!r}, format={fmt!r})"
+    )
+    return {"cli": cli, "curl": curl, "sdk": sdk}
+
+
+def og_image_url(template, version) -> str:
+    """A signed /i/ URL: the template itself when it is an image whose example props are complete,
+    otherwise the official OG card titled with the template's name."""
+    try:
+        if version is not None and template.type == "image" and not template.private:
+            props = example_props((version.manifest or {}).get("props", {}))
+            rendering.check_props(template=template, version=version, props=props)
+            return rendering.image_url_sign(
+                signer=template.owner, template=template, version=version.version, props=props, fmt="png"
+            )
+        official_owner = user_get_by_username(username=OFFICIAL_OG[0])
+        if official_owner is None:
+            return ""
+        official = registry.template_get(username=OFFICIAL_OG[0], name=OFFICIAL_OG[1], viewer=official_owner)
+        props = {"title": template.slug, "subtitle": (template.description or "")[:300]}
+        return rendering.image_url_sign(
+            signer=official_owner,
+            template=official,
+            version=official.latest_version.version,
+            props=props,
+            fmt="png",
+        )
+    except ApiError as exc:
+        logger.info("no OG image for %s: %s", template.slug, exc.message)
+        return ""
