@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_dramatiq",
+    "csp",
     "accounts",
     "templates_registry",
     "rendering",
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # outside ApiErrorMiddleware, so the headers land on the error JSON it substitutes
     "billing.ratelimit.RateLimitHeadersMiddleware",
     "loopwind_site.errors.ApiErrorMiddleware",
@@ -318,6 +320,25 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.starts
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+
+# Content-Security-Policy (django-csp): scripts only from our own origin, never inline. Images and
+# video may come from https (S3 presigned URLs of previews); forms may post onward to Stripe's pages.
+# /api/docs (Swagger UI) widens styles and images for itself only (loopwind_site/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "media-src": ["'self'", "https:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'", "https:"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Outgoing fetches (image props, webhooks) refuse non-public addresses (loopwind_site/netsafe.py).
 # IPs / CIDRs listed here are let through anyway: for tests against local servers only, never production.
