@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
 from accounts.models import ApiKey, DeviceAuthorization, User
 from billing.models import Subscription, Usage
+from marketplace import moderation
+from marketplace.admin import ReasonActionForm
 
 
 class LoopwindUserCreationForm(UserCreationForm):
@@ -57,6 +59,22 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),
     )
+    action_form = ReasonActionForm
+    actions = ["suspend", "unsuspend"]
+
+    @admin.action(description="Suspend (keys, tokens and sessions stop working)")
+    def suspend(self, request, queryset):
+        suspended = 0
+        for user in queryset.exclude(pk=request.user.pk):
+            moderation.user_suspend(actor=request.user, user=user, reason=request.POST.get("reason", ""))
+            suspended += 1
+        self.message_user(request, f"Suspended {suspended} user(s).", messages.SUCCESS)
+
+    @admin.action(description="Lift the suspension")
+    def unsuspend(self, request, queryset):
+        for user in queryset:
+            moderation.user_unsuspend(actor=request.user, user=user)
+        self.message_user(request, f"Reactivated {queryset.count()} user(s).", messages.SUCCESS)
 
 
 @admin.register(ApiKey)

@@ -48,8 +48,9 @@ class PropsForm(forms.Form):
 
     def __init__(self, *args, props_spec: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.props_spec = props_spec
-        for name, spec in props_spec.items():
+        # Required props first (the stored manifest does not keep the author's order).
+        self.props_spec = dict(sorted(props_spec.items(), key=lambda item: not item[1].get("required")))
+        for name, spec in self.props_spec.items():
             kind = spec.get("type", "string")
             label = name + ("" if spec.get("required") else " (optional)")
             help_text = spec.get("description", "")

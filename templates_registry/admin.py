@@ -1,5 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from marketplace import moderation
+from marketplace.admin import ReasonActionForm
 from templates_registry.models import Star, Tag, Template, TemplateVersion
 
 
@@ -32,6 +34,47 @@ class TemplateAdmin(admin.ModelAdmin):
     readonly_fields = ("public_id", "created_at", "updated_at", "downloads", "renders", "stars")
     exclude = ("search_vector",)
     inlines = [VersionInline]
+    # Moderation goes through actions (each logged in the ModerationLog), not by editing the flags.
+    action_form = ReasonActionForm
+    actions = ["feature", "unfeature", "unpublish", "mark_violating", "clear_violation"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "featured", "unpublished_at")
+
+    @admin.action(description="Feature on the home page")
+    def feature(self, request, queryset):
+        for template in queryset.select_related("owner"):
+            moderation.template_feature_set(actor=request.user, template=template, featured=True)
+        self.message_user(request, f"Featured {queryset.count()} template(s).", messages.SUCCESS)
+
+    @admin.action(description="Stop featuring")
+    def unfeature(self, request, queryset):
+        for template in queryset.select_related("owner"):
+            moderation.template_feature_set(actor=request.user, template=template, featured=False)
+        self.message_user(request, f"Unfeatured {queryset.count()} template(s).", messages.SUCCESS)
+
+    @admin.action(description="Unpublish (hide from everyone)")
+    def unpublish(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        for template in queryset.select_related("owner"):
+            moderation.template_moderate_unpublish(actor=request.user, template=template, reason=reason)
+        self.message_user(request, f"Unpublished {queryset.count()} template(s).", messages.SUCCESS)
+
+    @admin.action(description="Mark as violating (hide; the owner sees the reason)")
+    def mark_violating(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(request, "Give a reason: the owner is shown it.", messages.ERROR)
+            return
+        for template in queryset.select_related("owner"):
+            moderation.template_mark_violating(actor=request.user, template=template, reason=reason)
+        self.message_user(request, f"Marked {queryset.count()} template(s) as violating.", messages.SUCCESS)
+
+    @admin.action(description="Clear the violation mark")
+    def clear_violation(self, request, queryset):
+        for template in queryset.select_related("owner"):
+            moderation.template_violation_clear(actor=request.user, template=template)
+        self.message_user(request, "Cleared; the owner can publish the template again.", messages.SUCCESS)
 
 
 @admin.register(TemplateVersion)

@@ -207,7 +207,8 @@ def webhooks_page(request):
         request,
         "marketplace/dashboard/webhooks.html",
         {
-            "secrets": rendering.secrets_for(request.user),
+            # the user itself, not the request's lazy wrapper: secrets_for inspects the model class
+            "secrets": rendering.secrets_for(getattr(request.user, "_wrapped", request.user)),
             "deliveries": selectors.deliveries_recent(user=request.user),
             "section": "webhooks",
         },

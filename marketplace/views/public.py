@@ -89,7 +89,7 @@ def _template_page(request, template, *, form=None, result_url=None, try_error=N
         "template": template,
         "version": version,
         "versions": list(registry.version_list(template=template)),
-        "props_spec": props_spec,
+        "props_spec": form.props_spec,
         "form": form,
         "starred": registry.starred_by(user=request.user, template=template),
         "snippets": snippets(template, version),

@@ -1,0 +1,146 @@
+"""Every page, signed out and signed in, with the security headers."""
+
+import pytest
+from django.test import Client
+
+from templates_registry.services import template_publish
+from tests.templates_registry.helpers import example_files
+
+PUBLIC_PAGES = [
+    "/",
+    "/templates",
+    "/templates?q=card",
+    "/templates?type=image&tag=social&sort=recent",
+    "/templates?page=2",
+    "/loopwind",
+    "/loopwind/og-card",
+    "/loopwind/quote-card",
+    "/docs",
+    "/docs/templates",
+    "/docs/cli",
+    "/docs/sdk",
+    "/docs/api",
+    "/login",
+    "/account/password-reset",
+    "/account/password-reset/sent",
+    "/api/docs",
+]
+DASHBOARD_PAGES = [
+    "/dashboard",
+    "/dashboard/keys",
+    "/dashboard/billing",
+    "/dashboard/webhooks",
+    "/dashboard/renders",
+]
+
+
+def assert_security_headers(response, path):
+    csp = response["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";") if part.strip())
+    assert directives["script-src"] == "'self'", (path, csp)
+    assert "unsafe-inline" not in directives["script-src"]
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])
+def test_public_pages(official, member, signed_in):
+    client = Client()
+    if signed_in:
+        client.force_login(member)
+    for path in PUBLIC_PAGES:
+        response = client.get(path)
+        if signed_in and path == "/login":
+            assert response.status_code == 302, path  # already signed in
+            continue
+        assert response.status_code == 200, (path, response.status_code)
+        assert_security_headers(response, path)
+        if path != "/api/docs":
+            body = response.content.decode()
+            assert "<script>" not in body and "onclick=" not in body, path  # nothing inline
+            assert ("Sign out" in body) == signed_in, path
+            assert 'style="' not in body, path  # style-src 'self' refuses inline styles
+
+
+def test_home_lists_templates_with_previews(official):
+    body = Client().get("/").content.decode()
+    assert "loopwind/<strong>og-card</strong>" in body
+    assert body.count('<img src="http') >= 2  # previews through signed file URLs
+    assert 'role="search"' in body
+
+
+def test_template_page_content(official, member_client):
+    body = member_client.get("/loopwind/og-card").content.decode()
+    for expected in ("Try it", "Props", "Versions", "1.0.0", "loopwind render loopwind/og-card --remote",
+                     "/api/render", "from loopwind import Loopwind", "#og", 'property="og:image"', "/i/loopwind/og-card.png?"):  # fmt: skip
+        assert expected in body, expected
+
+
+def test_video_template_page_has_video_preview(db, member_client, official):
+    owner, _ = official
+    template_publish(user=owner, files=example_files("promo-video"))
+    body = member_client.get("/loopwind/promo-video").content.decode()
+    assert "<video" in body and "/api/render/async" in body
+    assert 'property="og:image"' in body  # the official OG card titled with the template
+
+
+def test_signup_page_signed_out_and_redirect_signed_in(member_client):
+    assert Client().get("/signup").status_code == 200
+    assert member_client.get("/signup")["Location"] == "/dashboard"
+
+
+@pytest.mark.parametrize("path", DASHBOARD_PAGES)
+def test_dashboard_pages(path, member_client, official):
+    anonymous = Client().get(path)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login?next=")
+    response = member_client.get(path)
+    assert response.status_code == 200
+    assert_security_headers(response, path)
+
+
+def test_device_page_needs_sign_in(member_client):
+    assert Client().get("/device").status_code == 302
+    assert member_client.get("/device").status_code == 200
+
+
+def test_unknown_and_private_pages_404(official, member_client, db):
+    from tests.factories import UserFactory
+
+    owner = UserFactory(plan="pro")
+    template_publish(user=owner, files=example_files("og-card"), name="secret-card", private=True)
+    assert Client().get("/nobody-here").status_code == 404
+    assert Client().get("/loopwind/nope").status_code == 404
+    assert member_client.get(f"/{owner.username}/secret-card").status_code == 404
+    owner_client = Client()
+    owner_client.force_login(owner)
+    assert owner_client.get(f"/{owner.username}/secret-card").status_code == 200
+    assert "secret-card" in owner_client.get("/dashboard").content.decode()
+    assert "secret-card" not in Client().get(f"/{owner.username}").content.decode()
+
+
+def test_fixed_routes_still_work(official):
+    client = Client()
+    assert client.get("/healthz").status_code in (200, 503)
+    assert client.get("/api/templates").status_code == 200
+    assert client.get("/api/docs?script=")["Content-Type"].startswith("application/javascript")
+    assert client.get("/admin/").status_code == 302
+
+
+def test_browse_filters_and_pagination(official, db):
+    client = Client()
+    body = client.get("/templates?q=quote").content.decode()
+    assert "quote-card" in body and "og-card</strong>" not in body
+    assert "og-card" in client.get("/templates?tag=og").content.decode()
+    assert client.get("/templates?type=video").content.decode().count('class="tpl-card"') == 0
+    assert client.get("/templates?sort=bogus").status_code == 400
+    from marketplace.views import public
+
+    public.PAGE_SIZE, saved = 1, public.PAGE_SIZE
+    try:
+        page = client.get("/templates?sort=recent&page=2").content.decode()
+    finally:
+        public.PAGE_SIZE = saved
+    assert "Page 2 of 2" in page and 'href="?sort=recent&amp;page=1"' in page
