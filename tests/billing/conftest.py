@@ -57,8 +57,14 @@ def stripe_on(settings, localstripe_url, db):
     settings.STRIPE_SECRET_KEY = "sk_test_x"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.STRIPE_API_BASE = localstripe_url
-    Plan.objects.filter(code="pro").update(stripe_price_id="price_pro")
-    Plan.objects.filter(code="business").update(stripe_price_id="price_business")
+    from billing.defaults import DEFAULT_PLANS
+
+    # update_or_create: a transactional test before this one may have flushed the seeded rows
+    for plan in DEFAULT_PLANS:
+        if plan["code"] != "free":
+            Plan.objects.update_or_create(
+                code=plan["code"], defaults={**plan, "stripe_price_id": f"price_{plan['code']}"}
+            )
     plans_reload()
     yield stripe.StripeClient("sk_test_x", base_addresses={"api": localstripe_url}).v1
     plans_reload()
