@@ -70,13 +70,19 @@ class Output:
         if not rows:
             self.info(empty)
             return
+        cells = [[_cell(row.get(key)) for _, key in columns] for row in rows]
+        if not self.out.is_terminal:  # pipes and files get whole values, tab-separated
+            click.echo("\t".join(title for title, _ in columns))
+            for line in cells:
+                click.echo("\t".join(line))
+            return
         from rich.table import Table
 
         table = Table(box=None, pad_edge=False, header_style="bold")
         for title, _ in columns:
-            table.add_column(title)
-        for row in rows:
-            table.add_row(*(str(row.get(key) if row.get(key) is not None else "") for _, key in columns))
+            table.add_column(title, overflow="fold")
+        for line in cells:
+            table.add_row(*line)
         self.out.print(table)
 
     def fail(self, error: Exception) -> int:
@@ -93,6 +99,14 @@ class Output:
             message = " ".join(message.split())  # the server's message on one line
         click.echo(f"error: {message}", err=True)
         return code
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
 
 
 def stdout_is_terminal() -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -147,11 +148,10 @@ def _ms(started: float) -> int:
 
 
 def remote_slug(lw, template: str) -> str:
+    """user/name as given; a bare name or a template folder means your own published template."""
     if Path(template).is_dir():
-        raise UsageProblem(
-            "--remote renders a published template (user/name); publish the folder first.",
-            code="remote_folder",
-        )
+        manifest = json.loads((template_folder(template) / "loopwind.json").read_text())
+        template = manifest.get("name") or Path(template).resolve().name
     if "/" not in template:
         return f"{lw.me()['username']}/{template}"
     return template
