@@ -19,7 +19,8 @@ $(VENV)/.installed: $(VENV)/bin/activate requirements.txt pyproject.toml scripts
 	$(PIP) install -q -r requirements.txt -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt scripts/test-system-packages.txt
+	./scripts/install-system-packages.sh scripts/test-system-packages.txt
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages listed in scripts/system-packages.txt that are missing
+# Installs the Debian packages listed in scripts/system-packages.txt (or the list given) that are missing
 # (fonts for the renderer, Chromium for browser tests). Needs root; otherwise it says what to run.
 set -euo pipefail
-list="$(dirname "$0")/system-packages.txt"
+list="${1:-$(dirname "$0")/system-packages.txt}"  # another list (the test packages) as $1
 [ -f "$list" ] || exit 0
 missing=()
 while read -r pkg _; do
