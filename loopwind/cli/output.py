@@ -63,6 +63,14 @@ class Output:
         elif text is not None:
             self.out.print(text, markup=False)
 
+    def event(self, data: Any, text: str | None = None) -> None:
+        """One of a stream of results: a JSON line with --json."""
+        if self.json:
+            click.echo(json.dumps(data, default=str), nl=True)
+            sys.stdout.flush()
+        elif text is not None:
+            self.out.print(text, markup=False)
+
     def table(self, rows: list[dict], columns: list[tuple[str, str]], data: Any, empty: str) -> None:
         if self.json:
             self.result(data)

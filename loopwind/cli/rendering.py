@@ -289,14 +289,14 @@ def preview(folder, props_json, prop_pairs, fmt, at, out_path, interval, once, o
                         "durationMs": _ms(started),
                         "count": count,
                     }
-                    out().result(event, f"✓ Rendered {target} in {event['durationMs']}ms")
+                    out().event(event, f"✓ Rendered {target} in {event['durationMs']}ms")
                     if open_file and count == 1:
                         click.launch(str(target))
                 except (EngineError, errors.LoopwindError) as exc:
                     error = _engine_error(exc) if isinstance(exc, EngineError) else exc
                     if once:
                         raise error from None
-                    out().result({"event": "error", "error": error.to_dict()}, None)
+                    out().event({"event": "error", "error": error.to_dict()}, None)
                     out().info(f"error: {error.message} (waiting for changes)")
                 if once:
                     return

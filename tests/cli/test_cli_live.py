@@ -3,6 +3,7 @@ and device login, init, publish, search, add, local and remote render, sign, key
 bad-input cases."""
 
 import json
+import signal
 import stat
 import time
 from datetime import UTC, datetime, timedelta
@@ -191,3 +192,22 @@ def test_unreachable_server_is_one_line(loopwind_exe, tmp_path):
     result = cli("whoami", expect=5)
     assert result.stderr.count("\n") == 1 and "Cannot reach http://127.0.0.1:9" in result.stderr
     assert json.loads(cli("search", "x", "--json", expect=5).stdout)["error"]["code"] == "connection_error"
+
+
+def test_preview_renders_again_when_a_file_changes(make_cli):
+    cli = make_cli()
+    cli("init", "card")
+    assert cli.json("preview", "card", "--once", "--prop", "title=Once")["count"] == 1
+    process = cli.popen("preview", "card", "--prop", "title=Watch", "--interval", "0.1", "--json")
+    first = json.loads(process.stdout.readline())
+    assert first["event"] == "rendered" and first["output"].endswith(".preview.png")
+    before = (cli.cwd / "card" / ".preview.png").read_bytes()
+    template = cli.cwd / "card" / "template.html"
+    template.write_text(template.read_text().replace("bg-slate-950", "bg-red-700"))
+    second = json.loads(process.stdout.readline())
+    assert second["count"] == 2 and (cli.cwd / "card" / ".preview.png").read_bytes() != before
+    template.write_text("{% if %}")  # a broken template: reported, and the watch goes on
+    assert json.loads(process.stdout.readline())["event"] == "error"
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0 and "Stopped." in stderr
