@@ -41,8 +41,10 @@ def env(live_server, settings, tmp_path, _media):
     http.headers["Authorization"] = f"Bearer {registered['token']}"
     workers: list[Worker] = []
 
-    def start_worker() -> Worker:
-        worker = Worker(media_root=str(_media), site_url=live_server.url, log=tmp_path / "worker.log")
+    def start_worker(**extra_env) -> Worker:
+        worker = Worker(
+            media_root=str(_media), site_url=live_server.url, log=tmp_path / "worker.log", extra_env=extra_env
+        )
         workers.append(worker)
         return worker
 
@@ -209,3 +211,24 @@ def test_worker_killed_mid_job_completes_once(env):
     outputs = [p for p in (env["media"] / "outputs").iterdir()]
     assert len(outputs) == 1
     assert recovered_in < 60, recovered_in
+
+
+def test_outputs_on_s3(env, s3_storage, moto_s3_endpoint):
+    """The worker stores the output on S3 (a moto server); the status gives a presigned URL that works."""
+    client, bucket = s3_storage
+    env["start_worker"](
+        AWS_STORAGE_BUCKET_NAME=bucket,
+        AWS_S3_ENDPOINT_URL=moto_s3_endpoint,
+        AWS_S3_REGION_NAME="us-east-1",
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+    )
+    # the templates were published to the filesystem before the switch: publish again onto S3
+    template_publish(user=env["user"], files=example_files("og-card"), name="s3-card")
+    accepted = submit(env, template=f"{env['user'].username}/s3-card", props={"title": "On S3"}, format="png")
+    done = poll(env, accepted["jobId"])
+    assert done["status"] == "completed", done
+    assert "X-Amz-Signature=" in done["outputUrl"]
+    assert requests.get(done["outputUrl"], timeout=10).content[:4] == b"\x89PNG"
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert any(key.startswith("outputs/job_") for key in keys)

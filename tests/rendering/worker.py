@@ -29,7 +29,7 @@ def _database_url() -> str:
 class Worker:
     """One `rundramatiq` process group (the CLI forks worker processes, which start render children)."""
 
-    def __init__(self, *, media_root: str, site_url: str, log: Path):
+    def __init__(self, *, media_root: str, site_url: str, log: Path, extra_env: dict | None = None):
         env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
@@ -42,6 +42,7 @@ class Worker:
             "DRAMATIQ_HEARTBEAT_TIMEOUT": "3000",
             "DRAMATIQ_MAINTENANCE_CHANCE": "1000000",
             "DATABASE_CONN_MAX_AGE": "0",
+            **(extra_env or {}),
         }
         self.log = log.open("ab")
         self.process = subprocess.Popen(
