@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from loopwind_site import observability
 from loopwind_site.files import signed_file
 from loopwind_site.health import healthz
 from rendering import views as rendering_views
@@ -29,6 +30,7 @@ api_patterns = [
 urlpatterns = [
     path("api/", include(api_patterns)),
     path("healthz", healthz, name="healthz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("files/<str:token>", signed_file, name="signed-file"),
     path("i/<str:username>/<str:filename>", rendering_views.signed_image, name="signed-image"),
     path("admin/", admin.site.urls),

@@ -26,6 +26,7 @@ from loopwind import engine
 from loopwind_site import files as stored_files
 from loopwind_site.errors import ApiError, NotFound
 from loopwind_site.netsafe import FetchFailed, UnsafeUrl, check_url
+from loopwind_site.observability import JOB_OUTCOMES, RENDER_SECONDS
 from rendering import webhooks
 from rendering.bundles import bundle_for, version_files
 from rendering.isolation import RenderTask
@@ -284,6 +285,8 @@ def _store_and_complete(job: RenderJob, content_or_path, duration_ms: int) -> No
             )
             if not updated:  # cancelled while rendering: keep no output
                 raise _Cancelled()
+            JOB_OUTCOMES.labels(status="completed").inc()
+            RENDER_SECONDS.labels(format=job.format, cache="job").observe(duration_ms / 1000)
             job.refresh_from_db()
             delivery = webhooks.delivery_create(
                 job=job,
@@ -312,6 +315,7 @@ def _fail(job: RenderJob, code: str, message: str) -> None:
         )
         if not updated:
             return
+        JOB_OUTCOMES.labels(status="failed").inc()
         job.refresh_from_db()
         delivery = webhooks.delivery_create(job=job, event="render.failed", output_url=None)
         if delivery is not None:

@@ -22,6 +22,7 @@ from billing.plans import plan_limits
 from billing.services import quota_consume, quota_refund
 from loopwind import engine
 from loopwind_site import files as stored_files
+from loopwind_site.observability import RENDER_SECONDS
 from rendering.bundles import bundle_for, version_files
 from rendering.errors import BadSignature, RenderFailed, UseAsyncEndpoint  # noqa: F401  (re-exported)
 from rendering.isolation import RenderTask
@@ -139,6 +140,7 @@ def render_image(
         except (FileNotFoundError, OSError):
             content = None
         if content is not None:
+            RENDER_SECONDS.labels(format=fmt, cache="hit").observe(time.perf_counter() - started)
             return RenderResult(content, CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key, hit["name"])
 
     quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER)
@@ -157,6 +159,7 @@ def render_image(
     name = f"renders/{key[:2]}/{key}.{fmt}"
     stored_files.file_save(name, content)
     duration = _ms(started)
+    RENDER_SECONDS.labels(format=fmt, cache="miss").observe(duration / 1000)
     render = Render.objects.create(
         user=user,
         template=template,
