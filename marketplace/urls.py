@@ -3,7 +3,9 @@ catch /<username> and /<username>/<name>, so every fixed path must come before t
 segments used here are reserved usernames, accounts/models.py)."""
 
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import path, reverse_lazy
+from django.views.generic import RedirectView
 
 from marketplace.views import account, dashboard, docs, public
 
@@ -69,6 +71,7 @@ dashboard_patterns = [
 
 urlpatterns = [
     path("", public.home, name="home"),
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=False)),
     path("templates", public.browse, name="browse"),
     path("signup", account.signup, name="signup"),
     *password_reset,
