@@ -389,3 +389,18 @@ OUTPUT_TTL = env_int("OUTPUT_TTL", 24 * 3600)  # seconds an async job's output s
 # Device login (RFC 8628 style) for the CLI.
 DEVICE_CODE_LIFETIME = timedelta(minutes=10)
 DEVICE_POLL_INTERVAL = env_int("DEVICE_POLL_INTERVAL", 5)
+
+# --- Error tracking: Sentry when SENTRY_DSN is set (Django and Dramatiq integrations) ---
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.dramatiq import DramatiqIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), DramatiqIntegration()],
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+    )
