@@ -5,11 +5,15 @@ counts) per account and per client IP, in fixed windows. When either count reach
 limit, sign-in is refused with 429 and Retry-After before the password is even checked,
 so a locked account reveals nothing about a guessed password."""
 
+import logging
+
 from django.conf import settings
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
 from loopwind_site.errors import TooManyRequests
+
+logger = logging.getLogger(__name__)
 
 
 class TooManyLoginAttempts(TooManyRequests):
@@ -18,6 +22,14 @@ class TooManyLoginAttempts(TooManyRequests):
 
 def _usages(request, email: str, *, increment: bool):
     account = (email or "").strip().lower()
+    try:
+        return _counts(request, account, increment=increment)
+    except Exception:  # the cache is down: sign-in keeps working, unguarded, and it is logged
+        logger.warning("login failure counters unavailable", exc_info=True)
+        return []
+
+
+def _counts(request, account: str, *, increment: bool):
     return [
         get_usage(
             request,

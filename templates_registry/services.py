@@ -369,7 +369,11 @@ def download_count(*, template: Template, version: TemplateVersion, visitor: str
     """Counts a download once per visitor (user id or IP) per template and day."""
     day = timezone.now().date().isoformat()
     key = f"dl:{template.pk}:{day}:{hashlib.sha256(visitor.encode()).hexdigest()[:32]}"
-    if not cache.add(key, 1, timeout=26 * 3600):
+    try:
+        if not cache.add(key, 1, timeout=26 * 3600):
+            return False
+    except Exception:  # the cache is down: serve the download, count it later never
+        logger.warning("download counter unavailable", exc_info=True)
         return False
     Template.objects.filter(pk=template.pk).update(downloads=F("downloads") + 1)
     TemplateVersion.objects.filter(pk=version.pk).update(downloads=F("downloads") + 1)
