@@ -170,3 +170,19 @@ def test_cleanup_deletes_expired_outputs(user, published, _media):
     assert not (_media / "outputs/old.png").exists() and (_media / "outputs/fresh.png").exists()
     assert JobOutput.objects.get(job=job).deleted_at is not None
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_queue_down_is_503_and_nothing_is_kept(user_api, user, video_slug, monkeypatch):
+    """A real Redis broker pointed at a port where nothing listens: not accepted, not counted."""
+    from dramatiq.brokers.redis import RedisBroker
+
+    from billing.models import Usage
+    from rendering import tasks
+
+    dead = RedisBroker(url="redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    for actor in (tasks.render_job, tasks.render_job_priority):
+        monkeypatch.setattr(actor, "broker", dead)
+    response = submit(user_api, video_slug, props={"headline": "Go"})
+    assert_error(response, 503, "queue_unavailable")
+    assert not RenderJob.objects.exists()
+    assert not Usage.objects.filter(user=user, type="video_render", count__gt=0).exists()
