@@ -8,7 +8,10 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
+
+from marketplace import markdown
 
 PAGES = {
     "": ("Getting started", "marketplace/docs/index.html"),
@@ -22,7 +25,8 @@ PAGES = {
 @lru_cache(maxsize=1)
 def engine_reference() -> str:
     path = Path(settings.BASE_DIR) / "docs" / "engine.md"
-    return path.read_text(encoding="utf-8") if path.exists() else ""
+    # our own file, rendered by a renderer that escapes everything it does not produce itself
+    return mark_safe(markdown.render(path.read_text(encoding="utf-8"))) if path.exists() else ""  # noqa: S308
 
 
 @require_GET
