@@ -185,3 +185,25 @@ def test_webhook_secret_rotation(member, member_client):
     assert before in member_client.get("/dashboard/webhooks").content.decode()
     member_client.post("/dashboard/webhooks/secret")
     assert secrets_for(User.objects.get(pk=member.pk)).webhook_secret != before
+
+
+def test_redeliver_a_webhook(official, member, member_client, monkeypatch):
+    from rendering.models import RenderJob, WebhookDelivery
+
+    _, templates = official
+    og = templates["og-card"]
+    job = RenderJob.objects.create(
+        user=member, template=og, version=og.latest_version, format="png", status="completed"
+    )
+    delivery = WebhookDelivery.objects.create(user=member, job=job, event="render.completed", url="https://example.com/h",
+                                              payload={}, message_id="msg_1", status="failed", attempts=6)  # fmt: skip
+    queued = []
+    monkeypatch.setattr("rendering.jobs.webhook_enqueue", lambda pk, delay_ms=None: queued.append(pk))
+    assert delivery.public_id in member_client.get("/dashboard/webhooks").content.decode()
+    response = member_client.post(f"/dashboard/webhooks/{delivery.public_id}/redeliver")
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and queued == [delivery.pk]
+    other = Client()
+    other.force_login(official[0])
+    assert other.post(f"/dashboard/webhooks/{delivery.public_id}/redeliver").status_code == 404

@@ -144,3 +144,12 @@ def test_browse_filters_and_pagination(official, db):
     finally:
         public.PAGE_SIZE = saved
     assert "Page 2 of 2" in page and 'href="?sort=recent&amp;page=1"' in page
+
+
+def test_list_pages_query_counts(official, member_client, django_assert_max_num_queries):
+    """Cards read owner, version and tags with the list: the count does not grow with templates."""
+    member_client.get("/")  # sessions, plans and the like warmed up
+    with django_assert_max_num_queries(12):
+        assert member_client.get("/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert member_client.get("/templates?q=card&sort=recent").status_code == 200
