@@ -72,6 +72,7 @@ dashboard_patterns = [
 urlpatterns = [
     path("", public.home, name="home"),
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=False)),
+    path("admin", RedirectView.as_view(url="/admin/", permanent=True)),  # not a profile
     path("templates", public.browse, name="browse"),
     path("signup", account.signup, name="signup"),
     *password_reset,

@@ -30,7 +30,7 @@ class RenderAdmin(admin.ModelAdmin):
 class RenderJobAdmin(admin.ModelAdmin):
     list_display = ("public_id", "user", "template", "format", "status", "progress", "attempts", "error_code",
                     "created_at", "completed_at")  # fmt: skip
-    list_filter = ("status", "format", "created_at")
+    list_filter = ("status", "format", "created_at", ("user", admin.RelatedOnlyFieldListFilter))
     search_fields = ("public_id", "user__username", "user__email", "template__name", "error_code")
     date_hierarchy = "created_at"
     list_select_related = ("user", "template", "template__owner")

@@ -111,7 +111,8 @@ def test_unknown_and_private_pages_404(official, member_client, db):
 
     owner = UserFactory(plan="pro")
     template_publish(user=owner, files=example_files("og-card"), name="secret-card", private=True)
-    assert Client().get("/nobody-here").status_code == 404
+    missing = Client().get("/nobody-here")
+    assert missing.status_code == 404 and "Nothing here" in missing.content.decode()
     assert Client().get("/loopwind/nope").status_code == 404
     assert member_client.get(f"/{owner.username}/secret-card").status_code == 404
     owner_client = Client()
@@ -127,6 +128,7 @@ def test_fixed_routes_still_work(official):
     assert client.get("/api/templates").status_code == 200
     assert client.get("/api/docs?script=")["Content-Type"].startswith("application/javascript")
     assert client.get("/admin/").status_code == 302
+    assert client.get("/admin")["Location"] == "/admin/"
 
 
 def test_browse_filters_and_pagination(official, db):
