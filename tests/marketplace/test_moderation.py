@@ -109,7 +109,7 @@ def test_admin_pages_load(official, member, staff_client):
         "/admin/accounts/user/",
         "/admin/rendering/renderjob/?status__exact=failed",
         f"/admin/rendering/renderjob/?q={member.username}",
-        f"/admin/rendering/renderjob/?user__id__exact={member.pk}&created_at__gte=2020-01-01+00%3A00",
+        f"/admin/rendering/renderjob/?user__id__exact={member.pk}&status__exact=completed",
         "/admin/rendering/webhookdelivery/",
         "/admin/rendering/render/",
         "/admin/billing/plan/",
