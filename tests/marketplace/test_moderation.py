@@ -120,3 +120,28 @@ def test_admin_pages_load(official, member, staff_client):
     ):
         assert staff_client.get(path).status_code == 200, path
     assert Client().get("/admin/marketplace/moderationlog/").status_code == 302
+
+
+def test_a_violating_template_cannot_be_published_again(official, staff_client):
+    from rest_framework.test import APIClient
+
+    from accounts.services import tokens_for_user
+    from tests.templates_registry.helpers import example_files, publish
+
+    owner, templates = official
+    action(
+        staff_client,
+        "templates_registry/template",
+        "mark_violating",
+        [templates["og-card"].pk],
+        reason="Stolen",
+    )
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for_user(owner)['token']}")
+    response = publish(api, files=example_files("og-card"), version="1.0.1")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "template_removed"
+    assert "Stolen" in response.json()["error"]["message"]
+    assert Template.objects.get(pk=templates["og-card"].pk).unpublished_at is not None
+    assert templates["og-card"].versions.count() == 1  # nothing half-published
+    action(staff_client, "templates_registry/template", "clear_violation", [templates["og-card"].pk])
+    assert publish(api, files=example_files("og-card"), version="1.0.1").status_code == 201
