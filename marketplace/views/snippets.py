@@ -14,6 +14,7 @@ from templates_registry import selectors as registry
 
 logger = logging.getLogger(__name__)
 OFFICIAL_OG = ("loopwind", "og-card")
+DEFAULT_SITE = "https://loopwind.dev"
 
 
 def example_props(props_spec: dict) -> dict:
@@ -43,13 +44,19 @@ def snippets(template, version) -> dict[str, str]:
         '  -H "Content-Type: application/json" \\\n'
         f"  -d '{body}'" + ("" if video else f" \\\n  -o {template.name}.png")
     )
+    self_hosted = settings.SITE_URL != DEFAULT_SITE
     cli = f"loopwind render {slug} --remote --format {fmt} --props '{props_json}' --out {template.name}.{fmt}"
-    call = "render_video" if video else "render"
-    sdk = (
-        "from loopwind import Loopwind\n\n"
-        'lw = Loopwind(api_key="lw_live_…")\n'
-        f"result = lw.{call}({slug!r}, props={props!r}, format={fmt!r})"
-    )
+    if self_hosted:
+        cli = f"export LOOPWIND_API_URL={settings.SITE_URL}\n{cli}"
+    base_url = f", base_url={settings.SITE_URL!r}" if self_hosted else ""
+    lines = ["from loopwind import Loopwind", "", f'lw = Loopwind(api_key="lw_live_…"{base_url})']
+    if video:
+        lines += [f"job = lw.render_video({slug!r}, props={props!r}, format={fmt!r})", "job.wait()",
+                  "print(job.output_url)"]  # fmt: skip
+    else:
+        lines += [f"png = lw.render({slug!r}, props={props!r}, format={fmt!r})",
+                  f'open("{template.name}.png", "wb").write(png)']  # fmt: skip
+    sdk = "\n".join(lines)
     return {"cli": cli, "curl": curl, "sdk": sdk}
 
 
