@@ -146,6 +146,8 @@ def test_edit_deprecate_unpublish_own_template(official, member):
     owner, templates = official
     client = Client()
     client.force_login(owner)
+    page = client.get("/dashboard/templates/og-card").content.decode()
+    assert "Deprecate" in page and "Unpublish og-card" in page and 'value="og, social"' in page
     response = client.post("/dashboard/templates/og-card", {"description": "New words", "tags": "og, launch"})
     assert response.status_code == 302
     template = Template.objects.get(pk=templates["og-card"].pk)

@@ -23,6 +23,7 @@ PUBLIC_PAGES = [
     "/login",
     "/account/password-reset",
     "/account/password-reset/sent",
+    "/account/reset/done",
     "/api/docs",
 ]
 DASHBOARD_PAGES = [
