@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
@@ -118,6 +119,7 @@ def template_unpublish(request, name: str):
     return redirect("dashboard")
 
 
+@never_cache  # the new key is in this page: no cache may keep it
 @login_required
 @require_http_methods(["GET", "POST"])
 def keys(request):
@@ -200,6 +202,7 @@ def billing_portal(request):
     return redirect(url)
 
 
+@never_cache  # shows the webhook secret
 @login_required
 @require_GET
 def webhooks_page(request):

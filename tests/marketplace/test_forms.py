@@ -133,6 +133,7 @@ def test_api_key_shown_once_then_revoked(member, member_client, api):
         "/dashboard/keys", {"name": "ci", "scopes": ["render:read", "templates:read"]}
     )
     raw = re.search(r"(lw_live_\w+)", response.content.decode()).group(1)
+    assert "no-store" in response["Cache-Control"]
     key = ApiKey.objects.get(user=member)
     assert key.scopes == ["render:read", "templates:read"]
     assert raw not in member_client.get("/dashboard/keys").content.decode()  # never shown again
