@@ -172,6 +172,11 @@ class JobAccepted(serializers.Serializer):
         return f"/api/render/{job.public_id}"
 
 
+class JobError(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
 class JobStatus(serializers.Serializer):
     jobId = serializers.CharField(source="public_id")
     status = serializers.CharField()
@@ -192,7 +197,7 @@ class JobStatus(serializers.Serializer):
         output = getattr(job, "output", None) if job.status == "completed" else None
         return output if output is not None and output.deleted_at is None else None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_outputUrl(self, job) -> str | None:
         output = self._output(job)
         if output is None:
@@ -200,12 +205,12 @@ class JobStatus(serializers.Serializer):
         remaining = int((output.expires_at - timezone.now()).total_seconds())
         return file_url(output.name, expires_in=max(remaining, 1)) if remaining > 0 else None
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_expiresAt(self, job):
         output = self._output(job)
         return output.expires_at.isoformat().replace("+00:00", "Z") if output else None
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(JobError(allow_null=True))
     def get_error(self, job) -> dict | None:
         if job.status != "failed":
             return None
@@ -278,6 +283,20 @@ class JobApi(APIView):
         return Response(JobStatus(job).data)
 
 
+# One Server-Sent Event as clients parse it: its name and its data (a JobStatus object as JSON).
+SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["progress", "completed", "failed", "cancelled"]},
+        "data": {
+            "type": "string",
+            "description": "the job status object (as GET /api/render/{job_id}), JSON",
+        },
+    },
+    "required": ["event", "data"],
+}
+
+
 class JobEventsApi(APIView):
     required_scopes = "render:read"
     SSE_POLL = 0.25
@@ -285,7 +304,7 @@ class JobEventsApi(APIView):
     SSE_HEARTBEAT = 15
 
     @extend_schema(
-        responses={(200, "text/event-stream"): OpenApiTypes.STR},
+        responses={(200, "text/event-stream"): SSE_EVENT},
         tags=["render"],
         operation_id="render_job_events",
         description="Server-Sent Events: `progress` while the job runs, then one final event "

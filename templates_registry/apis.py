@@ -81,12 +81,12 @@ class TemplateOutput(serializers.Serializer):
     def get_tags(self, template: Template) -> list[str]:
         return sorted(tag.name for tag in template.tags.all())
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_previewUrl(self, template: Template) -> str | None:
         version = self._version(template)
         return _url(version.preview) if version else None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_previewVideoUrl(self, template: Template) -> str | None:
         version = self._version(template)
         return _url(version.preview_video) if version else None
@@ -118,7 +118,7 @@ class TemplateDetailOutput(TemplateOutput):
             for row in sorted(version.files, key=lambda r: r["path"])
         ]
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_deprecated(self, template: Template) -> str | None:
         version = self._version(template)
         return (version.deprecated or None) if version else None
