@@ -226,6 +226,7 @@ RATELIMIT_USE_CACHE = "default"
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
 ANON_REQUESTS_PER_MINUTE = env_int("ANON_REQUESTS_PER_MINUTE", 60)
 REGISTRATIONS_PER_IP = os.environ.get("REGISTRATIONS_PER_IP", "20/h")
+TRY_IT_ANON_RATE = os.environ.get("TRY_IT_ANON_RATE", "10/h")  # "try it" renders per IP, signed out
 
 # --- Stripe: billing is on when both keys are set ---
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")

@@ -123,9 +123,12 @@ def render_image(
     scale: int = 1,
     quality: int | None = None,
     source: str = "api",
+    count_quota: bool = True,
 ) -> RenderResult:
     """Validates props (400 before any work), answers from the cache (free: hits do not count
-    against the quota), or spends one image render of the quota and renders in a child."""
+    against the quota), or spends one image render of the quota and renders in a child.
+    ``count_quota=False`` is for renders nobody is billed for (anonymous "try it" on the website,
+    limited per IP instead); they are recorded under ``user``, the template's owner."""
     if template.type == "video":
         raise UseAsyncEndpoint(details={"asyncEndpoint": "/api/render/async"})
     started = time.perf_counter()
@@ -143,7 +146,8 @@ def render_image(
             RENDER_SECONDS.labels(format=fmt, cache="hit").observe(time.perf_counter() - started)
             return RenderResult(content, CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key, hit["name"])
 
-    quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER)
+    if count_quota:
+        quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER)
     try:
         images = _fetch_remote_images(bundle, props)
         content = image_pool().run(
@@ -152,7 +156,8 @@ def render_image(
             wall_seconds=plan_limits(user).render_time_limit,
         )
     except BaseException as exc:
-        quota_refund(user=user, usage_type=Usage.Type.IMAGE_RENDER)  # nothing was delivered
+        if count_quota:
+            quota_refund(user=user, usage_type=Usage.Type.IMAGE_RENDER)  # nothing was delivered
         if isinstance(exc, engine.EngineError):
             raise engine_error(exc) from exc
         raise

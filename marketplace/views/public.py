@@ -21,7 +21,6 @@ from templates_registry import selectors as registry
 from templates_registry.services import star_add, star_remove
 
 PAGE_SIZE = 12
-ANON_TRY_RATE = "10/h"  # renders an anonymous visitor may try per IP (they spend the author's quota)
 
 
 @require_GET
@@ -109,7 +108,8 @@ def template_detail(request, username: str, name: str):
 @require_POST
 def template_try(request, username: str, name: str):
     """Renders the latest version with the visitor's props: signed-in visitors through their own quota
-    and rate limit, anonymous ones against the author's quota, limited per IP."""
+    and rate limit; anonymous visitors bill nobody's quota (the author's would be spendable by
+    strangers) and are limited per IP instead."""
     template = _template_or_404(request, username, name)
     version = template.latest_version
     if version is None or template.type != "image":
@@ -124,11 +124,17 @@ def template_try(request, username: str, name: str):
         identity, rate = f"user:{renderer.pk}", f"{plan_limits(renderer).requests_per_minute}/m"
     else:
         renderer = template.owner
-        identity, rate = f"try:ip:{client_ip(request)}", getattr(settings, "TRY_IT_ANON_RATE", ANON_TRY_RATE)
+        identity, rate = f"try:ip:{client_ip(request)}", settings.TRY_IT_ANON_RATE
     try:
         rate_limit_hit(request, identity=identity, rate=rate, headers=False)
         result = rendering.render_image(
-            user=renderer, template=template, version=version, props=form.props(), fmt="png", source="web"
+            user=renderer,
+            template=template,
+            version=version,
+            props=form.props(),
+            fmt="png",
+            source="web",
+            count_quota=request.user.is_authenticated,
         )
     except ApiError as exc:
         status = exc.status if 400 <= exc.status < 500 else 503

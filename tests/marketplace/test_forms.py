@@ -114,7 +114,10 @@ def test_try_it_anonymous_is_rate_limited_per_ip(official, settings):
         assert client.post("/loopwind/og-card/try", {"title": f"anon {n}"}).status_code == 200
     limited = client.post("/loopwind/og-card/try", {"title": "one too many"})
     assert limited.status_code == 429 and "Rate limit" in limited.content.decode()
-    assert Render.objects.filter(user=owner).count() == 2  # anonymous tries spend the author's quota
+    assert Render.objects.filter(user=owner).count() == 2  # recorded under the author...
+    assert (
+        not Usage.objects.filter(user=owner, count__gt=0).exclude(type=Usage.Type.PUBLISH).exists()
+    )  # ...unbilled
 
 
 def test_star_and_unstar(official, member, member_client):
