@@ -107,3 +107,15 @@ class Cli:
     @property
     def credentials(self) -> Path:
         return self.home / "credentials.json"
+
+
+def end_other_db_sessions() -> None:
+    """A worker's or the live server's lingering database session would keep the test database from
+    being dropped at the end."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )

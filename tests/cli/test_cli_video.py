@@ -9,7 +9,7 @@ import pytest
 import redis
 import requests
 
-from tests.cli.helpers import Cli, api_key, register
+from tests.cli.helpers import Cli, api_key, end_other_db_sessions, register
 from tests.rendering.worker import Worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,6 +30,7 @@ def env(live_server, settings, tmp_path, _media, loopwind_exe):
     worker = Worker(media_root=str(_media), site_url=live_server.url, log=tmp_path / "worker.log")
     yield {"cli": cli, "user": account["username"], "key": key, "url": live_server.url}
     worker.stop()
+    end_other_db_sessions()
 
 
 def test_remote_video_with_progress_then_ctrl_c_cancels(env):

@@ -20,7 +20,7 @@ from loopwind.sdk import (
     RateLimited,
     RenderFailed,
 )
-from tests.cli.helpers import api_key
+from tests.cli.helpers import api_key, end_other_db_sessions
 from tests.rendering.worker import Worker
 from tests.templates_registry.helpers import example_files
 
@@ -36,6 +36,7 @@ def worker(live_server, settings, tmp_path, _media):
     process = Worker(media_root=str(_media), site_url=live_server.url, log=tmp_path / "worker.log")
     yield process
     process.stop()
+    end_other_db_sessions()
 
 
 def test_sync_client(account):
