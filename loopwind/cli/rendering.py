@@ -205,7 +205,7 @@ def render_remote(template, props, fmt, scale, quality, out_path, version):
 @click.argument("template")
 @props_options
 @click.option("--remote", is_flag=True, help="Render through the API instead of on this machine.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: png for images, mp4 for videos.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from --out, else png / mp4.")
 @click.option("--scale", type=click.IntRange(1, 4), default=None, help="1-4 (images).")
 @click.option("--quality", type=click.IntRange(1, 100), default=None, help="jpg/webp quality.")
 @click.option("--version", "version", help="Template version (user/name templates).")
@@ -216,6 +216,9 @@ def render_remote(template, props, fmt, scale, quality, out_path, version):
 def render(template, props_json, prop_pairs, remote, fmt, scale, quality, version, out_path):
     """Render TEMPLATE (a folder or user/name) to a file."""
     props = parse_props(props_json, prop_pairs)
+    if not fmt and out_path:  # --out card.webp means webp
+        suffix = Path(out_path).suffix.lower().lstrip(".").replace("jpeg", "jpg")
+        fmt = suffix if suffix in FORMATS else None
     run = render_remote if remote else render_local
     result = run(template, props, fmt, scale, quality, out_path, version)
     where = f"\nOutput URL: {result['outputUrl']}" if result.get("outputUrl") else ""

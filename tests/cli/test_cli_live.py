@@ -46,6 +46,7 @@ def test_api_key_login_then_the_template_lifecycle(server, make_cli):
     assert cli.json("login", "--api-key", key)["user"]["username"] == user
     assert json.loads(cli.credentials.read_text())["apiKey"] == key
     assert cli.json("whoami")["email"] == "cli@example.com"
+    assert json.loads(cli("--json", "whoami").stdout)["username"] == user  # the group-level flag too
 
     created = cli.json("init", "my-card")
     assert created["folder"] == "my-card" and (cli.cwd / "my-card" / "loopwind.json").is_file()
@@ -72,6 +73,8 @@ def test_api_key_login_then_the_template_lifecycle(server, make_cli):
     assert local["remote"] is False and (cli.cwd / "local.png").read_bytes()[:8] == PNG
     cli("render", f"{user}/my-card", "--prop", "title=From add", "--format", "jpg", "--out", "added.jpg")
     assert (cli.cwd / "added.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
+    pinned = cli.json("render", f"{user}/my-card@1.1.0", "--prop", "title=Downloaded", "--out", "dl.webp")
+    assert pinned["template"] == f"{user}/my-card" and (cli.cwd / "dl.webp").read_bytes()[8:12] == b"WEBP"
 
     remote = cli(
         "render", f"{user}/my-card", "--remote", "--prop", "title=Remote", "--scale", "2", "--out", "r.png"
