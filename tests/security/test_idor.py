@@ -1,0 +1,187 @@
+"""IDOR matrix: owner, other user and anonymous caller × every object endpoint.
+
+Private things are 404 for everyone but their owner (never 403: that would confirm they exist);
+a public template of someone else is visible but not writable (403); endpoints that need a caller
+are 401 for anonymous ones. One test per actor walks every endpoint (writes that destroy come last),
+so the objects are made once per actor, and a failure lists every cell that disagrees.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.services import api_key_create, tokens_for_user
+from loopwind_site import files as stored_files
+from rendering.models import JobOutput, RenderJob, WebhookDelivery
+from templates_registry.services import template_publish
+from tests.conftest import bearer
+from tests.templates_registry.helpers import example_files
+
+pytestmark = pytest.mark.django_db
+
+OK = "ok"  # any 2xx
+
+
+@pytest.fixture
+def objects(user, other_user):
+    user.plan = other_user.plan = "business"
+    user.save(update_fields=["plan"])
+    other_user.save(update_fields=["plan"])
+    public = template_publish(user=user, files=example_files("og-card")).template
+    private = template_publish(user=user, files=example_files("og-card"), name="secret-card", private=True)
+    private = private.template
+    version = private.latest_version
+    job = RenderJob.objects.create(
+        user=user,
+        template=public,
+        version=public.latest_version,
+        props={"title": "x"},
+        format="png",
+        status="completed",
+        completed_at=timezone.now(),
+        duration_ms=10,
+        webhook_url="https://example.com/hook",
+    )
+    stored_files.file_save("outputs/idor/out.png", b"\x89PNG fake")
+    JobOutput.objects.create(
+        job=job,
+        name="outputs/idor/out.png",
+        size=9,
+        content_type="image/png",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    delivery = WebhookDelivery.objects.create(
+        user=user, job=job, event="render.completed", url="https://example.com/hook", payload={}
+    )
+    key, _ = api_key_create(user=user, name="owner key")
+    return {
+        "u": user.username,
+        "pub": public.name,
+        "priv": private.name,
+        "v": version.version,
+        "job": job.public_id,
+        "delivery": delivery.public_id,
+        "key": key.public_id,
+    }
+
+
+# (method, path, body, owner, other, anonymous); the expected outcomes are OK or a status.
+MATRIX = [
+    ("GET", "/api/templates/{u}/{priv}", None, OK, 404, 404),
+    ("GET", "/api/templates/{u}/{priv}/versions", None, OK, 404, 404),
+    ("GET", "/api/templates/{u}/{priv}/download", None, OK, 404, 404),
+    ("PATCH", "/api/templates/{u}/{priv}", {"description": "mine"}, OK, 404, 401),
+    ("PATCH", "/api/templates/{u}/{priv}/versions/{v}", {"deprecated": "old"}, OK, 404, 401),
+    ("POST", "/api/templates/{u}/{priv}/star", None, OK, 404, 401),
+    ("DELETE", "/api/templates/{u}/{priv}/star", None, OK, 404, 401),
+    ("PATCH", "/api/templates/{u}/{pub}", {"description": "mine"}, OK, 403, 401),
+    ("PATCH", "/api/templates/{u}/{pub}/versions/1.0.0", {"deprecated": "old"}, OK, 403, 401),
+    ("POST", "/api/render", {"template": "{u}/{priv}", "props": {"title": "x"}}, OK, 404, 401),
+    ("POST", "/api/render/sign", {"template": "{u}/{priv}", "props": {"title": "x"}}, OK, 404, 401),
+    (
+        "POST",
+        "/api/render/async",
+        {"template": "{u}/{priv}", "props": {"title": "x"}, "format": "png"},
+        OK,
+        404,
+        401,
+    ),
+    ("GET", "/api/render/{job}", None, OK, 404, 401),
+    ("GET", "/api/render/{job}/events", None, OK, 404, 401),
+    ("POST", "/api/webhooks/deliveries/{delivery}/redeliver", None, OK, 404, 401),
+    ("GET", "/api/keys", None, OK, OK, 401),
+    ("GET", "/api/webhooks/deliveries", None, OK, OK, 401),
+    ("GET", "/api/webhooks/secret", None, OK, OK, 401),
+    ("GET", "/api/me/templates", None, OK, OK, 401),
+    # destructive last
+    ("DELETE", "/api/render/{job}", None, 409, 404, 401),  # the owner may cancel, but it has completed
+    ("DELETE", "/api/keys/{key}", None, OK, 404, 401),
+    ("DELETE", "/api/templates/{u}/{pub}", None, OK, 403, 401),
+    ("DELETE", "/api/templates/{u}/{priv}", None, OK, 404, 401),
+]
+
+
+def _fill(value, ids):
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+def _client(actor, user, other_user):
+    if actor == "anonymous":
+        return APIClient()
+    return bearer(APIClient(), tokens_for_user(user if actor == "owner" else other_user)["token"])
+
+
+def _request(client, method, path, body):
+    call = getattr(client, method.lower())
+    return call(path) if body is None else call(path, body, format="json")
+
+
+@pytest.mark.parametrize("actor", ["owner", "other", "anonymous"])
+def test_idor_matrix(actor, objects, user, other_user):
+    client = _client(actor, user, other_user)
+    column = {"owner": 3, "other": 4, "anonymous": 5}[actor]
+    wrong = []
+    for row in MATRIX:
+        method, path, body = row[0], _fill(row[1], objects), _fill(row[2], objects)
+        expected = row[column]
+        response = _request(client, method, path, body)
+        status = response.status_code
+        good = 200 <= status < 300 if expected == OK else status == expected
+        if good and expected != OK:
+            body_json = response.json()
+            good = set(body_json) == {"error"}  # the error JSON, nothing of the object
+        if not good:
+            wrong.append((method, path, expected, status, response.content[:160]))
+    assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_lists_never_show_other_peoples_objects(objects, user, other_user):
+    other = _client("other", user, other_user)
+    keys = other.get("/api/keys").json()
+    assert objects["key"] not in {k["id"] for k in keys}
+    assert other.get("/api/webhooks/deliveries").json() == []
+    assert objects["priv"] not in {t["name"] for t in other.get("/api/me/templates").json()}
+    profile = other.get(f"/api/users/{objects['u']}").json()
+    assert objects["priv"] not in str(profile)
+    listing = other.get("/api/templates", {"q": "secret"}).json()
+    assert objects["priv"] not in {t["name"] for t in listing["templates"]}
+    anon = APIClient().get(f"/api/users/{objects['u']}").json()
+    assert objects["priv"] not in str(anon)
+
+
+def test_job_output_urls_are_capabilities(objects, user, other_user):
+    """The output URL works for whoever holds it (like an S3 presigned URL), for a limited time, and
+    its token cannot be edited to name another file."""
+    owner = _client("owner", user, other_user)
+    status = owner.get(f"/api/render/{objects['job']}").json()
+    url = urlsplit(status["outputUrl"])
+    anon = APIClient()
+    assert anon.get(url.path).status_code == 200
+    token = url.path.rsplit("/", 1)[1]
+    assert anon.get(url.path[: -len(token)] + token[:-2] + "xx").status_code == 404
+    assert anon.get("/files/" + token.replace(":", "a", 1)).status_code == 404
+    assert other_user_sees_no_url(objects, user, other_user)
+
+
+def other_user_sees_no_url(objects, user, other_user) -> bool:
+    response = _client("other", user, other_user).get(f"/api/render/{objects['job']}")
+    return response.status_code == 404 and "outputUrl" not in response.content.decode()
+
+
+def test_expired_output_url_is_404(objects, user, other_user, monkeypatch):
+    import time
+
+    status = _client("owner", user, other_user).get(f"/api/render/{objects['job']}").json()
+    path = urlsplit(status["outputUrl"]).path
+    later = time.time() + 3 * 24 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert APIClient().get(path).status_code == 404
