@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import API_KEY_SCOPES
+from accounts.permissions import HasRequiredScopes
 from loopwind_site.api import PublicApiView, validated
 
 
@@ -97,11 +98,17 @@ class LogoutApi(APIView):
     def post(self, request):
         data = validated(self.Input, request)
         user = request.user if request.user.is_authenticated else None
+        if user is not None and not data.get("refreshToken"):
+            # Ending every session is account-level: a render key must not sign its owner out.
+            HasRequiredScopes().check_scope(request, "keys:manage")
         services.user_logout(refresh_token=data.get("refreshToken") or None, user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):
+    # Reading who you are takes any key; editing the profile is account-level, like the plan.
+    required_scopes = {"PATCH": "keys:manage"}
+
     class Input(serializers.Serializer):
         name = serializers.CharField(max_length=255, required=False, allow_blank=True)
         bio = serializers.CharField(max_length=500, required=False, allow_blank=True)

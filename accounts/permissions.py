@@ -29,14 +29,16 @@ class HasRequiredScopes(BasePermission):
     def has_permission(self, request, view):
         if not (request.user and request.user.is_authenticated):
             raise Unauthorized()
-        scope = required_scope(view, request.method)
+        self.check_scope(request, required_scope(view, request.method))
+        return True
+
+    def check_scope(self, request, scope: str | None) -> None:
         if scope and scope not in scopes_of(request):
             raise Forbidden(
                 f"This API key lacks the '{scope}' scope.",
                 code="insufficient_scope",
                 details={"requiredScope": scope, "keyScopes": sorted(scopes_of(request))},
             )
-        return True
 
 
 class PublicReads(HasRequiredScopes):
