@@ -8,66 +8,17 @@ so the objects are made once per actor, and a failure lists every cell that disa
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.services import api_key_create, tokens_for_user
-from loopwind_site import files as stored_files
-from rendering.models import JobOutput, RenderJob, WebhookDelivery
-from templates_registry.services import template_publish
+from accounts.services import tokens_for_user
 from tests.conftest import bearer
-from tests.templates_registry.helpers import example_files
 
 pytestmark = pytest.mark.django_db
 
 OK = "ok"  # any 2xx
-
-
-@pytest.fixture
-def objects(user, other_user):
-    user.plan = other_user.plan = "business"
-    user.save(update_fields=["plan"])
-    other_user.save(update_fields=["plan"])
-    public = template_publish(user=user, files=example_files("og-card")).template
-    private = template_publish(user=user, files=example_files("og-card"), name="secret-card", private=True)
-    private = private.template
-    version = private.latest_version
-    job = RenderJob.objects.create(
-        user=user,
-        template=public,
-        version=public.latest_version,
-        props={"title": "x"},
-        format="png",
-        status="completed",
-        completed_at=timezone.now(),
-        duration_ms=10,
-        webhook_url="https://example.com/hook",
-    )
-    stored_files.file_save("outputs/idor/out.png", b"\x89PNG fake")
-    JobOutput.objects.create(
-        job=job,
-        name="outputs/idor/out.png",
-        size=9,
-        content_type="image/png",
-        expires_at=timezone.now() + timedelta(hours=1),
-    )
-    delivery = WebhookDelivery.objects.create(
-        user=user, job=job, event="render.completed", url="https://example.com/hook", payload={}
-    )
-    key, _ = api_key_create(user=user, name="owner key")
-    return {
-        "u": user.username,
-        "pub": public.name,
-        "priv": private.name,
-        "v": version.version,
-        "job": job.public_id,
-        "delivery": delivery.public_id,
-        "key": key.public_id,
-    }
 
 
 # (method, path, body, owner, other, anonymous); the expected outcomes are OK or a status.
