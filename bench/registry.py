@@ -29,10 +29,12 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_database_url, ensure_database  # noqa: E402
 
 BENCH_DB = "loopwind_bench"
 TARGET_MEDIAN_MS = 30.0
@@ -40,28 +42,6 @@ TARGET_P95_MS = 60.0
 SEED = 20240601
 
 # --- the database and settings, before Django loads ---------------------------------------------------
-
-
-def bench_database_url() -> str:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    server = os.environ.get("DATABASE_URL", "")
-    if not server.startswith(("postgres://", "postgresql://")):
-        server = "postgres://postgres@127.0.0.1:5432"
-    parts = urlsplit(server)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, ""))
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
-            print(f"created database {name}")
 
 
 def redis_url() -> str:
@@ -76,11 +56,13 @@ def redis_url() -> str:
 
 
 def configure() -> str:
-    url = bench_database_url()
+    url = bench_database_url(BENCH_DB)
     ensure_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ["REDIS_URL"] = redis_url()
     os.environ["DEBUG"] = "0"  # production settings: no query log, no debug pages
+    # Rate limiting stays on (its cost is part of every request) with a limit the bench never reaches.
+    os.environ["ANON_REQUESTS_PER_MINUTE"] = "100000000"
     os.environ["DJANGO_SETTINGS_MODULE"] = "loopwind_site.settings"
     import django
 

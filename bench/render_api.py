@@ -57,10 +57,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_database_url, ensure_database  # noqa: E402
+
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python" if (VENV_BIN / "python").exists() else Path(sys.executable)
 GUNICORN = VENV_BIN / "gunicorn"
@@ -80,28 +83,6 @@ TARGETS = {
 }
 
 # --- environment ------------------------------------------------------------------------------------
-
-
-def bench_database_url() -> str:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    server = os.environ.get("DATABASE_URL", "")
-    if not server.startswith(("postgres://", "postgresql://")):
-        server = "postgres://postgres@127.0.0.1:5432"
-    parts = urlsplit(server)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, ""))
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
-            print(f"created database {name}")
 
 
 def free_port() -> int:
@@ -554,7 +535,7 @@ def main() -> int:
     load_before = os.getloadavg()
     t_start = time.perf_counter()
     try:
-        database_url = bench_database_url()
+        database_url = bench_database_url(BENCH_DB)
         ensure_database(database_url)
         redis_url = os.environ.get("BENCH_REDIS_URL", BENCH_REDIS)
         import redis
