@@ -322,6 +322,10 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.starts
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# With HSTS on, every subdomain is https-only and the domain may be preloaded (check --deploy is clean);
+# set either to 0 for a domain whose subdomains still serve plain http.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 
 # Content-Security-Policy (django-csp): scripts only from our own origin, never inline. Images and
 # video may come from https (S3 presigned URLs of previews); forms may post onward to Stripe's pages.
