@@ -5,7 +5,7 @@ for a Business-plan user (rate limits are off in tests; the plan keeps quotas ou
 Published templates, a job, a webhook delivery and a spare API key exist, and most positive cases
 get their path parameters pointed at them, so the fuzzer reaches past the 404s.
 
-Examples per operation are bounded (``SCHEMATHESIS_EXAMPLES``, default 12) to keep the run short.
+Examples per operation are bounded (``SCHEMATHESIS_EXAMPLES``, default 30) to keep the run short.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from templates_registry.services import template_publish
 from tests.factories import UserFactory
 from tests.templates_registry.helpers import example_files
 
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "30"))
 FUZZ = hsettings(
     max_examples=EXAMPLES,
     deadline=None,
