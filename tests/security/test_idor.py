@@ -136,3 +136,26 @@ def test_expired_output_url_is_404(objects, user, other_user, monkeypatch):
     later = time.time() + 3 * 24 * 3600
     monkeypatch.setattr(time, "time", lambda: later)
     assert APIClient().get(path).status_code == 404
+
+
+def test_website_pages_hide_private_things(objects, user, other_user):
+    """The marketplace's pages follow the API: another person's private template, key or delivery is a 404."""
+    from django.test import Client
+
+    from accounts.models import ApiKey
+
+    other = Client()
+    other.force_login(other_user)
+    anonymous = Client()
+    for client in (other, anonymous):
+        assert client.get(f"/{objects['u']}/{objects['priv']}").status_code == 404
+        assert objects["priv"] not in client.get(f"/{objects['u']}").content.decode()
+        assert client.post(f"/{objects['u']}/{objects['priv']}/star").status_code in (302, 404)
+        assert client.post(f"/{objects['u']}/{objects['priv']}/try", {"title": "x"}).status_code in (302, 404)
+    # a form post: back to the keys page with an error message, and the key untouched
+    assert other.post(f"/dashboard/keys/{objects['key']}/revoke").status_code in (302, 404)
+    assert ApiKey.objects.get(public_id=objects["key"]).revoked_at is None
+    assert other.post(f"/dashboard/webhooks/{objects['delivery']}/redeliver").status_code == 404
+    owner = Client()
+    owner.force_login(user)
+    assert owner.get(f"/{objects['u']}/{objects['priv']}").status_code == 200
