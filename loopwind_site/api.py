@@ -45,6 +45,7 @@ ERRORS_AUTHENTICATED = {
 ERRORS_WRITES = {
     "409": "Conflict (an existing version, a reused Idempotency-Key with another body …).",
     "413": "The request body is too large.",
+    "415": "The request body's Content-Type is not JSON, form or multipart.",
     "422": "The request was valid but could not be carried out (a render failed).",
 }
 
