@@ -24,7 +24,10 @@ def test_api_works_without_the_cache(api, user_api, user, settings):
     settings.CACHES = DEAD_CACHE
     login = api.post("/api/auth/login", {"email": user.email, "password": PASSWORD}, format="json")
     assert login.status_code == 200
-    assert api.post("/api/auth/login", {"email": user.email, "password": "wrong"}, format="json").status_code == 401
+    assert (
+        api.post("/api/auth/login", {"email": user.email, "password": "wrong"}, format="json").status_code
+        == 401
+    )
     assert user_api.get(f"/api/templates/{user.username}/og-card/download").status_code == 200
     body = {"template": f"{user.username}/og-card", "props": {"title": "no cache"}}
     first = user_api.post("/api/render", body, format="json")

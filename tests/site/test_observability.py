@@ -8,7 +8,9 @@ pytestmark = pytest.mark.django_db
 def test_request_ids_are_made_or_passed_through(client):
     made = client.get("/healthz?storage=0")["X-Request-Id"]
     assert re.fullmatch(r"[0-9a-f]{32}", made)
-    assert client.get("/healthz?storage=0", HTTP_X_REQUEST_ID="edge-1234abcd")["X-Request-Id"] == "edge-1234abcd"
+    assert (
+        client.get("/healthz?storage=0", HTTP_X_REQUEST_ID="edge-1234abcd")["X-Request-Id"] == "edge-1234abcd"
+    )
     assert client.get("/healthz?storage=0", HTTP_X_REQUEST_ID="bad id\n")["X-Request-Id"] != "bad id\n"
 
 
