@@ -122,7 +122,7 @@ class SignApi(APIView):
         data = validated(RenderInput, request)
         template = registry.template_get_by_ref(ref=data["template"], viewer=request.user, tags=False)
         version = registry.version_get(template=template, version=data["version"])
-        services.check_props(template=template, version=version, props=data["props"])
+        services.check_props(version=version, props=data["props"])
         url = services.image_url_sign(
             signer=request.user,
             template=template,

@@ -32,7 +32,7 @@ from rendering.bundles import bundle_for, version_files
 from rendering.isolation import RenderTask
 from rendering.models import JobOutput, RenderJob, WebhookDelivery
 from rendering.pools import image_pool, video_pool
-from rendering.services import CONTENT_TYPES, IMAGE_FORMATS, check_props
+from rendering.services import CONTENT_TYPES, IMAGE_FORMATS, check_props, remote_images_fetch
 from templates_registry.models import Template, TemplateVersion
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def render_job_create(
             f"A {bundle.type} template renders to {', '.join(allowed)}, not {fmt}.",
             details={"allowed": list(allowed)},
         )
-    check_props(template=template, version=version, props=props)
+    check_props(version=version, props=props, bundle=bundle)
     if webhook:
         webhooks_allowed_or_raise(user)
         check_url(webhook)  # refused now, and checked again at every send
@@ -230,9 +230,7 @@ def render_job_run(job_id: str) -> None:
 
 def _render(job: RenderJob):
     bundle = bundle_for(job.version)
-    from rendering.services import _fetch_remote_images
-
-    images = _fetch_remote_images(bundle, job.props)
+    images = remote_images_fetch(bundle, job.props)
     progress = _Progress(job)
     files = lambda: version_files(job.version)  # noqa: E731
     if job.format in VIDEO_FORMATS:

@@ -84,7 +84,9 @@ def render_cache_key(
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _fetch_remote_images(bundle: engine.Bundle, props: dict) -> dict[str, bytes]:
+def remote_images_fetch(bundle: engine.Bundle, props: dict) -> dict[str, bytes]:
+    """The bytes of every image prop given as a URL, fetched with SSRF protection (the engine never
+    opens a connection itself)."""
     from loopwind_site.netsafe import fetch_image
 
     return {url: fetch_image(url)[0] for url in engine.remote_image_urls(bundle, props).values()}
@@ -105,10 +107,10 @@ def _cache_set(key: str, value: dict) -> None:
         logger.warning("render cache unavailable; output %s not indexed", value.get("name"), exc_info=True)
 
 
-def check_props(*, template: Template, version: TemplateVersion, props: dict) -> dict:
+def check_props(*, version: TemplateVersion, props: dict, bundle: engine.Bundle | None = None) -> dict:
     """Validated props, or the engine's 400 naming the prop."""
     try:
-        return engine.validate_props(bundle_for(version), props or {})
+        return engine.validate_props(bundle or bundle_for(version), props or {})
     except engine.EngineError as exc:
         raise engine_error(exc) from exc
 
@@ -134,7 +136,7 @@ def render_image(
     started = time.perf_counter()
     bundle = bundle_for(version)
     props = props or {}
-    validated = check_props(template=template, version=version, props=props)
+    validated = check_props(version=version, props=props, bundle=bundle)
     key = render_cache_key(version=version, props=validated, fmt=fmt, scale=scale, quality=quality)
     hit = _cache_get(key)
     if hit is not None:
@@ -149,7 +151,7 @@ def render_image(
     if count_quota:
         quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER)
     try:
-        images = _fetch_remote_images(bundle, props)
+        images = remote_images_fetch(bundle, props)
         content = image_pool().run(
             RenderTask(bundle.checksum, None, props, format=fmt, scale=scale, quality=quality, images=images),
             files_loader=lambda: version_files(version),

@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 
-from ._core import Call, connection_error, finish, poll_delays
+from ._core import Call, connection_error, finish
 from .client import BaseClient, JobBase
 
 
 class AsyncJob(JobBase):
     async def wait(self, timeout: float | None = 600, *, on_progress=None) -> AsyncJob:
         """Like ``Job.wait``; ``on_progress(job)`` may be a plain function."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        delays = poll_delays()
-        while True:
-            if on_progress:
-                on_progress(self)
-            if self.done:
-                return self._check()
-            delay = next(delays)
-            if deadline is not None and time.monotonic() + delay > deadline:
-                raise self._timeout(timeout)
+        for delay in self._waits(timeout, on_progress):
             await asyncio.sleep(delay)
             await self.refresh()
+        return self._check()
 
 
 class AsyncLoopwind(BaseClient):

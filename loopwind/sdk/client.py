@@ -127,6 +127,21 @@ class JobBase:
             )
         return self
 
+    def _waits(self, timeout: float | None, on_progress):
+        """The polling loop both clients share: yields how long to sleep before the next refresh,
+        and ends when the job does (or raises WaitTimeout)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delays = poll_delays()
+        while True:
+            if on_progress:
+                on_progress(self)
+            if self.done:
+                return
+            delay = next(delays)
+            if deadline is not None and time.monotonic() + delay > deadline:
+                raise self._timeout(timeout)
+            yield delay
+
     def _timeout(self, timeout: float):
         return errors.WaitTimeout(
             f"Job {self.id} did not finish within {timeout:g} s (status {self.status}).", code="wait_timeout"
@@ -137,18 +152,10 @@ class Job(JobBase):
     def wait(self, timeout: float | None = 600, *, on_progress=None) -> Job:
         """Poll (0.5 s, then backing off to 5 s) until the job ends; returns it when completed, raises
         RenderFailed / JobCancelled / WaitTimeout otherwise. ``on_progress(job)`` after each poll."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        delays = poll_delays()
-        while True:
-            if on_progress:
-                on_progress(self)
-            if self.done:
-                return self._check()
-            delay = next(delays)
-            if deadline is not None and time.monotonic() + delay > deadline:
-                raise self._timeout(timeout)
+        for delay in self._waits(timeout, on_progress):
             time.sleep(delay)
             self.refresh()
+        return self._check()
 
 
 class Loopwind(BaseClient):

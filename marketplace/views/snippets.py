@@ -66,7 +66,7 @@ def og_image_url(template, version) -> str:
     try:
         if version is not None and template.type == "image" and not template.private:
             props = example_props((version.manifest or {}).get("props", {}))
-            rendering.check_props(template=template, version=version, props=props)
+            rendering.check_props(version=version, props=props)
             return rendering.image_url_sign(
                 signer=template.owner, template=template, version=version.version, props=props, fmt="png"
             )
