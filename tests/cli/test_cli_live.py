@@ -124,13 +124,16 @@ def test_device_login_refresh_and_logout(server, make_cli):
     cli = make_cli()
     process = cli.popen("login", "--no-browser", "--json")
     code = None
+    seen = []  # stderr lines read while waiting for the code, kept for the assertions below
     deadline = time.monotonic() + 30
     while code is None and time.monotonic() < deadline:
         line = process.stderr.readline()
         assert line, process.communicate()
+        seen.append(line)
         code = user_code(line)
     approve_device(server, account["email"], code)
-    stdout, stderr = process.communicate(timeout=30)
+    stdout, rest = process.communicate(timeout=30)
+    stderr = "".join(seen) + rest
     assert process.returncode == 0, (stdout, stderr)
     assert "Approve it at " + f"{server}/device?code={code}" in stderr
     assert json.loads(stdout)["user"]["username"] == account["username"]
