@@ -44,7 +44,8 @@ def rate_limit_hit(request, *, identity: str, per_minute: int | None = None, rat
     if usage is None:
         return
     remaining = max(0, usage["limit"] - usage["count"])
-    reset = int(time.time() + usage["time_left"])
+    # time_left can be 0 in the window's last second: the reset is never reported in the past
+    reset = int(time.time()) + max(1, int(usage["time_left"]))
     if headers:
         django_request.rate_limit_state = (usage["limit"], remaining, reset)
     if usage["count"] > usage["limit"]:
