@@ -1,8 +1,15 @@
-"""What the benchmarks share: a PostgreSQL database of their own, created when missing."""
+"""What the benchmarks (and the tests that start real processes) share: a PostgreSQL database of
+their own, free ports, and process groups that are stopped as a whole."""
 
 from __future__ import annotations
 
+import http.client
 import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -27,3 +34,66 @@ def ensure_database(url: str) -> None:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
             conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
             print(f"created database {name}")
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Processes:
+    """Processes started here, each in its own session: stopping one signals its whole group
+    (gunicorn's workers and their render children, the Dramatiq worker's process tree)."""
+
+    def __init__(self, logdir: Path):
+        self.logdir = logdir
+        self.started: list[subprocess.Popen] = []
+
+    def start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
+        log = open(self.logdir / f"{name}.log", "wb")  # noqa: SIM115  (closed with the process)
+        proc = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        proc.log = log  # type: ignore[attr-defined]
+        self.started.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        for proc in self.started:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 10
+        for proc in self.started:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            try:  # leftovers of the group (render children) whatever the leader did
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            proc.log.close()  # type: ignore[attr-defined]
+        self.started.clear()
+
+
+def wait_http(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer in time")

@@ -48,7 +48,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -62,7 +61,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_database_url, ensure_database  # noqa: E402
+from bench.common import Processes, bench_database_url, ensure_database, free_port, wait_http  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python" if (VENV_BIN / "python").exists() else Path(sys.executable)
@@ -83,12 +82,6 @@ TARGETS = {
 }
 
 # --- environment ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env(*, database_url: str, redis_url: str, tmp: Path, port: int, render_processes: int) -> dict:
@@ -179,63 +172,6 @@ def seed(env: dict) -> tuple[str, str, str]:
     template_publish(user=user, files=files)
     connections.close_all()
     return raw_key, f"{BENCH_USER}/{og.name}", f"{BENCH_USER}/{manifest['name']}"
-
-
-# --- processes ------------------------------------------------------------------------------------
-
-
-class Processes:
-    """Processes started here, each in its own session: stopping one signals its whole group
-    (gunicorn's workers and their render children, the Dramatiq worker's process tree)."""
-
-    def __init__(self, logdir: Path):
-        self.logdir = logdir
-        self.started: list[subprocess.Popen] = []
-
-    def start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
-        log = open(self.logdir / f"{name}.log", "wb")  # noqa: SIM115  (closed with the process)
-        proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        proc.log = log  # type: ignore[attr-defined]
-        self.started.append(proc)
-        return proc
-
-    def stop_all(self) -> None:
-        for proc in self.started:
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        deadline = time.monotonic() + 10
-        for proc in self.started:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-            try:  # leftovers of the group (render children) whatever the leader did
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            proc.log.close()  # type: ignore[attr-defined]
-        self.started.clear()
-
-
-def wait_http(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            conn.close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer in time")
 
 
 # --- HTTP helpers ---------------------------------------------------------------------------------
