@@ -285,6 +285,7 @@ def _store_and_complete(job: RenderJob, content_or_path, duration_ms: int) -> No
                 raise _Cancelled()
             JOB_OUTCOMES.labels(status="completed").inc()
             RENDER_SECONDS.labels(format=job.format, cache="job").observe(duration_ms / 1000)
+            logger.info("job %s completed in %d ms, attempt %d", job.public_id, duration_ms, job.attempts)
             job.refresh_from_db()
             delivery = webhooks.delivery_create(
                 job=job,
