@@ -97,3 +97,61 @@ def wait_http(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not answer in time")
+
+
+def start_moto_s3(procs: Processes, name: str = "moto", timeout: float = 30) -> str:
+    """A moto S3 server (``python -m moto.server``) on a free port, started in ``procs``; returns
+    its endpoint URL once it answers. Its buckets live in its memory and die with it."""
+    import sys
+
+    port = free_port()
+    python = ROOT / ".venv" / "bin" / "python"
+    proc = procs.start(
+        name,
+        [
+            str(python if python.exists() else sys.executable),
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"},
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"moto server exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/")
+            conn.getresponse().read()
+            conn.close()
+            return f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("moto server did not answer in time")
+
+
+def s3_env(endpoint: str, bucket: str, create: bool = True) -> dict:
+    """The settings' AWS_* variables for ``bucket`` on an S3-compatible ``endpoint`` (moto's test
+    credentials); creates the bucket first unless ``create`` is false."""
+    env = {
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+        "AWS_S3_ENDPOINT_URL": endpoint,
+        "AWS_S3_REGION_NAME": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+    }
+    if create:
+        import boto3
+
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",  # noqa: S106  (moto's fake credentials)
+        ).create_bucket(Bucket=bucket)
+    return env
