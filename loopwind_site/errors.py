@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -81,6 +81,25 @@ class ServiceUnavailable(ApiError):
     status = 503
     code = "service_unavailable"
     message = "A service this request needs is unavailable. Try again shortly."
+
+
+DATABASE_UNAVAILABLE = (
+    503,
+    "database_unavailable",
+    "The database is unavailable right now. Try again shortly.",
+)
+
+
+def _database_down(exc: Exception) -> bool:
+    """Connection-level database failures (server restarting, connection dropped), as opposed
+    to errors in a query, which stay bugs (500)."""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def database_unavailable_response() -> JsonResponse:
+    return error_response(*DATABASE_UNAVAILABLE, headers={"Retry-After": "5"})
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -161,6 +180,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         status, code, message, details = 404, "not_found", "Not found.", {}
     elif isinstance(exc, DjangoPermissionDenied):
         status, code, message, details = 403, "forbidden", "You do not have permission to do this.", {}
+    elif _database_down(exc):
+        (status, code, message), details, headers = DATABASE_UNAVAILABLE, {}, {"Retry-After": "5"}
     elif isinstance(exc, drf.APIException):
         status = exc.status_code
         code, message, details = _drf_error(exc)
@@ -205,6 +226,16 @@ class ApiErrorMiddleware:
         return error_response(response.status_code, "server_error", "Something went wrong on our side.")
 
     def process_exception(self, request, exception):
+        if _database_down(exception):
+            logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
+            if request.path.startswith("/api/"):
+                return database_unavailable_response()
+            return HttpResponse(
+                "<!doctype html><title>Back shortly</title><h1>We are back in a moment</h1>"
+                "<p>The database is unavailable right now. Please try again shortly.</p>",
+                status=503,
+                headers={"Retry-After": "5"},
+            )
         if not request.path.startswith("/api/"):
             return None
         if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent)):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core import signing
@@ -17,6 +18,8 @@ from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from loopwind_site.errors import ServiceUnavailable
+
 DEFAULT_URL_LIFETIME = 24 * 3600
 _SALT = "loopwind.files"
 
@@ -25,26 +28,55 @@ def using_s3() -> bool:
     return bool(settings.AWS_STORAGE_BUCKET_NAME)
 
 
+class StorageUnavailable(ServiceUnavailable):
+    code = "storage_unavailable"
+    message = "File storage is unavailable right now. Try again shortly."
+
+
+@contextmanager
+def _storage_call(name: str):
+    """A storage backend that cannot be reached (S3 down, a full or unmounted disk) raises
+    StorageUnavailable, which callers retry and the API answers with a 503; a missing file stays
+    FileNotFoundError."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except (OSError, BotoCoreError) as exc:
+        raise StorageUnavailable(details={"file": name.rsplit("/", 1)[-1]}) from exc
+    except ClientError as exc:
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 500
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise FileNotFoundError(name) from exc
+        if status >= 500:
+            raise StorageUnavailable(details={"file": name.rsplit("/", 1)[-1]}) from exc
+        raise
+
+
 def file_save(name: str, content: bytes) -> bool:
     """Store ``content`` under ``name`` unless a file is already there. Returns True when written.
     Names are content-addressed by callers, so an existing file holds the same bytes."""
-    if default_storage.exists(name):
-        return False
-    saved = default_storage.save(name, ContentFile(content))
-    if saved != name:  # a concurrent writer won; ours got a suffixed copy
-        default_storage.delete(saved)
-        return False
+    with _storage_call(name):
+        if default_storage.exists(name):
+            return False
+        saved = default_storage.save(name, ContentFile(content))
+        if saved != name:  # a concurrent writer won; ours got a suffixed copy
+            default_storage.delete(saved)
+            return False
     return True
 
 
 def file_read(name: str) -> bytes:
-    with default_storage.open(name, "rb") as handle:
+    with _storage_call(name), default_storage.open(name, "rb") as handle:
         return handle.read()
 
 
 def file_delete(name: str) -> None:
     try:
-        default_storage.delete(name)
+        with _storage_call(name):
+            default_storage.delete(name)
     except FileNotFoundError:
         pass
 

@@ -390,6 +390,10 @@ VIDEO_TIME_LIMIT = env_int("VIDEO_TIME_LIMIT", 600)  # seconds for one video ren
 RENDER_MEMORY_MB = env_int("RENDER_MEMORY_MB", 2048)  # address space of a render child
 RENDER_CACHE_TTL = env_int("RENDER_CACHE_TTL", 7 * 24 * 3600)  # seconds a cached image is served
 OUTPUT_TTL = env_int("OUTPUT_TTL", 24 * 3600)  # seconds an async job's output stays downloadable
+# Seconds between webhook attempts: about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then the delivery fails.
+WEBHOOK_RETRY_SCHEDULE = tuple(
+    float(seconds) for seconds in env_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000")
+)
 
 # Device login (RFC 8628 style) for the CLI.
 DEVICE_CODE_LIFETIME = timedelta(minutes=10)

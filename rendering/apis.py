@@ -345,6 +345,14 @@ class JobEventsApi(APIView):
 
 
 class DeliveryOutput(serializers.Serializer):
+    class Attempt(serializers.Serializer):
+        number = serializers.IntegerField()
+        at = serializers.DateTimeField()
+        ok = serializers.BooleanField()
+        statusCode = serializers.IntegerField(source="status_code", allow_null=True)
+        error = serializers.CharField()
+        durationMs = serializers.IntegerField(source="duration_ms")
+
     id = serializers.CharField(source="public_id")
     event = serializers.CharField()
     url = serializers.CharField()
@@ -357,6 +365,7 @@ class DeliveryOutput(serializers.Serializer):
     nextAttemptAt = serializers.DateTimeField(source="next_attempt_at", allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at")
     deliveredAt = serializers.DateTimeField(source="delivered_at", allow_null=True)
+    attemptLog = Attempt(source="attempt_log.all", many=True, help_text="Every attempt, oldest first.")
 
 
 class DeliveriesApi(APIView):

@@ -202,30 +202,40 @@ def render_job_run(job_id: str) -> None:
     if job is None:
         return
     started = time.monotonic()
+    folder = None
     try:
         content_or_path, folder = _render(job)
+        _store_and_complete(job, content_or_path, int((time.monotonic() - started) * 1000))
     except engine.EngineError as exc:
         if exc.code == "render_cancelled":
             return
-        if exc.code == "render_busy" and job.attempts < MAX_ATTEMPTS:
-            raise TransientFailure(exc.message) from exc
-        _fail(job, exc.code, exc.message)
+        if exc.code == "render_busy":
+            _retry_or_fail(job, exc, exc.code, exc.message)
+        else:
+            _fail(job, exc.code, exc.message)
         return
     except (FetchFailed, UnsafeUrl) as exc:
         _fail(job, exc.code, exc.message)
         return
+    except stored_files.StorageUnavailable as exc:
+        _retry_or_fail(job, exc, exc.code, "File storage was unavailable; please try again.")
     except Exception as exc:
-        if job.attempts >= MAX_ATTEMPTS:
-            logger.exception("job %s failed after %s attempts", job.public_id, job.attempts)
-            _fail(job, "render_failed", "The render failed repeatedly; please try again.")
-            return
-        raise TransientFailure(str(exc)) from exc
-    try:
-        _store_and_complete(job, content_or_path, int((time.monotonic() - started) * 1000))
+        _retry_or_fail(job, exc, "render_failed", "The render failed repeatedly; please try again.")
     finally:
         if folder is not None:
             folder.cleanup()
     cleanup_schedule()
+
+
+def _retry_or_fail(job: RenderJob, exc: Exception, code: str, message: str) -> None:
+    """A failure worth retrying: raises TransientFailure (the broker redelivers the message with
+    backoff) until the job has had MAX_ATTEMPTS, then fails it with ``code`` for good, so a job
+    never stays ``processing`` once its retries are spent."""
+    if job.attempts < MAX_ATTEMPTS:
+        logger.warning("job %s attempt %s failed, will retry: %r", job.public_id, job.attempts, exc)
+        raise TransientFailure(str(exc)) from exc
+    logger.error("job %s failed after %s attempts: %r", job.public_id, job.attempts, exc, exc_info=exc)
+    _fail(job, code, message)
 
 
 def _render(job: RenderJob):
@@ -263,7 +273,7 @@ def _store_and_complete(job: RenderJob, content_or_path, duration_ms: int) -> No
     content = content_or_path.read_bytes() if isinstance(content_or_path, Path) else content_or_path
     stored_files.file_delete(name)  # a crashed earlier attempt may have left a partial file
     if not stored_files.file_save(name, content):
-        raise TransientFailure("the output could not be stored")
+        raise stored_files.StorageUnavailable("Another writer holds the output's name.")
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -332,7 +342,12 @@ def webhook_enqueue(delivery_id: int, delay_ms: int | None = None) -> None:
 
 
 def delivery_list(*, user):
-    return WebhookDelivery.objects.filter(user=user).select_related("job").order_by("-created_at")[:100]
+    return (
+        WebhookDelivery.objects.filter(user=user)
+        .select_related("job")
+        .prefetch_related("attempt_log")
+        .order_by("-created_at")[:100]
+    )
 
 
 # --- cleanup ---------------------------------------------------------------------------------

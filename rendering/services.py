@@ -142,8 +142,8 @@ def render_image(
     if hit is not None:
         try:
             content = stored_files.file_read(hit["name"])
-        except (FileNotFoundError, OSError):
-            content = None
+        except (FileNotFoundError, stored_files.StorageUnavailable):
+            content = None  # rendered again below
         if content is not None:
             RENDER_SECONDS.labels(format=fmt, cache="hit").observe(time.perf_counter() - started)
             return RenderResult(content, CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key, hit["name"])
@@ -164,7 +164,13 @@ def render_image(
             raise engine_error(exc) from exc
         raise
     name = f"renders/{key[:2]}/{key}.{fmt}"
-    stored_files.file_save(name, content)
+    try:
+        stored_files.file_save(name, content)  # False when already there: same key, same bytes
+        stored = True
+    except stored_files.StorageUnavailable:
+        # The caller still gets the image; it is just not cached until storage is back.
+        logger.warning("render %s not cached: storage unavailable", key[:12])
+        stored = False
     duration = _ms(started)
     RENDER_SECONDS.labels(format=fmt, cache="miss").observe(duration / 1000)
     render = Render.objects.create(
@@ -180,7 +186,8 @@ def render_image(
         source=source,
     )
     Template.objects.filter(pk=template.pk).update(renders=F("renders") + 1)
-    _cache_set(key, {"name": name, "rid": render.public_id})
+    if stored:
+        _cache_set(key, {"name": name, "rid": render.public_id})
     return RenderResult(content, CONTENT_TYPES[fmt], render.public_id, False, duration, key, name)
 
 

@@ -11,6 +11,7 @@ import json
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -20,9 +21,7 @@ from loopwind_site.netsafe import post_webhook
 from rendering.models import RenderJob, WebhookAttempt, WebhookDelivery
 from rendering.services import secrets_for
 
-# Seconds between attempts: about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h (then it is failed).
-RETRY_SCHEDULE = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600)
-JITTER = 0.1
+JITTER = 0.1  # of each delay in settings.WEBHOOK_RETRY_SCHEDULE
 
 
 def payload_for(job: RenderJob, event: str, output_url: str | None) -> dict:
@@ -101,11 +100,11 @@ def attempt(delivery_id: int) -> int | None:
             delivery.status = WebhookDelivery.Status.SUCCEEDED
             delivery.delivered_at = timezone.now()
             delivery.next_attempt_at = None
-        elif delivery.attempts > len(RETRY_SCHEDULE):
+        elif delivery.attempts > len(settings.WEBHOOK_RETRY_SCHEDULE):
             delivery.status = WebhookDelivery.Status.FAILED
             delivery.next_attempt_at = None
         else:
-            seconds = RETRY_SCHEDULE[delivery.attempts - 1]
+            seconds = settings.WEBHOOK_RETRY_SCHEDULE[delivery.attempts - 1]
             seconds *= 1 + random.uniform(-JITTER, JITTER)  # noqa: S311 - jitter, not security
             delivery.next_attempt_at = timezone.now() + timedelta(seconds=seconds)
             delay = int(seconds * 1000)

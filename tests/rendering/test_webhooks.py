@@ -6,6 +6,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.conf import settings
 from standardwebhooks import Webhook
 
 from rendering import webhooks
@@ -110,10 +111,10 @@ def test_gives_up_after_the_last_scheduled_attempt(job):
     receiver = Receiver(status=503)
     try:
         delivery = make_delivery(job, receiver.url)
-        delays = [webhooks.attempt(delivery.pk) for _ in range(len(webhooks.RETRY_SCHEDULE) + 1)]
+        delays = [webhooks.attempt(delivery.pk) for _ in range(len(settings.WEBHOOK_RETRY_SCHEDULE) + 1)]
         assert delays[-1] is None and all(d is not None for d in delays[:-1])
         delivery.refresh_from_db()
-        assert delivery.status == "failed" and delivery.attempts == len(webhooks.RETRY_SCHEDULE) + 1
+        assert delivery.status == "failed" and delivery.attempts == len(settings.WEBHOOK_RETRY_SCHEDULE) + 1
     finally:
         receiver.close()
 

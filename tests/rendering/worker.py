@@ -44,6 +44,7 @@ class Worker:
             "DATABASE_CONN_MAX_AGE": "0",
             **(extra_env or {}),
         }
+        self.log_path = log
         self.log = log.open("ab")
         self.process = subprocess.Popen(
             [
@@ -84,7 +85,7 @@ class Worker:
 class Receiver:
     """A local HTTP server that records webhook deliveries and answers ``status``."""
 
-    def __init__(self, status: int = 200):
+    def __init__(self, status: int = 200, port: int = 0):
         self.status = status
         self.requests: list[dict] = []
         receiver = self
@@ -100,7 +101,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/render"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -115,3 +116,4 @@ class Receiver:
 
     def close(self) -> None:
         self.server.shutdown()
+        self.server.server_close()
