@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format install install-dev migrate demo clean
+.PHONY: run test test-faults lint format install install-dev migrate demo clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ run: demo
 test: install-dev
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fault suite alone (`make test` runs it too): real servers stopped, real processes killed.
+test-faults: PYTEST_ARGS += tests/faults
+test-faults: test
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

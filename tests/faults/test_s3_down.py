@@ -1,0 +1,106 @@
+"""The S3 server killed while a job renders or stores its output."""
+
+import time
+import uuid
+
+import pytest
+import requests
+
+from rendering.models import JobOutput, RenderJob
+from templates_registry.services import template_publish
+from tests.faults.conftest import Site, assert_clean_error, site_env
+from tests.faults.services import MotoServer, wait_until
+from tests.templates_registry.helpers import example_files
+
+
+@pytest.fixture
+def s3(processes, tmp_path, settings):
+    """A private moto server and bucket; this process (which publishes) and the site's
+    processes all store files there."""
+    moto = processes.add(MotoServer(tmp_path))
+    moto.start()
+    bucket = f"faults-{uuid.uuid4().hex[:10]}"
+    moto.client().create_bucket(Bucket=bucket)
+    settings.AWS_STORAGE_BUCKET_NAME = bucket
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket, "endpoint_url": moto.url, "region_name": "us-east-1",
+                "access_key": "test", "secret_key": "test", "default_acl": None,
+                "querystring_auth": True, "file_overwrite": False, "signature_version": "s3v4",
+            },
+        },
+    }  # fmt: skip
+    return moto, bucket
+
+
+@pytest.fixture
+def stack(account, processes, s3, _media):
+    moto, bucket = s3
+    for name in ("og-card", "promo-video"):  # the account's templates, now on S3
+        template_publish(user=account["user"], files=example_files(name), name=f"s3-{name}")
+    redis = processes.redis()
+    env = site_env(media_root=_media, redis_url=redis.url, **moto.env_for(bucket))
+    web = processes.web(env)
+    env["SITE_URL"] = web.url
+    return {"site": Site(web.url, account["key"], account["user"].username), "env": env, "moto": moto,
+            "bucket": bucket}  # fmt: skip
+
+
+def output_keys(moto, bucket) -> list[str]:
+    listing = moto.client().list_objects_v2(Bucket=bucket, Prefix="outputs/")
+    return [item["Key"] for item in listing.get("Contents", [])]
+
+
+def test_s3_down_during_a_video_then_back(stack, processes):
+    site, moto, bucket = stack["site"], stack["moto"], stack["bucket"]
+    worker = processes.worker(stack["env"])
+    job_id = site.submit(
+        template=f"{site.username}/s3-promo-video", props={"headline": "S3 outage"}, format="mp4"
+    ).json()["jobId"]
+    wait_until(
+        lambda: (job := RenderJob.objects.get(public_id=job_id)).status == "processing" and job.current_frame > 0,
+        timeout=60, interval=0.05, what="video rendering",
+    )  # fmt: skip
+    objects = moto.snapshot(bucket)
+    moto.kill()
+    # the render finishes, storing the output fails, the job is retried
+    wait_until(lambda: RenderJob.objects.get(public_id=job_id).attempts >= 2, timeout=60, what="a retry")
+    assert RenderJob.objects.get(public_id=job_id).status == "processing"
+    assert not JobOutput.objects.filter(job__public_id=job_id).exists()
+
+    moto.start()  # S3 is back, with its objects
+    moto.restore(bucket, objects)
+    done = site.wait_final([job_id], timeout=120, log=worker.log_path)[job_id]
+    assert done["status"] == "completed", done
+    assert 2 <= RenderJob.objects.get(public_id=job_id).attempts <= 5
+    assert JobOutput.objects.filter(job__public_id=job_id).count() == 1
+    assert requests.get(done["outputUrl"], timeout=10).content[4:8] == b"ftyp"
+    assert [key for key in output_keys(moto, bucket) if job_id in key] == [
+        JobOutput.objects.get(job__public_id=job_id).name
+    ]
+
+
+def test_s3_down_for_good_fails_the_job_with_a_clear_error(stack, processes):
+    site, moto = stack["site"], stack["moto"]
+    # accepted while S3 is up (props are checked against the template), then S3 goes away
+    # before any worker runs
+    job_id = site.submit(template=f"{site.username}/s3-og-card", props={"title": "never stored"}).json()[
+        "jobId"
+    ]
+    moto.kill()
+    started = time.monotonic()
+    worker = processes.worker(stack["env"])
+    done = site.wait_final([job_id], timeout=150, log=worker.log_path)[job_id]
+    assert done["status"] == "failed", done
+    assert done["error"]["code"] == "storage_unavailable" and "storage" in done["error"]["message"].lower()
+    job = RenderJob.objects.get(public_id=job_id)
+    assert job.attempts == 5 and job.completed_at is not None
+    assert not JobOutput.objects.filter(job=job).exists()  # nothing orphaned in the database
+    print(f"failed after {job.attempts} attempts in {time.monotonic() - started:.1f} s")
+
+    # a request that needs S3 answers 503 storage_unavailable, not 500
+    response = site.http.get(f"{site.url}/api/templates/{site.username}/s3-og-card/download", timeout=60)
+    assert_clean_error(response, 503, "storage_unavailable")
