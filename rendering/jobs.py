@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -101,15 +101,20 @@ def usage_type_of(bundle_or_job) -> str:
     return Usage.Type.VIDEO_RENDER if video else Usage.Type.IMAGE_RENDER
 
 
-def render_job_enqueue(*, job: RenderJob) -> None:
-    """Queues the job: pro and business plans on the priority queue. A broker that is down means
-    the job was not accepted: it is removed and its quota given back (503 ``queue_unavailable``)."""
+def _send(job: RenderJob) -> None:
+    """Pro and business plans' jobs go on the priority queue."""
     from rendering import tasks
     from rendering.queue import enqueue
 
     actor = tasks.render_job_priority if plan_limits(job.user).priority_rendering else tasks.render_job
+    enqueue(actor, job.public_id)
+
+
+def render_job_enqueue(*, job: RenderJob) -> None:
+    """Queues a new job. A broker that is down means the job was not accepted: it is removed and
+    its quota given back (503 ``queue_unavailable``)."""
     try:
-        enqueue(actor, job.public_id)
+        _send(job)
     except ApiError:
         quota_refund(user=job.user, usage_type=usage_type_of(job))
         job.delete()
@@ -348,6 +353,43 @@ def delivery_list(*, user):
         .prefetch_related("attempt_log")
         .order_by("-created_at")[:100]
     )
+
+
+# --- recovering lost messages ----------------------------------------------------------------
+
+STALE_AFTER = timedelta(minutes=15)
+
+
+def jobs_requeue_stale(*, older_than: timedelta = STALE_AFTER) -> dict[str, int]:
+    """The database records what must happen; the queue only carries it. Should the broker lose
+    messages (Redis restarted without its append-only file, a failover), jobs would wait forever:
+    this sends them again. A job that is in fact still in the queue is then claimed twice, which
+    render_job_run allows for: it completes once, with one output and one webhook.
+
+    Stale means queued for longer than ``older_than``, or processing for longer than any render
+    may run (its time limit stops it before) plus ``older_than``; and webhook deliveries whose
+    next attempt is ``older_than`` overdue."""
+    now = timezone.now()
+    running_for = timedelta(seconds=settings.VIDEO_TIME_LIMIT + 120) + older_than
+    jobs = RenderJob.objects.select_related("user").filter(
+        Q(status=Status.QUEUED, created_at__lt=now - older_than)
+        | Q(status=Status.PROCESSING, started_at__lt=now - running_for)
+    )
+    requeued = 0
+    for job in jobs.iterator():
+        _send(job)  # a broker still down raises queue_unavailable: the next sweep tries again
+        requeued += 1
+    deliveries = WebhookDelivery.objects.filter(
+        Q(next_attempt_at__lt=now - older_than) | Q(next_attempt_at=None, created_at__lt=now - older_than),
+        status=WebhookDelivery.Status.PENDING,
+    ).values_list("pk", flat=True)
+    redelivered = 0
+    for delivery_id in deliveries:
+        webhook_enqueue(delivery_id)
+        redelivered += 1
+    if requeued or redelivered:
+        logger.warning("requeued %s stale jobs and %s overdue webhook deliveries", requeued, redelivered)
+    return {"jobs": requeued, "webhooks": redelivered}
 
 
 # --- cleanup ---------------------------------------------------------------------------------

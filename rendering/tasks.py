@@ -35,4 +35,6 @@ def deliver_webhook(delivery_id: int) -> None:
 
 @dramatiq.actor(queue_name="maintenance", max_retries=3)
 def cleanup_outputs() -> None:
+    """Hourly upkeep: expired outputs, and jobs whose queue message was lost."""
     jobs.outputs_cleanup()
+    jobs.jobs_requeue_stale()

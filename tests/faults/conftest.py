@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -17,7 +19,7 @@ from django.conf import settings
 from accounts.services import api_key_create
 from tests.factories import UserFactory
 from tests.faults.services import RedisServer, WebServer
-from tests.rendering.worker import Worker, _database_url
+from tests.rendering.worker import ROOT, Worker, _database_url
 from tests.templates_registry.helpers import example_files
 
 PASSWORD = "a long passphrase nobody guesses 7"
@@ -41,6 +43,15 @@ def site_env(*, media_root, redis_url: str, database_url: str | None = None, **e
         "DRAMATIQ_MAINTENANCE_CHANCE": "1000000",
         **{name: str(value) for name, value in extra.items()},
     }
+
+
+def manage(env: dict, *args: str) -> str:
+    """``manage.py`` run against the site's environment (its database, Redis and storage)."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 class Site:
@@ -110,8 +121,8 @@ def processes(request, tmp_path):
     started = []
 
     class Starter:
-        def redis(self) -> RedisServer:
-            server = RedisServer(tmp_path)
+        def redis(self, **options) -> RedisServer:
+            server = RedisServer(tmp_path, **options)
             server.start()
             started.append(server)
             return server

@@ -79,16 +79,16 @@ class _Server:
 
 class RedisServer(_Server):
     """Redis as production should run it for a queue: the append-only file on, so queued jobs
-    survive a restart."""
+    survive a restart. ``persist=False`` is Redis as a cache: a restart loses everything."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, *, persist: bool = True):
         super().__init__(workdir / "redis.log")
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.argv = [
             "redis-server",
             "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(workdir),
-            "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+            "--appendonly", "yes" if persist else "no", "--appendfsync", "always", "--save", "",
         ]  # fmt: skip
 
     def ready(self) -> bool:

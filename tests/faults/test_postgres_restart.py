@@ -2,8 +2,6 @@
 own (the machine's server, which other test runs use, is never touched)."""
 
 import re
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -11,9 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.faults.conftest import site_env
+from tests.faults.conftest import manage, site_env
 from tests.faults.services import PostgresServer, wait_until
-from tests.rendering.worker import ROOT
 
 DOWN_SECONDS = 3
 
@@ -24,14 +21,6 @@ def postgres():
     server.start()
     yield server
     server.remove()
-
-
-def manage(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def worker_pids(master_pid: int) -> set[int]:

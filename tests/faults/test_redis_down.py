@@ -3,7 +3,7 @@
 import time
 
 from rendering.models import JobOutput, RenderJob
-from tests.faults.conftest import Site, assert_clean_error, site_env
+from tests.faults.conftest import Site, assert_clean_error, manage, site_env
 
 OUTAGE_SECONDS = 30
 
@@ -52,3 +52,26 @@ def test_redis_down_for_30_seconds_with_jobs_queued(account, processes, _media):
     assert site.wait_final([after], timeout=60)[after]["status"] == "completed"
     print(f"outage {OUTAGE_SECONDS} s: {sync_ok} sync renders served, {refused} submissions refused "
           f"with 503; {len(accepted)} queued jobs final {recovered_in:.1f} s after Redis returned")  # fmt: skip
+
+
+def test_jobs_lost_with_an_unpersisted_redis_are_sent_again(account, processes, _media):
+    """Redis restarted without its append-only file loses the queue; the jobs are still in the
+    database, and the stale-job sweep (hourly in the worker, or `manage.py requeue_stale_jobs`)
+    sends them again."""
+    redis = processes.redis(persist=False)
+    env = site_env(media_root=_media, redis_url=redis.url)
+    web = processes.web(env)
+    env["SITE_URL"] = web.url
+    site = Site(web.url, account["key"], account["user"].username)
+    accepted = [site.submit(props={"title": f"lost {n}"}).json()["jobId"] for n in range(3)]
+    redis.stop()
+    redis.start()  # empty: the three messages are gone
+    worker = processes.worker(env)
+    time.sleep(3)
+    assert {site.job(job_id)["status"] for job_id in accepted} == {"queued"}
+
+    swept = manage(env, "requeue_stale_jobs", "--older-than", "0")
+    assert "Requeued 3 jobs" in swept, swept
+    done = site.wait_final(accepted, timeout=60, log=worker.log_path)
+    assert {status["status"] for status in done.values()} == {"completed"}
+    assert JobOutput.objects.filter(job__public_id__in=accepted).count() == 3

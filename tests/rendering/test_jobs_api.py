@@ -186,3 +186,47 @@ def test_queue_down_is_503_and_nothing_is_kept(user_api, user, video_slug, monke
     assert_error(response, 503, "queue_unavailable")
     assert not RenderJob.objects.exists()
     assert not Usage.objects.filter(user=user, type="video_render", count__gt=0).exists()
+
+
+def test_stale_sweep_sends_lost_jobs_and_deliveries_again(user, published):
+    """Only what waited past the threshold is sent again, onto the real broker."""
+    from datetime import timedelta
+
+    import dramatiq
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from rendering.jobs import STALE_AFTER
+    from templates_registry.models import Template
+
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    template = Template.objects.get(owner=user, name="og-card")
+    now = timezone.now()
+
+    def job(status, **times):
+        return RenderJob.objects.create(
+            user=user,
+            template=template,
+            version=template.latest_version,
+            format="png",
+            status=status,
+            **times,
+        )
+
+    lost = job("queued", created_at=now - STALE_AFTER - timedelta(minutes=1))
+    job("queued", created_at=now - timedelta(minutes=1))  # recent: probably still in the queue
+    job("processing", started_at=now - timedelta(minutes=5))  # may well be rendering
+    dead = job("processing", started_at=now - timedelta(hours=2))  # past any time limit
+    job("completed", created_at=now - timedelta(days=1))
+    overdue = WebhookDelivery.objects.create(user=user, job=lost, event="render.completed", url="http://x.test",
+                                             payload={}, message_id="msg_a", next_attempt_at=now - timedelta(hours=1))  # fmt: skip
+    WebhookDelivery.objects.create(user=user, job=dead, event="render.completed", url="http://x.test",
+                                   payload={}, message_id="msg_b", next_attempt_at=now + timedelta(minutes=5))  # fmt: skip
+
+    call_command("requeue_stale_jobs")
+
+    sent = {queue: broker.client.hvals(f"dramatiq:{queue}.msgs") for queue in ("render", "webhooks")}
+    sent_jobs = sorted(dramatiq.Message.decode(m).args[0] for m in sent["render"])
+    assert sent_jobs == sorted([lost.public_id, dead.public_id])
+    assert [dramatiq.Message.decode(m).args[0] for m in sent["webhooks"]] == [overdue.pk]
