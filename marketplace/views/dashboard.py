@@ -3,6 +3,8 @@ Every write calls the same service as the API."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -119,12 +121,31 @@ def template_unpublish(request, name: str):
     return redirect("dashboard")
 
 
+KEY_FORM_SESSION_KEY = "dashboard:key-form-token"
+
+
+def _new_key_form_token(request) -> str:
+    token = secrets.token_urlsafe(16)
+    request.session[KEY_FORM_SESSION_KEY] = token
+    return token
+
+
 @never_cache  # the new key is in this page: no cache may keep it
 @login_required
 @require_http_methods(["GET", "POST"])
 def keys(request):
     form = ApiKeyForm(request.POST or None)
     new_key = None
+    # Each rendering of the form carries a one-time token: reloading the page that shows a new key
+    # resubmits the form, and that must not make a second key.
+    submitted = request.POST.get("form_token")
+    if submitted and submitted != request.session.get(KEY_FORM_SESSION_KEY):
+        messages.info(
+            request,
+            "That form was already submitted, so no second key was made. A key is shown only once: "
+            "if you did not copy it, revoke it and create another.",
+        )
+        return redirect("dashboard-keys")
     if request.method == "POST" and form.is_valid():
         try:
             _, new_key = account_services.api_key_create(
@@ -140,6 +161,7 @@ def keys(request):
         {
             "form": form,
             "new_key": new_key,
+            "form_token": _new_key_form_token(request),
             "keys": account_selectors.api_key_list(user=request.user),
             "section": "keys",
         },  # fmt: skip

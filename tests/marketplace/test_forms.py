@@ -213,3 +213,18 @@ def test_redeliver_a_webhook(official, member, member_client, monkeypatch):
     other = Client()
     other.force_login(official[0])
     assert other.post(f"/dashboard/webhooks/{delivery.public_id}/redeliver").status_code == 404
+
+
+def test_reloading_the_new_key_page_makes_no_second_key(member, member_client):
+    page = member_client.get("/dashboard/keys").content.decode()
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    body = {"name": "ci", "scopes": ["render:read"], "form_token": token}
+    first = member_client.post("/dashboard/keys", body)
+    raw = re.search(r"(lw_live_\w+)", first.content.decode()).group(1)
+    again = member_client.post("/dashboard/keys", body, follow=True)  # the browser's reload
+    assert ApiKey.objects.filter(user=member).count() == 1
+    assert "already submitted" in again.content.decode() and raw not in again.content.decode()
+    # the form on the page shown now carries a fresh token, which makes another key
+    token = re.search(r'name="form_token" value="([^"]+)"', again.content.decode()).group(1)
+    member_client.post("/dashboard/keys", {**body, "name": "second", "form_token": token})
+    assert ApiKey.objects.filter(user=member).count() == 2
