@@ -346,7 +346,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Outgoing fetches (image props, webhooks) refuse non-public addresses (loopwind_site/netsafe.py).
+# Outgoing fetches (image props, webhooks) refuse non-public addresses (loopwind_site/netsafe/).
 # IPs / CIDRs listed here are let through anyway: for tests against local servers only, never production.
 LOOPWIND_SSRF_ALLOW = env_list("LOOPWIND_SSRF_ALLOW")
 

@@ -618,7 +618,7 @@ def test_https_is_verified_against_the_url_host_while_dialling_the_checked_ip(
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     server = serve(tls=context)
-    monkeypatch.setattr(netsafe, "_ca_certs", lambda: str(ca))
+    monkeypatch.setattr(netsafe.transport, "_ca_certs", lambda: str(ca))
     fake_dns({"img.example": ["127.0.0.1"], "other.example": ["127.0.0.1"]})
 
     data, ctype = fetch_image(f"https://img.example:{server.port}/png")
