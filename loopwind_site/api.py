@@ -50,6 +50,18 @@ ERRORS_WRITES = {
 }
 
 
+# billing/ratelimit.py sets these on every /api/ response while rate limits are on.
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": {"schema": {"type": "integer"}, "description": "Requests allowed per minute."},
+    "X-RateLimit-Remaining": {"schema": {"type": "integer"}, "description": "Requests left this minute."},
+    "X-RateLimit-Reset": {
+        "schema": {"type": "integer"},
+        "description": "Unix time (seconds) when the minute's count starts over.",
+    },
+}
+RETRY_AFTER_HEADER = {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}
+
+
 class AutoSchema(SpectacularAutoSchema):
     """Views nest their serializers (``PublishApi.Input``); name schema components after the
     whole qualified name so two views' ``Input`` classes do not collide."""
@@ -83,4 +95,9 @@ class AutoSchema(SpectacularAutoSchema):
                 status_code,
                 {"description": description, "content": {"application/json": {"schema": ref}}},
             )
+        for status_code, response in responses.items():
+            headers = response.setdefault("headers", {})
+            headers.update(RATE_LIMIT_HEADERS)
+            if str(status_code) in ("429", "503"):
+                headers["Retry-After"] = RETRY_AFTER_HEADER
         return responses

@@ -47,6 +47,15 @@ def test_openapi_schema_lists_the_spec_paths(client):
     assert "201" in register["responses"]
     user_props = schema["components"]["schemas"]["UserOutput"]["properties"]
     assert "avatarUrl" in user_props and "createdAt" in user_props
+    # rate-limit headers are documented on every response, Retry-After where it is sent
+    me = schema["paths"]["/api/me"]["get"]["responses"]
+    for status in ("200", "401", "429"):
+        assert set(me[status]["headers"]) >= {
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "X-RateLimit-Reset",
+        }
+    assert "Retry-After" in me["429"]["headers"] and "Retry-After" not in me["200"]["headers"]
 
 
 def test_api_docs_served_without_a_cdn(client):
