@@ -135,8 +135,8 @@ def bench_plan() -> str:
     return "bench"
 
 
-def seed(env: dict) -> tuple[str, str, str]:
-    """Returns (API key, og-card slug, video slug)."""
+def seed(env: dict, scopes: tuple[str, ...] = ("render:read", "render:write")) -> tuple[str, str, str]:
+    """Returns (API key holding ``scopes``, og-card slug, video slug)."""
     os.environ.update(env)
     import django
 
@@ -155,7 +155,7 @@ def seed(env: dict) -> tuple[str, str, str]:
     user = User.objects.create_user(
         f"{BENCH_USER}@bench.loopwind.dev", BENCH_USER, None, name="Render bench", plan=bench_plan()
     )
-    _, raw_key = api_key_create(user=user, name="render bench", scopes=["render:read", "render:write"])
+    _, raw_key = api_key_create(user=user, name="render bench", scopes=list(scopes))
 
     examples = ROOT / "loopwind" / "templates"
     og = engine.load_bundle(examples / "og-card")
