@@ -79,7 +79,8 @@ class PlanRateThrottle(BaseThrottle):
 
 class RateLimitHeadersMiddleware:
     """Puts the rate-limit headers on every /api/ response. A request that failed before the
-    throttle ran (bad credentials, unknown path) is counted against its IP."""
+    throttle ran is counted too: against its key or user when it was authenticated (a key
+    lacking a scope), else against its IP (bad credentials, unknown path)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -91,10 +92,9 @@ class RateLimitHeadersMiddleware:
         if getattr(request, "rate_limit_state", None) is None:
             from loopwind_site.errors import ApiError, error_response
 
+            identity, per_minute = identity_and_limit(request)  # DRF copies user and auth here
             try:
-                rate_limit_hit(
-                    request, identity=f"ip:{client_ip(request)}", per_minute=settings.ANON_REQUESTS_PER_MINUTE
-                )
+                rate_limit_hit(request, identity=identity, per_minute=per_minute)
             except ApiError as exc:
                 response = error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
         state = getattr(request, "rate_limit_state", None)

@@ -162,3 +162,12 @@ def test_signed_image_urls_count_against_their_signer(user_api, client, user):
     path = url.split("8000", 1)[1]
     statuses = [client.get(path).status_code for _ in range(10)]
     assert statuses.count(200) == 9 and statuses.count(429) == 1  # the sign call was the tenth request
+
+
+def test_a_key_refused_for_its_scopes_counts_against_the_key_not_the_ip(api, user):
+    """403 for a missing scope happens before DRF's throttle; it still counts for the key."""
+    _, key = api_key_create(user=user, name="read-only", scopes=["templates:read"])
+    response = bearer(api, key).post("/api/render", {"template": "x/y"}, format="json")
+    assert_error(response, 403)
+    assert response["X-RateLimit-Limit"] == "10" and response["X-RateLimit-Remaining"] == "9"
+    assert bearer(api, key).get("/api/me")["X-RateLimit-Remaining"] == "8"
