@@ -24,6 +24,18 @@ def bench_database_url(name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
 
 
+def bench_stores(database: str, default_redis_url: str) -> tuple[str, str]:
+    """A bench's own database (created when missing) and Redis database (BENCH_REDIS_URL
+    overrides ``default_redis_url``), flushed so that runs do not see each other's state."""
+    import redis
+
+    database_url = bench_database_url(database)
+    ensure_database(database_url)
+    redis_url = os.environ.get("BENCH_REDIS_URL", default_redis_url)
+    redis.Redis.from_url(redis_url).flushdb()
+    return database_url, redis_url
+
+
 def ensure_database(url: str) -> None:
     import psycopg
 
@@ -83,20 +95,22 @@ class Processes:
         self.started.clear()
 
 
-def wait_http(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+def wait_http(port: int, proc: subprocess.Popen, timeout: float = 30, *, path: str = "/healthz",
+              what: str = "gunicorn") -> None:  # fmt: skip
+    """Until ``GET path`` on the local ``port`` gets any answer; fails early when ``proc`` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
+            conn.request("GET", path)
             conn.getresponse().read()
             conn.close()
             return
         except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer in time")
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not answer in time")
 
 
 def start_moto_s3(procs: Processes, name: str = "moto", timeout: float = 30) -> str:
@@ -119,19 +133,8 @@ def start_moto_s3(procs: Processes, name: str = "moto", timeout: float = 30) -> 
         ],
         {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"},
     )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"moto server exited with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/")
-            conn.getresponse().read()
-            conn.close()
-            return f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("moto server did not answer in time")
+    wait_http(port, proc, timeout, path="/", what="moto server")
+    return f"http://127.0.0.1:{port}"
 
 
 def s3_env(endpoint: str, bucket: str, create: bool = True) -> dict:

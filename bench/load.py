@@ -46,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import Processes, bench_database_url, ensure_database, free_port, wait_http  # noqa: E402
+from bench.common import Processes, bench_stores, free_port, wait_http  # noqa: E402
 from bench.render_api import GUNICORN, Client, render_body, seed, server_env, warm_up  # noqa: E402
 
 BENCH_DB = "loopwind_bench_load"
@@ -320,12 +320,7 @@ def main() -> int:
     t_start = time.perf_counter()
     sweep: list[dict] = []
     try:
-        database_url = bench_database_url(BENCH_DB)
-        ensure_database(database_url)
-        redis_url = os.environ.get("BENCH_REDIS_URL", BENCH_REDIS)
-        import redis
-
-        redis.Redis.from_url(redis_url).flushdb()
+        database_url, redis_url = bench_stores(BENCH_DB, BENCH_REDIS)
         port = free_port()
         env = server_env(
             database_url=database_url, redis_url=redis_url, tmp=tmp, port=port, render_processes=1

@@ -61,7 +61,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import Processes, bench_database_url, ensure_database, free_port, wait_http  # noqa: E402
+from bench.common import Processes, bench_stores, free_port, wait_http  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python" if (VENV_BIN / "python").exists() else Path(sys.executable)
@@ -471,12 +471,7 @@ def main() -> int:
     load_before = os.getloadavg()
     t_start = time.perf_counter()
     try:
-        database_url = bench_database_url(BENCH_DB)
-        ensure_database(database_url)
-        redis_url = os.environ.get("BENCH_REDIS_URL", BENCH_REDIS)
-        import redis
-
-        redis.Redis.from_url(redis_url).flushdb()
+        database_url, redis_url = bench_stores(BENCH_DB, BENCH_REDIS)
         port = free_port()
         env = server_env(
             database_url=database_url,
