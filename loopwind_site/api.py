@@ -7,10 +7,64 @@ from rest_framework.views import APIView
 
 
 def validated(serializer_class, request, **kwargs) -> dict:
-    """Validate the request body with an input serializer; errors become the 400 error JSON."""
+    """Validate the request body with an input serializer; errors become the 400 error JSON.
+    A JSON body must also carry the JSON type each field documents (see ``json_type_errors``)."""
     serializer = serializer_class(data=request.data, **kwargs)
+    if isinstance(request.data, dict) and not hasattr(request.data, "getlist"):  # JSON, not a form
+        errors = json_type_errors(serializer, request.data)
+        if errors:
+            raise serializers.ValidationError(errors)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+_JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
+    # most specific first: BooleanField and the number fields are not CharFields, ChoiceField is not either
+    (serializers.BooleanField, (bool,), "a boolean"),
+    (serializers.IntegerField, (int,), "an integer"),
+    (serializers.FloatField, (int, float), "a number"),
+    (serializers.DecimalField, (int, float), "a number"),
+    (serializers.CharField, (str,), "a string"),
+    (serializers.ChoiceField, (str,), "a string"),
+]
+
+
+def json_type_errors(serializer, data: dict) -> dict:
+    """DRF coerces leniently: ``"bio": 0`` becomes "0", ``"limit": "5"`` becomes 5, ``"private":
+    "yes"`` becomes True. A client that sends the wrong JSON type has a bug, and silently taking
+    its value hides it, so a JSON body is held to the types the schema documents. Form bodies
+    (multipart publish) carry only text and keep DRF's parsing."""
+    errors: dict = {}
+    for name, field in serializer.fields.items():
+        if field.read_only or name not in data or data[name] is None:
+            continue
+        value = data[name]
+        if isinstance(field, serializers.Serializer):
+            if isinstance(value, dict) and (nested := json_type_errors(field, value)):
+                errors[name] = nested
+            continue
+        if isinstance(field, serializers.ListField) and isinstance(value, list):
+            wanted = _wanted_type(field.child)
+            if wanted and any(not _is(item, wanted[0]) for item in value):
+                errors[name] = [f"Each item must be {wanted[1]}."]
+            continue
+        wanted = _wanted_type(field)
+        if wanted and not _is(value, wanted[0]):
+            errors[name] = [f"Must be {wanted[1]}."]
+    return errors
+
+
+def _wanted_type(field) -> tuple[tuple[type, ...], str] | None:
+    if isinstance(field, serializers.ChoiceField) and not all(isinstance(c, str) for c in field.choices):
+        return None
+    for field_class, types, name in _JSON_TYPES:
+        if isinstance(field, field_class):
+            return types, name
+    return None
+
+
+def _is(value, types: tuple[type, ...]) -> bool:
+    return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
 
 
 class PublicApiView(APIView):

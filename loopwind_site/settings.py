@@ -237,11 +237,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.HasRequiredScopes"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only (the publish endpoint adds its multipart parser): one encoding, one set of types
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "loopwind_site.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["billing.ratelimit.PlanRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "loopwind_site.api.AutoSchema",

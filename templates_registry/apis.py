@@ -244,7 +244,7 @@ class TemplateListApi(RegistryView):
         q = serializers.CharField(required=False, allow_blank=True, max_length=selectors.MAX_QUERY_LENGTH)
         type = serializers.ChoiceField(choices=["image", "video"], required=False)
         tags = serializers.CharField(
-            required=False, max_length=400, help_text="comma-separated, all must match"
+            required=False, allow_blank=True, max_length=400, help_text="comma-separated, all must match"
         )
         author = serializers.CharField(required=False, max_length=39)
         sort = serializers.ChoiceField(choices=selectors.SORTS, required=False)
@@ -260,7 +260,9 @@ class TemplateListApi(RegistryView):
         operation_id="templates_list",
     )
     def get(self, request):
-        query = self.Query(data=request.query_params)
+        # a plain dict, not the QueryDict: DRF would read "?type=" as "not given", and the schema
+        # (and a typo check) want an empty choice to be an error
+        query = self.Query(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
         params["tags"] = [t.strip() for t in params.get("tags", "").split(",") if t.strip()]

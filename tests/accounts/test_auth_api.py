@@ -81,14 +81,14 @@ class TestRegister:
             ({"email": "not-an-email", "password": PASSWORD}, "email"),
             ({"email": ["ada@example.com"], "password": PASSWORD}, "email"),
             ({"email": "ada@example.com", "password": {"x": 1}}, "password"),
-            ({"email": "ada@example.com", "password": PASSWORD, "name": 12345}, None),
+            (
+                {"email": "ada@example.com", "password": PASSWORD, "name": 12345},
+                "name",
+            ),  # not coerced to "12345"
         ],
     )
     def test_missing_fields_and_wrong_types(self, api, body, field):
         response = api.post("/api/auth/register", body, format="json")
-        if field is None:  # a number for a string is coerced by DRF, which is fine
-            assert response.status_code == 201
-            return
         error = assert_error(response, 400, "validation_error")
         assert field in error["details"]["fields"]
         assert error["message"].startswith(field)
