@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.db import DatabaseError
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
@@ -92,7 +93,10 @@ class RateLimitHeadersMiddleware:
         if getattr(request, "rate_limit_state", None) is None:
             from loopwind_site.errors import ApiError, error_response
 
-            identity, per_minute = identity_and_limit(request)  # DRF copies user and auth here
+            try:
+                identity, per_minute = identity_and_limit(request)  # DRF copies user and auth here
+            except DatabaseError:  # the session's user or the plan could not be read: the IP it is
+                identity, per_minute = f"ip:{client_ip(request)}", settings.ANON_REQUESTS_PER_MINUTE
             try:
                 rate_limit_hit(request, identity=identity, per_minute=per_minute)
             except ApiError as exc:

@@ -39,7 +39,9 @@ class ApiError(Exception):
         self.details = details or {}
         self.code = code or self.code
         self.status = status or self.status
-        self.headers = headers or {}
+        self.headers = dict(headers or {})
+        if self.status == 503:  # a dependency is down: tell clients when to come back
+            self.headers.setdefault("Retry-After", "5")
         super().__init__(self.message)
 
 
@@ -83,11 +85,9 @@ class ServiceUnavailable(ApiError):
     message = "A service this request needs is unavailable. Try again shortly."
 
 
-DATABASE_UNAVAILABLE = (
-    503,
-    "database_unavailable",
-    "The database is unavailable right now. Try again shortly.",
-)
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+    message = "The database is unavailable right now. Try again shortly."
 
 
 def _database_down(exc: Exception) -> bool:
@@ -96,10 +96,6 @@ def _database_down(exc: Exception) -> bool:
     from django.db import InterfaceError, OperationalError
 
     return isinstance(exc, (OperationalError, InterfaceError))
-
-
-def database_unavailable_response() -> JsonResponse:
-    return error_response(*DATABASE_UNAVAILABLE, headers={"Retry-After": "5"})
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -170,6 +166,8 @@ def _drf_error(exc: drf.APIException) -> tuple[str, str, dict[str, Any]]:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every exception a view raises becomes the error JSON."""
     headers: dict[str, str] = {}
+    if _database_down(exc):
+        exc = DatabaseUnavailable()
     if isinstance(exc, ApiError):
         status, code, message, details, headers = exc.status, exc.code, exc.message, exc.details, exc.headers
     elif isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
@@ -180,8 +178,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         status, code, message, details = 404, "not_found", "Not found.", {}
     elif isinstance(exc, DjangoPermissionDenied):
         status, code, message, details = 403, "forbidden", "You do not have permission to do this.", {}
-    elif _database_down(exc):
-        (status, code, message), details, headers = DATABASE_UNAVAILABLE, {}, {"Retry-After": "5"}
     elif isinstance(exc, drf.APIException):
         status = exc.status_code
         code, message, details = _drf_error(exc)
@@ -228,13 +224,14 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if _database_down(exception):
             logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
+            down = DatabaseUnavailable()
             if request.path.startswith("/api/"):
-                return database_unavailable_response()
+                return error_response(down.status, down.code, down.message, headers=down.headers)
             return HttpResponse(
                 "<!doctype html><title>Back shortly</title><h1>We are back in a moment</h1>"
-                "<p>The database is unavailable right now. Please try again shortly.</p>",
-                status=503,
-                headers={"Retry-After": "5"},
+                f"<p>{down.message}</p>",
+                status=down.status,
+                headers=down.headers,
             )
         if not request.path.startswith("/api/"):
             return None

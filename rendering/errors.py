@@ -1,4 +1,4 @@
-from loopwind_site.errors import ApiError
+from loopwind_site.errors import ApiError, ServiceUnavailable
 
 
 class UseAsyncEndpoint(ApiError):
@@ -19,7 +19,6 @@ class BadSignature(ApiError):
     message = "The image URL's signature is missing or does not match."
 
 
-class QueueUnavailable(ApiError):
-    status = 503
+class QueueUnavailable(ServiceUnavailable):
     code = "queue_unavailable"
     message = "The render queue is unavailable right now. Try again shortly."

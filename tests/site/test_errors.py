@@ -49,3 +49,32 @@ def test_pages_outside_the_api_keep_html_404(client):
 def test_json_content_type_on_success(api):
     response = api.post("/api/auth/device", {}, format="json")
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
+
+
+@pytest.mark.django_db
+def test_a_lost_database_connection_is_503_with_retry_after_on_the_api_and_the_site(api, client, monkeypatch):
+    """Stand-in for the real restart in tests/faults/test_postgres_restart.py: the registry query
+    raises what psycopg raises when the server goes away (mocked here; the fault test stops a server)."""
+    from django.db import OperationalError
+
+    from templates_registry import selectors
+
+    def gone(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(selectors, "template_list", gone)
+    response = api.get("/api/templates")
+    assert_error(response, 503, "database_unavailable")
+    assert response["Retry-After"] == "5"
+    page = client.get("/templates")
+    assert page.status_code == 503 and page["Retry-After"] == "5"
+    assert b"database is unavailable" in page.content and b"Traceback" not in page.content
+
+
+def test_every_503_tells_clients_when_to_retry():
+    from loopwind_site.errors import ServiceUnavailable
+    from loopwind_site.files import StorageUnavailable
+    from rendering.errors import QueueUnavailable
+
+    for error in (ServiceUnavailable(), QueueUnavailable(), StorageUnavailable()):
+        assert error.status == 503 and error.headers["Retry-After"] == "5", error
