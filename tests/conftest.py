@@ -80,44 +80,18 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
 
 
 @pytest.fixture(scope="session")
-def moto_s3_endpoint():
+def moto_s3_endpoint(tmp_path_factory):
     """A real S3-compatible HTTP server (moto in server mode) in its own process."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
+    from tests.servers import MotoServer
 
-    import requests
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"},
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                requests.get(endpoint, timeout=0.5)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("moto server did not start")
-        yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    server = MotoServer(tmp_path_factory.mktemp("moto"))
+    server.start()
+    yield server.url
+    server.stop()
 
 
-@pytest.fixture
-def s3_storage(moto_s3_endpoint, settings):
-    """Switch the default storage to S3 on the moto server, with a fresh bucket."""
+def switch_to_s3(settings, endpoint: str):
+    """Make S3 at ``endpoint`` the default storage, in a fresh bucket; returns (client, bucket)."""
     import uuid
 
     import boto3
@@ -125,7 +99,7 @@ def s3_storage(moto_s3_endpoint, settings):
     bucket = f"loopwind-test-{uuid.uuid4().hex[:12]}"
     options = {
         "bucket_name": bucket,
-        "endpoint_url": moto_s3_endpoint,
+        "endpoint_url": endpoint,
         "region_name": "us-east-1",
         "access_key": "test",
         "secret_key": "test",
@@ -137,7 +111,7 @@ def s3_storage(moto_s3_endpoint, settings):
     }
     client = boto3.client(
         "s3",
-        endpoint_url=moto_s3_endpoint,
+        endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
@@ -149,3 +123,9 @@ def s3_storage(moto_s3_endpoint, settings):
         "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
     }
     return client, bucket
+
+
+@pytest.fixture
+def s3_storage(moto_s3_endpoint, settings):
+    """Switch the default storage to S3 on the moto server, with a fresh bucket."""
+    return switch_to_s3(settings, moto_s3_endpoint)

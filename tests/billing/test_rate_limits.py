@@ -1,23 +1,19 @@
 """Requests a minute from the plan, shared through Redis by every server process."""
 
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
 from django.conf import settings as django_settings
-from django.db import connection
 
 from accounts.services import api_key_create
 from tests.conftest import assert_error, bearer
+from tests.rendering.worker import live_database_url
+from tests.servers import WebServer
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -89,31 +85,17 @@ def test_registrations_per_ip(api, settings):
 def test_limit_is_shared_by_two_server_processes(live_server, user, tmp_path):
     """2 × the limit of concurrent requests from one key, spread over two processes: exactly the
     limit succeed, because both count in the same Redis."""
-    db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:"
-        f"{db.get('PORT') or 5432}/{db['NAME']}",
+        "DATABASE_URL": live_database_url(),
         "REDIS_URL": django_settings.REDIS_URL,
         "CACHE_KEY_PREFIX": django_settings.CACHES["default"].get("KEY_PREFIX", "lw"),
         "SECRET_KEY": django_settings.SECRET_KEY,
         "RATE_LIMITS_ENABLED": "1",
     }
-    with socket_port() as port:
-        pass
-    log = (tmp_path / "gunicorn.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "loopwind_site.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    server = WebServer(tmp_path, env)
+    server.start()
     try:
-        other = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                requests.get(other + "/healthz?storage=0", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
         _, key = api_key_create(user=user, name="shared")
         from django.core.cache import cache
 
@@ -127,28 +109,14 @@ def test_limit_is_shared_by_two_server_processes(live_server, user, tmp_path):
                 ).status_code
             )
 
-        threads = [threading.Thread(target=fire, args=(base,)) for base in [live_server.url, other] * 10]
+        threads = [threading.Thread(target=fire, args=(base,)) for base in [live_server.url, server.url] * 10]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         assert statuses.count(200) == 10 and statuses.count(429) == 10, statuses
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=15)
-        log.close()
-
-
-class socket_port:
-    def __enter__(self):
-        import socket
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        return self.sock.getsockname()[1]
-
-    def __exit__(self, *exc):
-        self.sock.close()
+        server.stop()
 
 
 def test_signed_image_urls_count_against_their_signer(user_api, client, user):

@@ -18,8 +18,8 @@ from django.conf import settings
 
 from accounts.services import api_key_create
 from tests.factories import UserFactory
-from tests.faults.services import RedisServer, WebServer
-from tests.rendering.worker import ROOT, Worker, _database_url
+from tests.rendering.worker import ROOT, Worker, live_database_url
+from tests.servers import RedisServer, WebServer
 from tests.templates_registry.helpers import example_files
 
 PASSWORD = "a long passphrase nobody guesses 7"
@@ -30,7 +30,7 @@ def site_env(*, media_root, redis_url: str, database_url: str | None = None, **e
     """What gunicorn and the worker both get: one database, one Redis, one storage."""
     return {
         **os.environ,
-        "DATABASE_URL": database_url or _database_url(),
+        "DATABASE_URL": database_url or live_database_url(),
         "REDIS_URL": redis_url,
         "DRAMATIQ_REDIS_URL": redis_url,
         "MEDIA_ROOT": str(media_root),
@@ -39,8 +39,6 @@ def site_env(*, media_root, redis_url: str, database_url: str | None = None, **e
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOOPWIND_SSRF_ALLOW": "127.0.0.1",
         "LOG_LEVEL": "INFO",
-        "DRAMATIQ_HEARTBEAT_TIMEOUT": "3000",
-        "DRAMATIQ_MAINTENANCE_CHANCE": "1000000",
         **{name: str(value) for name, value in extra.items()},
     }
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from tests.faults.conftest import manage, site_env
-from tests.faults.services import PostgresServer, wait_until
+from tests.servers import PostgresServer, wait_until
 
 DOWN_SECONDS = 3
 

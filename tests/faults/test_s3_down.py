@@ -1,15 +1,15 @@
 """The S3 server killed while a job renders or stores its output."""
 
 import time
-import uuid
 
 import pytest
 import requests
 
 from rendering.models import JobOutput, RenderJob
 from templates_registry.services import template_publish
+from tests.conftest import switch_to_s3
 from tests.faults.conftest import Site, assert_clean_error, site_env
-from tests.faults.services import MotoServer, wait_until
+from tests.servers import MotoServer, wait_until
 from tests.templates_registry.helpers import example_files
 
 
@@ -19,20 +19,7 @@ def s3(processes, tmp_path, settings):
     processes all store files there."""
     moto = processes.add(MotoServer(tmp_path))
     moto.start()
-    bucket = f"faults-{uuid.uuid4().hex[:10]}"
-    moto.client().create_bucket(Bucket=bucket)
-    settings.AWS_STORAGE_BUCKET_NAME = bucket
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket, "endpoint_url": moto.url, "region_name": "us-east-1",
-                "access_key": "test", "secret_key": "test", "default_acl": None,
-                "querystring_auth": True, "file_overwrite": False, "signature_version": "s3v4",
-            },
-        },
-    }  # fmt: skip
+    _, bucket = switch_to_s3(settings, moto.url)
     return moto, bucket
 
 

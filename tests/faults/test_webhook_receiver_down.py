@@ -5,8 +5,8 @@ from datetime import datetime
 
 from bench.common import free_port
 from tests.faults.conftest import Site, site_env
-from tests.faults.services import wait_until
 from tests.rendering.worker import Receiver
+from tests.servers import wait_until
 
 SCHEDULE = (1, 2, 4)
 

@@ -5,8 +5,8 @@ import time
 from billing.models import Usage
 from rendering.models import JobOutput, RenderJob, WebhookDelivery
 from tests.faults.conftest import Site, site_env
-from tests.faults.services import wait_until
 from tests.rendering.worker import Receiver
+from tests.servers import wait_until
 
 # Redelivery waits for the dead worker's heartbeat to time out: 3 s here
 # (DRAMATIQ_HEARTBEAT_TIMEOUT), 60 s with Dramatiq's default.

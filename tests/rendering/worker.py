@@ -18,7 +18,7 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _database_url() -> str:
+def live_database_url() -> str:
     db = connection.settings_dict
     user = db.get("USER") or "postgres"
     host = db.get("HOST") or "127.0.0.1"
@@ -32,7 +32,7 @@ class Worker:
     def __init__(self, *, media_root: str, site_url: str, log: Path, extra_env: dict | None = None):
         env = {
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": live_database_url(),
             "REDIS_URL": settings.REDIS_URL,
             "DRAMATIQ_REDIS_URL": settings.DRAMATIQ_REDIS_URL,
             "MEDIA_ROOT": media_root,
