@@ -193,7 +193,7 @@ def test_stale_sweep_sends_lost_jobs_and_deliveries_again(user, published):
     from datetime import timedelta
 
     import dramatiq
-    from django.core.management import call_command
+    from django.core.management import CommandError, call_command
     from django.utils import timezone
 
     from rendering.jobs import STALE_AFTER
@@ -230,3 +230,5 @@ def test_stale_sweep_sends_lost_jobs_and_deliveries_again(user, published):
     sent_jobs = sorted(dramatiq.Message.decode(m).args[0] for m in sent["render"])
     assert sent_jobs == sorted([lost.public_id, dead.public_id])
     assert [dramatiq.Message.decode(m).args[0] for m in sent["webhooks"]] == [overdue.pk]
+    with pytest.raises(CommandError, match="0 or more"):
+        call_command("requeue_stale_jobs", "--older-than", "-5")

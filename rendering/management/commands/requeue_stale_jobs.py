@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from rendering.jobs import STALE_AFTER, jobs_requeue_stale
 
@@ -20,5 +20,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["older_than"] < 0:
+            raise CommandError("--older-than is a number of minutes, 0 or more.")
         counts = jobs_requeue_stale(older_than=timedelta(minutes=options["older_than"]))
         self.stdout.write(f"Requeued {counts['jobs']} jobs and {counts['webhooks']} webhook deliveries.")
