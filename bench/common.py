@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import time
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -158,3 +159,21 @@ def s3_env(endpoint: str, bucket: str, create: bool = True) -> dict:
             aws_secret_access_key="test",  # noqa: S106  (moto's fake credentials)
         ).create_bucket(Bucket=bucket)
     return env
+
+
+def seconds_left_in_window(identity: str, period: int = 60) -> int:
+    """django-ratelimit's fixed windows end at a per-identity offset (billing/ratelimit.py counts
+    ``key:<pk>``, ``user:<pk>`` or ``ip:<address>``); the same arithmetic as
+    django_ratelimit.core._get_window."""
+    now = int(time.time())
+    end = now - (now % period) + (zlib.crc32(identity.encode()) % period)
+    if end < now:
+        end += period
+    return end - now
+
+
+def wait_for_fresh_window(*identities: str, need: int, period: int = 60) -> None:
+    """Sleeps until every identity's rate-limit window has ``need`` seconds left, so a burst that
+    counts exactly to the limit cannot straddle two windows."""
+    while (left := min(seconds_left_in_window(i, period) for i in identities)) < need:
+        time.sleep(left + 1)

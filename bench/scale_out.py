@@ -42,7 +42,6 @@ import threading
 import time
 import traceback
 import uuid
-import zlib
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -56,7 +55,9 @@ from bench.common import (  # noqa: E402
     ensure_database,
     free_port,
     s3_env,
+    seconds_left_in_window,
     start_moto_s3,
+    wait_for_fresh_window,
     wait_http,
 )
 from bench.render_api import GUNICORN, PYTHON, Client, render_body, seed, server_env  # noqa: E402
@@ -101,16 +102,6 @@ def seed_free_user() -> tuple[int, list[tuple[int, str]]]:
 
 
 # --- helpers -----------------------------------------------------------------------------------------
-
-
-def seconds_left_in_window(identity: str, period: int = 60) -> int:
-    """django-ratelimit's fixed windows end at a per-identity offset (billing/ratelimit.py counts
-    ``key:<pk>``); the same arithmetic as django_ratelimit.core._get_window."""
-    now = int(time.time())
-    end = now - (now % period) + (zlib.crc32(identity.encode()) % period)
-    if end < now:
-        end += period
-    return end - now
 
 
 def get(url: str, timeout: float = 30) -> tuple[int, bytes]:
@@ -272,9 +263,7 @@ def worker_of(logdir: Path, workers: list[str], job_id: str) -> str:
 def check_rate_limit(ports: dict[str, int], limit: int, keys: list[tuple[int, str]]) -> dict:
     """2 x limit concurrent GET /api/me with one key, half to each node, released together."""
     pk, key = max(keys, key=lambda k: seconds_left_in_window(f"key:{k[0]}"))
-    left = seconds_left_in_window(f"key:{pk}")
-    if left < 10:  # the burst must fit in one window: wait for the next one to start
-        time.sleep(left + 1)
+    wait_for_fresh_window(f"key:{pk}", need=10)  # the burst must fit in one window
     n = 2 * limit
     results: list[tuple[str, int, str | None]] = []
     lock = threading.Lock()

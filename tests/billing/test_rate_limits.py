@@ -9,6 +9,7 @@ import requests
 from django.conf import settings as django_settings
 
 from accounts.services import api_key_create
+from bench.common import wait_for_fresh_window
 from tests.conftest import assert_error, bearer
 from tests.rendering.worker import live_database_url
 from tests.servers import WebServer
@@ -36,7 +37,8 @@ def test_headers_on_every_api_response(api, user_api):
         assert int(response["X-RateLimit-Reset"]) > time.time()
 
 
-def test_free_plan_gets_ten_a_minute_then_429_with_retry_after(user_api):
+def test_free_plan_gets_ten_a_minute_then_429_with_retry_after(user_api, user):
+    wait_for_fresh_window(f"user:{user.pk}", need=5)
     remaining = [int(user_api.get("/api/me")["X-RateLimit-Remaining"]) for _ in range(10)]
     assert remaining == list(range(9, -1, -1))
     response = user_api.get("/api/me")
@@ -46,8 +48,9 @@ def test_free_plan_gets_ten_a_minute_then_429_with_retry_after(user_api):
 
 
 def test_each_api_key_has_its_own_counter(api, user):
-    _, first = api_key_create(user=user, name="a")
-    _, second = api_key_create(user=user, name="b")
+    first_key, first = api_key_create(user=user, name="a")
+    second_key, second = api_key_create(user=user, name="b")
+    wait_for_fresh_window(f"key:{first_key.pk}", f"key:{second_key.pk}", need=5)
     for _ in range(10):
         assert bearer(api, first).get("/api/me").status_code == 200
     assert_error(bearer(api, first).get("/api/me"), 429)
@@ -62,6 +65,7 @@ def test_pro_plan_gets_a_hundred(user_api, user):
 
 def test_anonymous_limit_is_per_ip(api, settings):
     settings.ANON_REQUESTS_PER_MINUTE = 3
+    wait_for_fresh_window("ip:10.1.1.1", "ip:10.1.1.3", need=5)
     for _ in range(3):
         assert api.get("/api/templates", REMOTE_ADDR="10.1.1.1").status_code == 200
     assert_error(api.get("/api/templates", REMOTE_ADDR="10.1.1.1"), 429, "rate_limited")
@@ -96,7 +100,8 @@ def test_limit_is_shared_by_two_server_processes(live_server, user, tmp_path):
     server = WebServer(tmp_path, env)
     server.start()
     try:
-        _, key = api_key_create(user=user, name="shared")
+        shared, key = api_key_create(user=user, name="shared")
+        wait_for_fresh_window(f"key:{shared.pk}", need=15)
         from django.core.cache import cache
 
         cache.clear()
@@ -124,6 +129,7 @@ def test_signed_image_urls_count_against_their_signer(user_api, client, user):
     from tests.templates_registry.helpers import example_files
 
     template_publish(user=user, files=example_files("og-card"))
+    wait_for_fresh_window(f"user:{user.pk}", need=15)  # the sign call and the renders: one window
     url = user_api.post(
         "/api/render/sign", {"template": f"{user.username}/og-card", "props": {"title": "x"}}, format="json"
     ).json()["url"]
@@ -134,7 +140,8 @@ def test_signed_image_urls_count_against_their_signer(user_api, client, user):
 
 def test_a_key_refused_for_its_scopes_counts_against_the_key_not_the_ip(api, user):
     """403 for a missing scope happens before DRF's throttle; it still counts for the key."""
-    _, key = api_key_create(user=user, name="read-only", scopes=["templates:read"])
+    read_only, key = api_key_create(user=user, name="read-only", scopes=["templates:read"])
+    wait_for_fresh_window(f"key:{read_only.pk}", need=5)
     response = bearer(api, key).post("/api/render", {"template": "x/y"}, format="json")
     assert_error(response, 403)
     assert response["X-RateLimit-Limit"] == "10" and response["X-RateLimit-Remaining"] == "9"
