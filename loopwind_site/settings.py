@@ -387,6 +387,10 @@ VIDEO_TIME_LIMIT = env_int("VIDEO_TIME_LIMIT", 600)  # seconds for one video ren
 RENDER_MEMORY_MB = env_int("RENDER_MEMORY_MB", 2048)  # address space of a render child
 RENDER_CACHE_TTL = env_int("RENDER_CACHE_TTL", 7 * 24 * 3600)  # seconds a cached image is served
 OUTPUT_TTL = env_int("OUTPUT_TTL", 24 * 3600)  # seconds an async job's output stays downloadable
+# One event stream lasts at most this long, then ends so the client reconnects (EventSource does so
+# by itself): gunicorn's sync workers tell their arbiter they are alive only between requests, so a
+# stream longer than its --timeout (60 s in the Procfile) would get the worker aborted mid-stream.
+SSE_STREAM_SECONDS = env_int("SSE_STREAM_SECONDS", 45)
 # Seconds between webhook attempts: about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then the delivery fails.
 WEBHOOK_RETRY_SCHEDULE = tuple(
     float(seconds) for seconds in env_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -300,15 +301,18 @@ SSE_EVENT = {
 class JobEventsApi(APIView):
     required_scopes = "render:read"
     SSE_POLL = 0.25
-    SSE_MAX_SECONDS = 15 * 60
     SSE_HEARTBEAT = 15
+    SSE_RECONNECT_MS = 1000
 
     @extend_schema(
         responses={(200, "text/event-stream"): SSE_EVENT},
         tags=["render"],
         operation_id="render_job_events",
         description="Server-Sent Events: `progress` while the job runs, then one final event "
-        "(`completed`, `failed` or `cancelled`) carrying the job status object.",
+        "(`completed`, `failed` or `cancelled`) carrying the job status object. A stream lasts at most "
+        "`SSE_STREAM_SECONDS` (45 s by default) and then ends without a final event: reconnect (a "
+        "browser's EventSource does, after the stream's `retry` of 1 s); every stream starts with the "
+        "job's current state, so nothing is missed.",
     )
     def get(self, request, job_id: str):
         job = jobs.render_job_get(job_id=job_id, user=request.user)
@@ -325,7 +329,8 @@ class JobEventsApi(APIView):
 
         started = last_beat = time.monotonic()
         last = None
-        while time.monotonic() - started < self.SSE_MAX_SECONDS:
+        yield f"retry: {self.SSE_RECONNECT_MS}\n\n"
+        while time.monotonic() - started < settings.SSE_STREAM_SECONDS:
             job = RenderJob.objects.select_related("template", "template__owner", "output").get(pk=pk)
             body = JobStatus(job).data
             snapshot = (job.status, job.current_frame)

@@ -206,14 +206,14 @@ class PostgresServer(_Server):
 class WebServer(_Server):
     """gunicorn serving the site with ``env``, like the Procfile does."""
 
-    def __init__(self, workdir: Path, env: dict, *, workers: int = 2, name: str = "web"):
+    def __init__(self, workdir: Path, env: dict, *, workers: int = 2, timeout: int = 60, name: str = "web"):
         super().__init__(workdir / f"{name}.log")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**env, "SITE_URL": env.get("SITE_URL") or self.url}
         self.argv = [
             sys.executable, "-m", "gunicorn", "loopwind_site.wsgi", "-w", str(workers),
-            "-b", f"127.0.0.1:{self.port}", "--timeout", "60",
+            "-b", f"127.0.0.1:{self.port}", "--timeout", str(timeout),
         ]  # fmt: skip
 
     def ready(self) -> bool:
