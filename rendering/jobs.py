@@ -363,33 +363,51 @@ STALE_AFTER = timedelta(minutes=15)
 def jobs_requeue_stale(*, older_than: timedelta = STALE_AFTER) -> dict[str, int]:
     """The database records what must happen; the queue only carries it. Should the broker lose
     messages (Redis restarted without its append-only file, a failover), jobs would wait forever:
-    this sends them again. A job that is in fact still in the queue is then claimed twice, which
-    render_job_run allows for: it completes once, with one output and one webhook.
+    this sends them again, unless the broker still holds a message for them (a job waiting behind
+    a backlog, a retry waiting out its backoff, or a message taken by a worker that died, which
+    Dramatiq gives back itself). Were one sent twice all the same, render_job_run allows for it:
+    the job completes once, with one output and one webhook; receivers deduplicate webhooks on
+    their webhook-id.
 
     Stale means queued for longer than ``older_than``, or processing for longer than any render
     may run (its time limit stops it before) plus ``older_than``; and webhook deliveries whose
-    next attempt is ``older_than`` overdue."""
+    next attempt is ``older_than`` overdue. A broker that does not answer raises
+    queue_unavailable: the next sweep tries again."""
+    from rendering import tasks
+    from rendering.queue import held_arguments
+
     now = timezone.now()
     running_for = timedelta(seconds=settings.VIDEO_TIME_LIMIT + 120) + older_than
-    jobs = RenderJob.objects.select_related("user").filter(
+    stale_jobs = RenderJob.objects.select_related("user").filter(
         Q(status=Status.QUEUED, created_at__lt=now - older_than)
         | Q(status=Status.PROCESSING, started_at__lt=now - running_for)
     )
-    requeued = 0
-    for job in jobs.iterator():
-        _send(job)  # a broker still down raises queue_unavailable: the next sweep tries again
-        requeued += 1
-    deliveries = WebhookDelivery.objects.filter(
+    stale_deliveries = WebhookDelivery.objects.filter(
         Q(next_attempt_at__lt=now - older_than) | Q(next_attempt_at=None, created_at__lt=now - older_than),
         status=WebhookDelivery.Status.PENDING,
     ).values_list("pk", flat=True)
+    # Redis is asked only when something looks stale: the hourly sweep reads no queue for nothing
+    held_jobs = held_arguments(tasks.render_job, tasks.render_job_priority) if stale_jobs.exists() else set()
+    held_deliveries = held_arguments(tasks.deliver_webhook) if stale_deliveries.exists() else set()
+    requeued = still_queued = 0
+    for job in stale_jobs.iterator():
+        if job.public_id in held_jobs:
+            still_queued += 1
+        else:
+            _send(job)
+            requeued += 1
     redelivered = 0
-    for delivery_id in deliveries:
-        webhook_enqueue(delivery_id)
-        redelivered += 1
+    for delivery_id in stale_deliveries:
+        if delivery_id in held_deliveries:
+            still_queued += 1
+        else:
+            webhook_enqueue(delivery_id)
+            redelivered += 1
     if requeued or redelivered:
         logger.warning("requeued %s stale jobs and %s overdue webhook deliveries", requeued, redelivered)
-    return {"jobs": requeued, "webhooks": redelivered}
+    if still_queued:
+        logger.info("%s old jobs or deliveries are still in the broker's queue: left there", still_queued)
+    return {"jobs": requeued, "webhooks": redelivered, "stillQueued": still_queued}
 
 
 # --- cleanup ---------------------------------------------------------------------------------

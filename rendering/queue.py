@@ -7,7 +7,9 @@ import logging
 import threading
 
 import dramatiq
+from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import dq_name
 
 from rendering.errors import QueueUnavailable
 
@@ -34,3 +36,25 @@ def enqueue(actor, *args, delay_ms: int | None = None) -> None:
     except Exception as exc:  # redis.ConnectionError, timeouts: the broker is down
         logger.warning("queue unavailable: %s", exc)
         raise QueueUnavailable() from exc
+
+
+def held_arguments(*actors: dramatiq.Actor) -> set:
+    """The first argument of every message the broker still holds for ``actors``: waiting, delayed
+    (a retry), or taken by a worker and not yet acknowledged (Dramatiq gives those back itself when
+    that worker dies). Read from Redis with HSCAN, a page at a time; an empty set for a broker that
+    cannot be asked. A broker that does not answer is a 503 ``queue_unavailable``."""
+    held = set()
+    try:
+        for actor in actors:
+            broker = actor.broker
+            if not isinstance(broker, RedisBroker):
+                continue
+            for name in (actor.queue_name, dq_name(actor.queue_name)):
+                for _, raw in broker.client.hscan_iter(f"{broker.namespace}:{name}.msgs", count=500):
+                    message = dramatiq.Message.decode(raw)
+                    if message.actor_name == actor.actor_name and message.args:
+                        held.add(message.args[0])
+    except Exception as exc:  # redis.ConnectionError, timeouts: the broker is down
+        logger.warning("queue unavailable: %s", exc)
+        raise QueueUnavailable() from exc
+    return held

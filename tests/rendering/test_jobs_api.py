@@ -1,6 +1,8 @@
 """POST /api/render/async and the job endpoints without a worker: validation, ownership,
 webhook URL checks, cancellation of queued jobs, deliveries and secrets."""
 
+import io
+
 import pytest
 
 from rendering.models import RenderJob, WebhookDelivery
@@ -189,14 +191,17 @@ def test_queue_down_is_503_and_nothing_is_kept(user_api, user, video_slug, monke
 
 
 def test_stale_sweep_sends_lost_jobs_and_deliveries_again(user, published):
-    """Only what waited past the threshold is sent again, onto the real broker."""
+    """Only what waited past the threshold, and whose message the broker no longer holds, is sent
+    again, onto the real broker."""
     from datetime import timedelta
 
     import dramatiq
     from django.core.management import CommandError, call_command
     from django.utils import timezone
 
-    from rendering.jobs import STALE_AFTER
+    from rendering import tasks
+    from rendering.jobs import STALE_AFTER, _send
+    from rendering.queue import enqueue
     from templates_registry.models import Template
 
     broker = dramatiq.get_broker()
@@ -224,11 +229,22 @@ def test_stale_sweep_sends_lost_jobs_and_deliveries_again(user, published):
     WebhookDelivery.objects.create(user=user, job=dead, event="render.completed", url="http://x.test",
                                    payload={}, message_id="msg_b", next_attempt_at=now + timedelta(minutes=5))  # fmt: skip
 
-    call_command("requeue_stale_jobs")
+    waiting = job("queued", created_at=now - STALE_AFTER - timedelta(minutes=30))
+    _send(waiting)  # its message is still in the queue, behind a backlog: nothing was lost
+    retrying = job("processing", started_at=now - timedelta(hours=3))
+    enqueue(tasks.render_job, retrying.public_id, delay_ms=3_600_000)  # a retry waiting out its backoff
 
+    def sweep() -> str:
+        out = io.StringIO()
+        call_command("requeue_stale_jobs", stdout=out)
+        return out.getvalue()
+
+    assert sweep().startswith("Requeued 2 jobs and 1 webhook deliveries; 2 more are still in the broker")
     sent = {queue: broker.client.hvals(f"dramatiq:{queue}.msgs") for queue in ("render", "webhooks")}
     sent_jobs = sorted(dramatiq.Message.decode(m).args[0] for m in sent["render"])
-    assert sent_jobs == sorted([lost.public_id, dead.public_id])
+    assert sent_jobs == sorted([lost.public_id, dead.public_id, waiting.public_id])  # waiting once
     assert [dramatiq.Message.decode(m).args[0] for m in sent["webhooks"]] == [overdue.pk]
+    # now that all of them are in the queue, a second sweep sends nothing
+    assert sweep().startswith("Requeued 0 jobs and 0 webhook deliveries; 5 more are still in the broker")
     with pytest.raises(CommandError, match="0 or more"):
         call_command("requeue_stale_jobs", "--older-than", "-5")

@@ -23,4 +23,7 @@ class Command(BaseCommand):
         if options["older_than"] < 0:
             raise CommandError("--older-than is a number of minutes, 0 or more.")
         counts = jobs_requeue_stale(older_than=timedelta(minutes=options["older_than"]))
-        self.stdout.write(f"Requeued {counts['jobs']} jobs and {counts['webhooks']} webhook deliveries.")
+        self.stdout.write(
+            f"Requeued {counts['jobs']} jobs and {counts['webhooks']} webhook deliveries; "
+            f"{counts['stillQueued']} more are still in the broker's queue and were left there."
+        )
