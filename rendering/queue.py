@@ -3,6 +3,7 @@ without (the embedded default), a worker thread in this process does."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 
@@ -26,16 +27,22 @@ def _ensure_embedded_worker(broker) -> None:
             _embedded_worker.start()
 
 
+@contextlib.contextmanager
+def _broker_down_is_503():
+    try:
+        yield
+    except Exception as exc:  # redis.ConnectionError, timeouts: the broker is down
+        logger.warning("queue unavailable: %s", exc)
+        raise QueueUnavailable() from exc
+
+
 def enqueue(actor, *args, delay_ms: int | None = None) -> None:
     """Sends a message; a broker that cannot take it is a 503 ``queue_unavailable``, not a 500."""
     broker = dramatiq.get_broker()
     if isinstance(broker, StubBroker):
         _ensure_embedded_worker(broker)
-    try:
+    with _broker_down_is_503():
         actor.send_with_options(args=args, delay=delay_ms)
-    except Exception as exc:  # redis.ConnectionError, timeouts: the broker is down
-        logger.warning("queue unavailable: %s", exc)
-        raise QueueUnavailable() from exc
 
 
 def held_arguments(*actors: dramatiq.Actor) -> set:
@@ -44,7 +51,7 @@ def held_arguments(*actors: dramatiq.Actor) -> set:
     that worker dies). Read from Redis with HSCAN, a page at a time; an empty set for a broker that
     cannot be asked. A broker that does not answer is a 503 ``queue_unavailable``."""
     held = set()
-    try:
+    with _broker_down_is_503():
         for actor in actors:
             broker = actor.broker
             if not isinstance(broker, RedisBroker):
@@ -54,7 +61,4 @@ def held_arguments(*actors: dramatiq.Actor) -> set:
                     message = dramatiq.Message.decode(raw)
                     if message.actor_name == actor.actor_name and message.args:
                         held.add(message.args[0])
-    except Exception as exc:  # redis.ConnectionError, timeouts: the broker is down
-        logger.warning("queue unavailable: %s", exc)
-        raise QueueUnavailable() from exc
     return held

@@ -4,6 +4,7 @@ webhook URL checks, cancellation of queued jobs, deliveries and secrets."""
 import io
 
 import pytest
+from django.utils.timezone import now as timezone_now
 
 from rendering.models import RenderJob, WebhookDelivery
 from tests.conftest import assert_error
@@ -248,3 +249,24 @@ def test_stale_sweep_sends_lost_jobs_and_deliveries_again(user, published):
     assert sweep().startswith("Requeued 0 jobs and 0 webhook deliveries; 5 more are still in the broker")
     with pytest.raises(CommandError, match="0 or more"):
         call_command("requeue_stale_jobs", "--older-than", "-5")
+
+
+def test_stale_sweep_with_the_broker_down_is_a_clear_error(user, published, monkeypatch):
+    from datetime import timedelta
+
+    from django.core.management import CommandError, call_command
+    from dramatiq.brokers.redis import RedisBroker
+
+    from rendering import tasks
+    from rendering.jobs import STALE_AFTER
+    from templates_registry.models import Template
+
+    template = Template.objects.get(owner=user, name="og-card")
+    RenderJob.objects.create(user=user, template=template, version=template.latest_version, format="png",
+                             created_at=timezone_now() - STALE_AFTER - timedelta(minutes=1))  # fmt: skip
+    dead = RedisBroker(url="redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    for actor in (tasks.render_job, tasks.render_job_priority, tasks.deliver_webhook):
+        monkeypatch.setattr(actor, "broker", dead)
+    with pytest.raises(CommandError, match="render queue is unavailable.*Nothing was sent"):
+        call_command("requeue_stale_jobs")
+    assert RenderJob.objects.get().status == "queued"

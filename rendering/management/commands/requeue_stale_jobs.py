@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
+from rendering.errors import QueueUnavailable
 from rendering.jobs import STALE_AFTER, jobs_requeue_stale
 
 
@@ -22,7 +23,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["older_than"] < 0:
             raise CommandError("--older-than is a number of minutes, 0 or more.")
-        counts = jobs_requeue_stale(older_than=timedelta(minutes=options["older_than"]))
+        try:
+            counts = jobs_requeue_stale(older_than=timedelta(minutes=options["older_than"]))
+        except QueueUnavailable as exc:
+            raise CommandError(f"{exc.message} Nothing was sent; run it again once Redis answers.") from exc
         self.stdout.write(
             f"Requeued {counts['jobs']} jobs and {counts['webhooks']} webhook deliveries; "
             f"{counts['stillQueued']} more are still in the broker's queue and were left there."
