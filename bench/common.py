@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import zlib
 from pathlib import Path
@@ -117,8 +118,6 @@ def wait_http(port: int, proc: subprocess.Popen, timeout: float = 30, *, path: s
 def start_moto_s3(procs: Processes, name: str = "moto", timeout: float = 30) -> str:
     """A moto S3 server (``python -m moto.server``) on a free port, started in ``procs``; returns
     its endpoint URL once it answers. Its buckets live in its memory and die with it."""
-    import sys
-
     port = free_port()
     python = ROOT / ".venv" / "bin" / "python"
     proc = procs.start(
@@ -177,3 +176,13 @@ def wait_for_fresh_window(*identities: str, need: int, period: int = 60) -> None
     counts exactly to the limit cannot straddle two windows."""
     while (left := min(seconds_left_in_window(i, period) for i in identities)) < need:
         time.sleep(left + 1)
+
+
+def run_bench(main) -> None:
+    """Runs a bench's ``main`` as a script: its return value is the exit code; Ctrl-C is 130 once
+    the processes it started are stopped (each bench stops them in its own ``finally``)."""
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted; every process started here was stopped", file=sys.stderr)
+        sys.exit(130)

@@ -46,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import Processes, bench_stores, free_port, wait_http  # noqa: E402
+from bench.common import Processes, bench_stores, free_port, run_bench, wait_http  # noqa: E402
 from bench.render_api import GUNICORN, Client, render_body, seed, server_env, warm_up  # noqa: E402
 
 BENCH_DB = "loopwind_bench_load"
@@ -491,8 +491,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("interrupted; every process started here was stopped", file=sys.stderr)
-        sys.exit(130)
+    run_bench(main)

@@ -61,7 +61,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import Processes, bench_stores, free_port, wait_http  # noqa: E402
+from bench.common import Processes, bench_stores, free_port, run_bench, wait_http  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python" if (VENV_BIN / "python").exists() else Path(sys.executable)
@@ -655,8 +655,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("interrupted; every process started here was stopped", file=sys.stderr)
-        sys.exit(130)
+    run_bench(main)

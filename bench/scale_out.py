@@ -54,6 +54,7 @@ from bench.common import (  # noqa: E402
     bench_database_url,
     ensure_database,
     free_port,
+    run_bench,
     s3_env,
     seconds_left_in_window,
     start_moto_s3,
@@ -676,8 +677,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("interrupted; every process started here was stopped", file=sys.stderr)
-        sys.exit(130)
+    run_bench(main)
