@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.models import API_KEY_SCOPES
 from accounts.permissions import HasRequiredScopes
-from loopwind_site.api import PublicApiView, validated
+from core.api import PublicApiView, validated
 
 
 class UserOutput(serializers.Serializer):

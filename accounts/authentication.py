@@ -12,7 +12,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from accounts import keyformat
 from accounts.models import ApiKey
 from accounts.services import api_key_mark_used
-from loopwind_site.errors import Unauthorized
+from core.errors import Unauthorized
 
 
 class InvalidApiKey(Unauthorized):

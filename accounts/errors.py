@@ -1,4 +1,4 @@
-from loopwind_site.errors import ApiError, Conflict, Unauthorized
+from core.errors import ApiError, Conflict, Unauthorized
 
 
 class EmailTaken(Conflict):

@@ -5,7 +5,7 @@ and a malformed key is refused without a database query."""
 import hashlib
 import zlib
 
-from loopwind_site.ids import BASE62, random_base62
+from core.ids import BASE62, random_base62
 
 KEY_PREFIX = "lw_live_"
 RANDOM_LENGTH = 32

@@ -11,7 +11,7 @@ from django.conf import settings
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
-from loopwind_site.errors import TooManyRequests
+from core.errors import TooManyRequests
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from loopwind_site.ids import public_id
+from core.ids import public_id
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}$"
 

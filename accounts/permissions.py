@@ -7,7 +7,7 @@ from __future__ import annotations
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.models import API_KEY_SCOPES, ApiKey
-from loopwind_site.errors import Forbidden, Unauthorized
+from core.errors import Forbidden, Unauthorized
 
 
 def scopes_of(request) -> frozenset[str]:

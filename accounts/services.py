@@ -34,7 +34,7 @@ from accounts.models import (
     DeviceAuthorization,
     User,
 )
-from loopwind_site.errors import ApiError, NotFound
+from core.errors import ApiError, NotFound
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 DEFAULT_KEY_SCOPES = ["render:read", "render:write", "templates:read"]

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import selectors, services
 from accounts.forms import DeviceCodeForm, GuardedAuthenticationForm
-from loopwind_site.errors import NotFound
+from core.errors import NotFound
 
 
 class LoginView(auth_views.LoginView):

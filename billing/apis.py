@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing import selectors, stripe_billing
-from loopwind_site.api import validated
+from core.api import validated
 
 
 class UsageApi(APIView):

@@ -1,4 +1,4 @@
-from loopwind_site.errors import ApiError, Forbidden, ServiceUnavailable, TooManyRequests
+from core.errors import ApiError, Forbidden, ServiceUnavailable, TooManyRequests
 
 
 class PlanLimit(Forbidden):

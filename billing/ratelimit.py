@@ -91,7 +91,7 @@ class RateLimitHeadersMiddleware:
         if not request.path.startswith("/api/") or not settings.RATE_LIMITS_ENABLED:
             return response
         if getattr(request, "rate_limit_state", None) is None:
-            from loopwind_site.errors import ApiError, error_response
+            from core.errors import ApiError, error_response
 
             try:
                 identity, per_minute = identity_and_limit(request)  # DRF copies user and auth here

@@ -17,7 +17,7 @@ from accounts.models import User
 from billing.errors import BillingDisabled, InvalidStripeSignature, StripeUnavailable
 from billing.models import Plan, StripeEvent, Subscription
 from billing.plans import plan_limits, plans_by_code
-from loopwind_site.errors import ApiError, Conflict
+from core.errors import ApiError, Conflict
 
 logger = logging.getLogger(__name__)
 ACTIVE_STATUSES = {"active", "trialing", "past_due"}  # past_due: Stripe is still retrying the payment

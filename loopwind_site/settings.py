@@ -74,7 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "loopwind_site.observability.RequestIdMiddleware",
+    "core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # outside ApiErrorMiddleware, so the headers land on the error JSON it substitutes
     "billing.ratelimit.RateLimitHeadersMiddleware",
-    "loopwind_site.errors.ApiErrorMiddleware",
+    "core.errors.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "loopwind_site.urls"
@@ -192,7 +192,7 @@ else:
 STORAGES = {
     "default": DEFAULT_STORAGE,
     # Static files are served by the app itself (WhiteNoise), hashed and compressed by collectstatic.
-    "staticfiles": {"BACKEND": "loopwind_site.staticstorage.StaticStorage"},
+    "staticfiles": {"BACKEND": "core.staticstorage.StaticStorage"},
 }
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
@@ -239,9 +239,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON bodies only (the publish endpoint adds its multipart parser): one encoding, one set of types
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "loopwind_site.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["billing.ratelimit.PlanRateThrottle"],
-    "DEFAULT_SCHEMA_CLASS": "loopwind_site.api.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -343,7 +343,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Outgoing fetches (image props, webhooks) refuse non-public addresses (loopwind_site/netsafe/).
+# Outgoing fetches (image props, webhooks) refuse non-public addresses (core/netsafe/).
 # IPs / CIDRs listed here are let through anyway: for tests against local servers only, never production.
 LOOPWIND_SSRF_ALLOW = env_list("LOOPWIND_SSRF_ALLOW")
 
@@ -360,7 +360,7 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # /metrics is a 404 until t
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "loopwind_site.observability.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {

@@ -5,9 +5,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
-from loopwind_site import observability
-from loopwind_site.files import signed_file
-from loopwind_site.health import healthz
+from core import observability
+from core.files import signed_file
+from core.health import healthz
 from rendering import views as rendering_views
 
 api_patterns = [

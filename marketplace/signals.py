@@ -4,7 +4,7 @@ staff clear the mark. Checked where every path that brings a template back ends:
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
-from loopwind_site.errors import Forbidden
+from core.errors import Forbidden
 from marketplace.models import TemplateViolation
 from templates_registry.models import Template
 

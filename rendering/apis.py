@@ -11,11 +11,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import files as stored_files
+from core.api import validated
+from core.errors import NotFound
+from core.files import file_url
 from loopwind.engine import limits
-from loopwind_site import files as stored_files
-from loopwind_site.api import validated
-from loopwind_site.errors import NotFound
-from loopwind_site.files import file_url
 from rendering import idempotency, jobs, services, tasks, webhooks
 from rendering.models import WebhookDelivery
 from rendering.queue import enqueue

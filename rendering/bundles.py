@@ -8,8 +8,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from core import files as stored_files
 from loopwind import engine
-from loopwind_site import files as stored_files
 from templates_registry.models import TemplateVersion
 from templates_registry.services import blob_name
 

@@ -1,4 +1,4 @@
-from loopwind_site.errors import ApiError, ServiceUnavailable
+from core.errors import ApiError, ServiceUnavailable
 
 
 class UseAsyncEndpoint(ApiError):

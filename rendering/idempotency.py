@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from loopwind_site.errors import Conflict
+from core.errors import Conflict
 from rendering.models import IdempotencyRecord
 
 KEY_LIFETIME = timedelta(hours=24)

@@ -22,11 +22,11 @@ from billing.services import (
     video_length_allowed_or_raise,
     webhooks_allowed_or_raise,
 )
+from core import files as stored_files
+from core.errors import ApiError, NotFound
+from core.netsafe import FetchFailed, UnsafeUrl, check_url
+from core.observability import JOB_OUTCOMES, RENDER_SECONDS
 from loopwind import engine
-from loopwind_site import files as stored_files
-from loopwind_site.errors import ApiError, NotFound
-from loopwind_site.netsafe import FetchFailed, UnsafeUrl, check_url
-from loopwind_site.observability import JOB_OUTCOMES, RENDER_SECONDS
 from rendering import webhooks
 from rendering.bundles import bundle_for, version_files
 from rendering.isolation import RenderTask

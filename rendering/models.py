@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from loopwind_site.ids import public_id, random_base62
+from core.ids import public_id, random_base62
 
 
 def new_render_id() -> str:

@@ -20,9 +20,9 @@ from django.utils import timezone
 from billing.models import Usage
 from billing.plans import plan_limits
 from billing.services import quota_consume, quota_refund
+from core import files as stored_files
+from core.observability import RENDER_SECONDS
 from loopwind import engine
-from loopwind_site import files as stored_files
-from loopwind_site.observability import RENDER_SECONDS
 from rendering.bundles import bundle_for, version_files
 from rendering.errors import BadSignature, RenderFailed, UseAsyncEndpoint  # noqa: F401  (re-exported)
 from rendering.isolation import RenderTask
@@ -87,7 +87,7 @@ def render_cache_key(
 def remote_images_fetch(bundle: engine.Bundle, props: dict) -> dict[str, bytes]:
     """The bytes of every image prop given as a URL, fetched with SSRF protection (the engine never
     opens a connection itself)."""
-    from loopwind_site.netsafe import fetch_image
+    from core.netsafe import fetch_image
 
     return {url: fetch_image(url)[0] for url in engine.remote_image_urls(bundle, props).values()}
 

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET
 
 from billing.plans import plan_limits
 from billing.ratelimit import rate_limit_hit
-from loopwind_site.errors import ApiError, NotFound, json_errors
+from core.errors import ApiError, NotFound, json_errors
 from rendering import services
 from rendering.apis import image_response
 from templates_registry import selectors as registry

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from loopwind_site.ids import public_id
-from loopwind_site.netsafe import post_webhook
+from core.ids import public_id
+from core.netsafe import post_webhook
 from rendering.models import RenderJob, WebhookAttempt, WebhookDelivery
 from rendering.services import secrets_for
 

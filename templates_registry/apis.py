@@ -14,9 +14,9 @@ from rest_framework.views import APIView
 
 from accounts.permissions import PublicReads
 from accounts.selectors import user_get_by_username
-from loopwind_site.api import validated
-from loopwind_site.errors import NotFound
-from loopwind_site.files import file_url
+from core.api import validated
+from core.errors import NotFound
+from core.files import file_url
 from templates_registry import selectors, services
 from templates_registry.errors import TemplateInvalid
 from templates_registry.models import Template, TemplateVersion

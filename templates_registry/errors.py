@@ -1,4 +1,4 @@
-from loopwind_site.errors import ApiError, Conflict
+from core.errors import ApiError, Conflict
 
 
 class VersionExists(Conflict):

@@ -3,7 +3,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
-from loopwind_site.ids import public_id
+from core.ids import public_id
 
 NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 

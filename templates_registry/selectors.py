@@ -11,7 +11,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimil
 from django.db.models import F, Q, QuerySet, Sum
 
 from accounts.models import User
-from loopwind_site.errors import ApiError, Forbidden, NotFound
+from core.errors import ApiError, Forbidden, NotFound
 from templates_registry.models import Template, TemplateVersion
 
 SORTS = ("popular", "recent", "downloads", "relevance")

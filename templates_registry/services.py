@@ -24,8 +24,8 @@ from billing.errors import PlanLimit
 from billing.models import Usage
 from billing.plans import plan_limits
 from billing.services import usage_record
+from core import files as stored_files
 from loopwind import engine
-from loopwind_site import files as stored_files
 from templates_registry import semver
 from templates_registry.errors import SmokeRenderFailed, TemplateInvalid, VersionExists
 from templates_registry.models import NAME_PATTERN, Star, Tag, Template, TemplateVersion

@@ -18,8 +18,8 @@ from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from rest_framework.parsers import DataAndFiles
 from rest_framework.parsers import MultiPartParser as DrfMultiPartParser
 
+from core.errors import ApiError
 from loopwind.engine import limits
-from loopwind_site.errors import ApiError
 
 MAX_BUNDLE_BYTES = limits.MAX_BUNDLE_BYTES
 MAX_FILES = limits.MAX_BUNDLE_FILES

@@ -2,7 +2,7 @@ import json
 
 from django import template
 
-from loopwind_site.files import file_url
+from core.files import file_url
 
 register = template.Library()
 

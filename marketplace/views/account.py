@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.services import user_register
 from billing.ratelimit import client_ip, rate_limit_hit
-from loopwind_site.errors import ApiError
+from core.errors import ApiError
 from marketplace.forms import SignupForm
 
 

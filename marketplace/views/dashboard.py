@@ -17,7 +17,7 @@ from accounts import services as account_services
 from billing import stripe_billing
 from billing.plans import plans_by_code
 from billing.selectors import usage_summary
-from loopwind_site.errors import ApiError
+from core.errors import ApiError
 from marketplace import selectors
 from marketplace.forms import ApiKeyForm, DeprecateForm, TemplateEditForm
 from rendering import jobs, webhooks

@@ -8,7 +8,7 @@ import logging
 from django.conf import settings
 
 from accounts.selectors import user_get_by_username
-from loopwind_site.errors import ApiError
+from core.errors import ApiError
 from rendering import services as rendering
 from templates_registry import selectors as registry
 

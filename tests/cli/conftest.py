@@ -33,6 +33,6 @@ def loopwind_exe(tmp_path_factory) -> Path:
         [str(venv / "bin" / "python"), "-c", "import django"], capture_output=True, text=True, check=False
     )
     assert no_server.returncode != 0 and "No module named 'django'" in no_server.stderr
-    for module in ("loopwind_site", "accounts", "rendering"):
+    for module in ("loopwind_site", "core", "accounts", "rendering"):
         assert not list((venv / "lib").glob(f"python3*/site-packages/{module}")), module
     return venv / "bin" / "loopwind"

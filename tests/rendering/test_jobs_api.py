@@ -150,7 +150,7 @@ def test_cleanup_deletes_expired_outputs(user, published, _media):
     from django.core.management import call_command
     from django.utils import timezone
 
-    from loopwind_site import files
+    from core import files
     from rendering.models import IdempotencyRecord, JobOutput
     from templates_registry.models import Template
 

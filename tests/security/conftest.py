@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import api_key_create
-from loopwind_site import files as stored_files
+from core import files as stored_files
 from rendering.models import JobOutput, RenderJob, WebhookDelivery
 from templates_registry.services import template_publish
 from tests.rendering.conftest import private_template, published, published_video  # noqa: F401

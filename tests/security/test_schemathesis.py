@@ -121,7 +121,7 @@ def _aim(case, world) -> None:
 # Every check but one: positive_data_acceptance expects any schema-valid body to succeed, but business
 # rules beyond the schema rightly answer 400 (password strength, unknown device codes, props checked
 # against each template's manifest, webhook URLs that are not public).
-# negative_data_rejection is on: JSON bodies are held to their documented types (loopwind_site/api.py)
+# negative_data_rejection is on: JSON bodies are held to their documented types (core/api.py)
 # and the API takes JSON only (publish adds multipart), so every schema-violating request is refused.
 EXCLUDED_CHECKS = [positive_data_acceptance]
 # Stripe is switched on against a server that is not there, so these answer 503 billing_unavailable

@@ -1,5 +1,5 @@
 """SSRF through the public API: image props (POST /api/render, /api/render/sign's URLs) and webhooks
-(POST /api/render/async). loopwind_site/netsafe/ is unit-tested in tests/site/test_netsafe.py; here
+(POST /api/render/async). core/netsafe/ is unit-tested in tests/site/test_netsafe.py; here
 every hostile URL goes in through the API and must come back as a 400 error JSON, with no connection
 made. Loopback targets point at a local sentinel server that counts connections: it must see none.
 

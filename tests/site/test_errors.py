@@ -72,8 +72,8 @@ def test_a_lost_database_connection_is_503_with_retry_after_on_the_api_and_the_s
 
 
 def test_every_503_tells_clients_when_to_retry():
-    from loopwind_site.errors import ServiceUnavailable
-    from loopwind_site.files import StorageUnavailable
+    from core.errors import ServiceUnavailable
+    from core.files import StorageUnavailable
     from rendering.errors import QueueUnavailable
 
     for error in (ServiceUnavailable(), QueueUnavailable(), StorageUnavailable()):

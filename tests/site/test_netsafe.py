@@ -1,4 +1,4 @@
-"""loopwind_site.netsafe: the SSRF guard for image props and webhooks.
+"""core.netsafe: the SSRF guard for image props and webhooks.
 
 Every server here is a real HTTP server on a loopback address in this process. No test sends
 a packet anywhere else: public addresses appear only where the refusal (or the successful
@@ -22,8 +22,8 @@ import pytest
 import urllib3.util.connection
 from django.core.exceptions import ImproperlyConfigured
 
-from loopwind_site import netsafe
-from loopwind_site.netsafe import DeliveryResult, FetchFailed, UnsafeUrl, check_url, fetch_image, post_webhook
+from core import netsafe
+from core.netsafe import DeliveryResult, FetchFailed, UnsafeUrl, check_url, fetch_image, post_webhook
 
 
 def _png() -> bytes:

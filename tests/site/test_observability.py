@@ -50,7 +50,7 @@ def test_json_logs_carry_the_request_id(settings):
     config = {**settings.LOGGING}
     config["handlers"] = {"console": {**config["handlers"]["console"], "formatter": "json", "stream": stream}}
     logging.config.dictConfig(config)
-    from loopwind_site.observability import request_id_var
+    from core.observability import request_id_var
 
     token = request_id_var.set("req-abcdef12")
     logging.getLogger("loopwind.test").warning("hello %s", "world")

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.selectors import user_get_by_username
 from billing.services import plan_set
-from loopwind_site.errors import ApiError
+from core.errors import ApiError
 
 
 class Command(BaseCommand):

@@ -10,9 +10,9 @@ from urllib.parse import urljoin
 
 from urllib3.connection import HTTPConnection
 
+from core.netsafe.transport import _NETWORK_ERRORS, _close, _Deadline, _failure, _send
+from core.netsafe.urls import FetchFailed, UnsafeUrl, check_url
 from loopwind.engine.images import sniff_image
-from loopwind_site.netsafe.transport import _NETWORK_ERRORS, _close, _Deadline, _failure, _send
-from loopwind_site.netsafe.urls import FetchFailed, UnsafeUrl, check_url
 
 MAX_REDIRECTS = 3
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}

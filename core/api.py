@@ -84,7 +84,7 @@ class Error(serializers.Serializer):
     error = ErrorBody()
 
 
-# The error statuses every operation may answer with (loopwind_site/errors.py), by kind of operation.
+# The error statuses every operation may answer with (core/errors.py), by kind of operation.
 # Documenting them keeps the schema honest: clients (and schemathesis) see the error JSON's shape.
 ERRORS_ALWAYS = {
     "400": "Invalid input (the error names the field).",

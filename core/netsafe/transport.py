@@ -15,7 +15,7 @@ from urllib3.exceptions import NewConnectionError, ProtocolError, SSLError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.ssl_match_hostname import CertificateError as Urllib3CertificateError
 
-from loopwind_site.netsafe.urls import ResolvedTarget
+from core.netsafe.urls import ResolvedTarget
 
 # --- pinned connections under one deadline ---------------------------------------------------
 

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from loopwind_site.errors import ApiError
+from core.errors import ApiError
 
 MAX_URL_LENGTH = 2048
 

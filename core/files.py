@@ -18,7 +18,7 @@ from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from loopwind_site.errors import ServiceUnavailable
+from core.errors import ServiceUnavailable
 
 DEFAULT_URL_LIFETIME = 24 * 3600
 _SALT = "loopwind.files"

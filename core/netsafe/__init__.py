@@ -20,8 +20,8 @@ IPs / CIDRs let through anyway. It exists so tests can reach servers on 127.0.0.
 empty in production.
 """
 
-from loopwind_site.netsafe.clients import DeliveryResult, fetch_image, post_webhook
-from loopwind_site.netsafe.urls import FetchFailed, ResolvedTarget, UnsafeUrl, check_url
+from core.netsafe.clients import DeliveryResult, fetch_image, post_webhook
+from core.netsafe.urls import FetchFailed, ResolvedTarget, UnsafeUrl, check_url
 
 __all__ = [
     "DeliveryResult",
