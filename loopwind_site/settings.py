@@ -380,7 +380,7 @@ LOGGING = {
 }
 
 # --- Rendering ---
-# Renders run in child processes (rendering/isolation.py) with these limits.
+# Renders run in child processes (core/renderpool/isolation.py) with these limits.
 RENDER_PROCESSES = env_int("RENDER_PROCESSES", 1)  # image render children per web/worker process
 RENDER_TIME_LIMIT = env_int("RENDER_TIME_LIMIT", 10)  # seconds for one image render
 VIDEO_TIME_LIMIT = env_int("VIDEO_TIME_LIMIT", 600)  # seconds for one video render

@@ -26,12 +26,12 @@ from core import files as stored_files
 from core.errors import ApiError, NotFound
 from core.netsafe import FetchFailed, UnsafeUrl, check_url
 from core.observability import JOB_OUTCOMES, RENDER_SECONDS
+from core.renderpool.isolation import RenderTask
+from core.renderpool.pools import image_pool, video_pool
 from loopwind import engine
 from rendering import webhooks
 from rendering.bundles import bundle_for, version_files
-from rendering.isolation import RenderTask
 from rendering.models import JobOutput, RenderJob, WebhookDelivery
-from rendering.pools import image_pool, video_pool
 from rendering.services import CONTENT_TYPES, IMAGE_FORMATS, check_props, remote_images_fetch
 from templates_registry.models import Template, TemplateVersion
 

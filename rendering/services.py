@@ -22,12 +22,12 @@ from billing.plans import plan_limits
 from billing.services import quota_consume, quota_refund
 from core import files as stored_files
 from core.observability import RENDER_SECONDS
+from core.renderpool.isolation import RenderTask
+from core.renderpool.pools import image_pool
 from loopwind import engine
 from rendering.bundles import bundle_for, version_files
 from rendering.errors import BadSignature, RenderFailed, UseAsyncEndpoint  # noqa: F401  (re-exported)
-from rendering.isolation import RenderTask
 from rendering.models import Render, RenderSecrets, new_signing_secret, new_webhook_secret
-from rendering.pools import image_pool
 from templates_registry.models import Template, TemplateVersion
 
 CONTENT_TYPES = {

@@ -8,9 +8,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from core.renderpool.isolation import RenderTask
+from core.renderpool.pools import image_pool, video_pool
 from loopwind import engine
-from rendering.isolation import RenderTask
-from rendering.pools import image_pool, video_pool
 
 MAX_VIDEO_PREVIEW_SECONDS = 10  # longer templates get a PNG preview only
 

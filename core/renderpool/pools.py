@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from rendering.isolation import Limits, RenderPool, get_pool
+from core.renderpool.isolation import Limits, RenderPool, get_pool
 
 
 def image_pool() -> RenderPool:

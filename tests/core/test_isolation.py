@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
+from core.renderpool.isolation import Limits, RenderPool, RenderTask
 from loopwind import engine
 from loopwind.engine import RenderError
-from rendering.isolation import Limits, RenderPool, RenderTask
 from tests.templates_registry.helpers import EXAMPLES
 
 

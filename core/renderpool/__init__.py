@@ -1,0 +1,1 @@
+"""The render-process pool: every render runs in an isolated child (isolation), sized from settings (pools)."""
