@@ -11,6 +11,7 @@ from accounts import selectors, services
 from accounts.models import API_KEY_SCOPES
 from accounts.permissions import HasRequiredScopes
 from core.api import PublicApiView, validated
+from core.ratelimit import client_ip, rate_limit_hit
 
 
 class UserOutput(serializers.Serializer):
@@ -42,8 +43,6 @@ class RegisterApi(PublicApiView):
 
     @extend_schema(request=Input, responses={201: SessionOutput}, tags=["auth"], operation_id="auth_register")
     def post(self, request):
-        from billing.ratelimit import client_ip, rate_limit_hit
-
         rate_limit_hit(
             request,
             identity=f"register:{client_ip(request)}",

@@ -45,6 +45,8 @@ class PublicReads(HasRequiredScopes):
     """Anyone may read (GET, HEAD, OPTIONS); writes need a signed-in caller. A key that is sent
     must hold the scope either way."""
 
+    anonymous_reads = True  # read by core.api.AutoSchema: these operations need no credentials
+
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS and not (request.user and request.user.is_authenticated):
             return True

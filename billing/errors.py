@@ -10,10 +10,6 @@ class QuotaExceeded(TooManyRequests):
     code = "quota_exceeded"
 
 
-class RateLimited(TooManyRequests):
-    code = "rate_limited"
-
-
 class BillingDisabled(ServiceUnavailable):
     code = "billing_disabled"
     message = "Billing is not configured on this server."

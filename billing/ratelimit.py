@@ -1,61 +1,17 @@
-"""Requests per minute from the plan, per API key, per user, or per IP when anonymous.
-
-Counters live in the cache (Redis in production), so every web process shares them. Every
-/api/ response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset; over
-the limit the answer is 429 with Retry-After."""
+"""The plan's rate limit: requests per minute from the plan, per API key, per user, or per IP
+when anonymous (the counting itself is core.ratelimit). Every /api/ response carries
+X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset."""
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.db import DatabaseError
-from django_ratelimit import ALL
-from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiKey
-from billing.errors import RateLimited
 from billing.plans import plan_limits
-
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def rate_limit_hit(request, *, identity: str, per_minute: int | None = None, rate: str | None = None,
-                   headers: bool = True) -> None:  # fmt: skip
-    """Counts one request for ``identity``; raises 429 past the limit (``per_minute``, or a
-    django-ratelimit ``rate`` like ``20/h``). With ``headers``, the state is kept on the request
-    for the X-RateLimit-* response headers."""
-    django_request = getattr(request, "_request", request)
-    if not settings.RATE_LIMITS_ENABLED:
-        return
-    try:
-        usage = get_usage(
-            django_request,
-            group="api",
-            key=lambda group, req: identity,
-            rate=rate or f"{per_minute}/m",
-            method=ALL,
-            increment=True,
-        )
-    except Exception:  # the cache is down: serve rather than fail closed on every request
-        return
-    if usage is None:
-        return
-    remaining = max(0, usage["limit"] - usage["count"])
-    # time_left can be 0 in the window's last second: the reset is never reported in the past
-    reset = int(time.time()) + max(1, int(usage["time_left"]))
-    if headers:
-        django_request.rate_limit_state = (usage["limit"], remaining, reset)
-    if usage["count"] > usage["limit"]:
-        retry_after = max(1, int(usage["time_left"]))
-        raise RateLimited(
-            f"Rate limit of {usage['limit']} requests exceeded. Retry in {retry_after} seconds.",
-            retry_after=retry_after,
-            details={"limit": usage["limit"]},
-        )
+from core.errors import ApiError, error_response
+from core.ratelimit import client_ip, rate_limit_hit
 
 
 def identity_and_limit(request) -> tuple[str, int]:
@@ -91,8 +47,6 @@ class RateLimitHeadersMiddleware:
         if not request.path.startswith("/api/") or not settings.RATE_LIMITS_ENABLED:
             return response
         if getattr(request, "rate_limit_state", None) is None:
-            from core.errors import ApiError, error_response
-
             try:
                 identity, per_minute = identity_and_limit(request)  # DRF copies user and auth here
             except DatabaseError:  # the session's user or the plan could not be read: the IP it is

@@ -104,7 +104,7 @@ ERRORS_WRITES = {
 }
 
 
-# billing/ratelimit.py sets these on every /api/ response while rate limits are on.
+# billing/ratelimit.py (the plan's policy on core/ratelimit.py) sets these on every /api/ response while rate limits are on.
 RATE_LIMIT_HEADERS = {
     "X-RateLimit-Limit": {"schema": {"type": "integer"}, "description": "Requests allowed per minute."},
     "X-RateLimit-Remaining": {"schema": {"type": "integer"}, "description": "Requests left this minute."},
@@ -124,14 +124,13 @@ class AutoSchema(SpectacularAutoSchema):
         return type(serializer).__qualname__.replace(".", "")
 
     def get_auth(self):
-        # PublicReads lets anonymous callers read; drf-spectacular only knows DRF's own classes.
-        from accounts.permissions import PublicReads
-
+        # A permission that lets anonymous callers read (accounts.permissions.PublicReads) says so
+        # with ``anonymous_reads``; drf-spectacular only knows DRF's own classes.
         auths = []
         for auth in super().get_auth():  # the bearer extension and the SECURITY setting both add it
             if auth not in auths:
                 auths.append(auth)
-        public = any(isinstance(p, PublicReads) for p in self.view.get_permissions())
+        public = any(getattr(p, "anonymous_reads", False) for p in self.view.get_permissions())
         if public and self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths

@@ -4,8 +4,8 @@ tags and og:image, with no Authorization header. The signature is the authorizat
 from django.views.decorators.http import require_GET
 
 from billing.plans import plan_limits
-from billing.ratelimit import rate_limit_hit
 from core.errors import ApiError, NotFound, json_errors
+from core.ratelimit import rate_limit_hit
 from rendering import services
 from rendering.apis import image_response
 from templates_registry import selectors as registry

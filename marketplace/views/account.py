@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.services import user_register
-from billing.ratelimit import client_ip, rate_limit_hit
 from core.errors import ApiError
+from core.ratelimit import client_ip, rate_limit_hit
 from marketplace.forms import SignupForm
 
 

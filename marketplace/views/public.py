@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
 from billing.plans import plan_limits
-from billing.ratelimit import client_ip, rate_limit_hit
 from core.errors import ApiError, NotFound
 from core.files import file_url
+from core.ratelimit import client_ip, rate_limit_hit
 from marketplace import selectors
 from marketplace.forms import PropsForm
 from marketplace.views.snippets import og_image_url, snippets
