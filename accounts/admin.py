@@ -2,10 +2,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
+from accounts import moderation
 from accounts.models import ApiKey, DeviceAuthorization, User
-from billing.models import Subscription, Usage
-from marketplace import moderation
-from marketplace.admin import ReasonActionForm
+from moderation.forms import ReasonActionForm
 
 
 class LoopwindUserCreationForm(UserCreationForm):
@@ -20,29 +19,9 @@ class LoopwindUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
-class UsageInline(admin.TabularInline):
-    model = Usage
-    extra = 0
-    fields = ("type", "month", "count")
-    ordering = ("-month",)
-
-
-class SubscriptionInline(admin.StackedInline):
-    model = Subscription
-    extra = 0
-    readonly_fields = (
-        "stripe_customer_id",
-        "stripe_subscription_id",
-        "status",
-        "plan_code",
-        "current_period_end",
-    )
-    can_delete = False
-
-
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    inlines = [SubscriptionInline, UsageInline]
+    inlines: list = []  # billing/admin.py adds the subscription and usage
     form = LoopwindUserChangeForm
     add_form = LoopwindUserCreationForm
     ordering = ("-created_at",)

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -164,6 +165,19 @@ def user_logout(*, refresh_token: str | None, user: User | None) -> None:
         raise InvalidRefreshToken("Send the refresh token to sign out, or authenticate.")
     live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken=None)
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in live], ignore_conflicts=True)
+
+
+def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+    """Ends the user's website sessions (all but ``keep_session_key``). Sessions store the user id
+    signed inside their data, so they are found by decoding the live ones."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.session_key == keep_session_key:
+            continue
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
 
 
 # --- API keys ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from accounts.admin import UserAdmin
 from billing.models import Plan, StripeEvent, Subscription, Usage
 from billing.plans import plans_reload
 
@@ -38,3 +39,28 @@ class StripeEventAdmin(admin.ModelAdmin):
     list_display = ("event_id", "type", "received_at")
     search_fields = ("event_id", "type")
     readonly_fields = ("event_id", "type", "received_at")
+
+
+class UsageInline(admin.TabularInline):
+    model = Usage
+    extra = 0
+    fields = ("type", "month", "count")
+    ordering = ("-month",)
+
+
+class SubscriptionInline(admin.StackedInline):
+    model = Subscription
+    extra = 0
+    readonly_fields = (
+        "stripe_customer_id",
+        "stripe_subscription_id",
+        "status",
+        "plan_code",
+        "current_period_end",
+    )
+    can_delete = False
+
+
+# A user's page in the admin shows their subscription and usage: billing adds them to the accounts
+# app's UserAdmin (billing sits above accounts, so accounts never imports billing).
+UserAdmin.inlines = [*UserAdmin.inlines, SubscriptionInline, UsageInline]

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_dramatiq",
     "csp",
+    "moderation",
     "accounts",
     "templates_registry",
     "rendering",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 
-from marketplace.models import TemplateViolation
 from rendering.models import Render, RenderJob, WebhookDelivery
 from templates_registry.models import Tag, Template
 from templates_registry.selectors import template_visible_q
@@ -29,10 +28,6 @@ def popular_tags(*, limit: int = 20) -> list[str]:
         .values_list("name", flat=True)[:limit]
     )
     return list(rows)
-
-
-def violations_of(*, owner) -> QuerySet[TemplateViolation]:
-    return TemplateViolation.objects.filter(template__owner=owner).select_related("template")
 
 
 def renders_recent(*, user, limit: int = 25) -> list[Render]:

@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 
-from marketplace import moderation
 from rendering import jobs, webhooks
 from rendering.models import Render, RenderJob, WebhookAttempt, WebhookDelivery
 
@@ -40,7 +39,7 @@ class RenderJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry failed or cancelled jobs")
     def retry(self, request, queryset):
-        retried = sum(moderation.render_job_retry(actor=request.user, job=job) for job in queryset)
+        retried = sum(jobs.render_job_retry(actor=request.user, job=job) for job in queryset)
         skipped = queryset.count() - retried
         self.message_user(request, f"Queued {retried} job(s) again; {skipped} skipped (not failed or cancelled).",
                           messages.SUCCESS if retried else messages.WARNING)  # fmt: skip

@@ -29,6 +29,7 @@ from core.observability import JOB_OUTCOMES, RENDER_SECONDS
 from core.renderpool.isolation import RenderTask
 from core.renderpool.pools import image_pool, video_pool
 from loopwind import engine
+from moderation.services import Action, moderation_log
 from rendering import webhooks
 from rendering.bundles import bundle_for, version_files
 from rendering.models import JobOutput, RenderJob, WebhookDelivery
@@ -144,6 +145,28 @@ def render_job_cancel(*, job: RenderJob) -> RenderJob:
         )
     job.refresh_from_db()
     return job
+
+
+def render_job_retry(*, actor, job: RenderJob) -> bool:
+    """Staff put a failed or cancelled job back on the queue (logged in the ModerationLog).
+    Returns False for jobs not in a final failed state."""
+    with transaction.atomic():
+        updated = RenderJob.objects.filter(pk=job.pk, status__in=[Status.FAILED, Status.CANCELLED]).update(
+            status=Status.QUEUED,
+            error_code="",
+            error_message="",
+            progress=0,
+            current_frame=0,
+            completed_at=None,
+            started_at=None,
+        )
+        if not updated:
+            return False
+        moderation_log(actor=actor, action=Action.JOB_RETRY, target_type="job", target_id=job.public_id,
+                       label=job.public_id)  # fmt: skip
+    job.refresh_from_db()
+    render_job_enqueue(job=job)
+    return True
 
 
 # --- running a job (in the worker) -----------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
-from marketplace import moderation
-from marketplace.admin import ReasonActionForm
+from moderation.forms import ReasonActionForm
+from templates_registry import moderation
 from templates_registry.models import Star, Tag, Template, TemplateVersion
 
 

@@ -26,6 +26,8 @@ from billing.plans import plan_limits
 from billing.services import usage_record
 from core import files as stored_files
 from loopwind import engine
+from moderation.errors import TemplateRemoved
+from moderation.selectors import violation_reason
 from templates_registry import semver
 from templates_registry.errors import SmokeRenderFailed, TemplateInvalid, VersionExists
 from templates_registry.models import NAME_PATTERN, Star, Tag, Template, TemplateVersion
@@ -146,6 +148,17 @@ def _check_plan(user: User, *, existing: Template | None, private: bool) -> None
                 )
 
 
+def _check_not_removed(template: Template | None) -> None:
+    """A template staff marked as violating stays hidden: publishing its name again is refused
+    (403) until staff clear the mark."""
+    reason = violation_reason(template_id=template.pk) if template is not None else None
+    if reason is not None:
+        raise TemplateRemoved(
+            f"{template.name} was removed by moderators and cannot be published again: {reason}",
+            details={"reason": reason},
+        )
+
+
 def template_publish(
     *,
     user: User,
@@ -173,6 +186,7 @@ def template_publish(
     description = (description if description is not None else bundle.description or "").strip()[:2000]
 
     existing = Template.objects.filter(owner=user, name=name).first()
+    _check_not_removed(existing)
     _check_plan(user, existing=existing, private=private)
     parsed_version = _next_version(existing, version)
     if existing and existing.versions.filter(version=str(parsed_version)).exists():
@@ -230,6 +244,7 @@ def _record_version(*, user, name, bundle, manifest, parsed_version, file_rows, 
                     private, tags) -> tuple[Template, TemplateVersion]:  # fmt: skip
     User.objects.select_for_update().filter(pk=user.pk).first()  # one publish per user at a time
     template = Template.objects.select_for_update().filter(owner=user, name=name).first()
+    _check_not_removed(template)  # again under the lock: staff may have marked it meanwhile
     _check_plan(user, existing=template, private=private)
     now = timezone.now()
     if template is None:

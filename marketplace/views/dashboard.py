@@ -20,6 +20,7 @@ from billing.selectors import usage_summary
 from core.errors import ApiError
 from marketplace import selectors
 from marketplace.forms import ApiKeyForm, DeprecateForm, TemplateEditForm
+from moderation.selectors import violations_of
 from rendering import jobs, webhooks
 from rendering import services as rendering
 from rendering.models import WebhookDelivery
@@ -46,7 +47,7 @@ def overview(request):
         "marketplace/dashboard/overview.html",
         {
             "templates": registry.user_templates(owner=request.user, include_private=True),
-            "violations": selectors.violations_of(owner=request.user),
+            "violations": violations_of(owner=request.user),
             "summary": summary,
             "usage": _usage_rows(summary),
             "section": "overview",

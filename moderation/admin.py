@@ -1,14 +1,6 @@
-from django import forms
 from django.contrib import admin
-from django.contrib.admin.helpers import ActionForm
 
-from marketplace.models import ModerationLog, TemplateViolation
-
-
-class ReasonActionForm(ActionForm):
-    """The admin's action bar with a reason, for moderation actions that tell the owner why."""
-
-    reason = forms.CharField(required=False, max_length=500, label="Reason")
+from moderation.models import ModerationLog, TemplateViolation
 
 
 @admin.register(ModerationLog)

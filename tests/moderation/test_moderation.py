@@ -4,7 +4,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.services import api_key_create, tokens_for_user
-from marketplace.models import ModerationLog, TemplateViolation
+from moderation.models import ModerationLog, TemplateViolation
 from rendering.models import RenderJob
 from templates_registry.models import Template
 from tests.conftest import PASSWORD
@@ -89,7 +89,7 @@ def test_job_retry(official, member, staff_client, monkeypatch):
     owner, templates = official
     og = templates["og-card"]
     queued = []
-    monkeypatch.setattr("marketplace.moderation.render_job_enqueue", lambda job: queued.append(job.public_id))
+    monkeypatch.setattr("rendering.jobs.render_job_enqueue", lambda job: queued.append(job.public_id))
     failed = RenderJob.objects.create(user=member, template=og, version=og.latest_version, format="png",
                                       status="failed", error_code="render_timeout", completed_at=timezone.now())  # fmt: skip
     done = RenderJob.objects.create(
@@ -115,11 +115,11 @@ def test_admin_pages_load(official, member, staff_client):
         "/admin/billing/plan/",
         "/admin/billing/usage/",
         "/admin/billing/subscription/",
-        "/admin/marketplace/moderationlog/",
-        "/admin/marketplace/templateviolation/",
+        "/admin/moderation/moderationlog/",
+        "/admin/moderation/templateviolation/",
     ):
         assert staff_client.get(path).status_code == 200, path
-    assert Client().get("/admin/marketplace/moderationlog/").status_code == 302
+    assert Client().get("/admin/moderation/moderationlog/").status_code == 302
 
 
 def test_a_violating_template_cannot_be_published_again(official, staff_client):

@@ -1,0 +1,5 @@
+from core.errors import Forbidden
+
+
+class TemplateRemoved(Forbidden):
+    code = "template_removed"
