@@ -5,16 +5,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import selectors, stripe_billing
+from billing import stripe_billing
 from core.api import validated
-
-
-class UsageApi(APIView):
-    required_scopes = "render:read"
-
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["billing"], operation_id="me_usage")
-    def get(self, request):
-        return Response(selectors.usage_summary(user=request.user))
 
 
 class UrlOutput(serializers.Serializer):

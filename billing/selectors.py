@@ -1,14 +1,13 @@
 from billing.models import Usage
 from billing.plans import plan_limits
 from billing.services import month_start, next_month_start
-from templates_registry.models import Template
 
 
-def usage_summary(*, user) -> dict:
-    """This month's counts against the plan's limits, and when they reset."""
+def usage_summary(*, user, templates_published: int) -> dict:
+    """This month's counts against the plan's limits, and when they reset. The registry, which
+    owns templates, says how many are published (templates_registry.selectors.account_usage)."""
     plan = plan_limits(user)
     counts = dict(Usage.objects.filter(user=user, month=month_start()).values_list("type", "count"))
-    templates = Template.objects.filter(owner=user, unpublished_at=None).count()
     return {
         "plan": {
             "code": plan.code,
@@ -31,5 +30,5 @@ def usage_summary(*, user) -> dict:
             "limit": plan.video_renders_per_month,
         },
         "publishes": {"used": counts.get(Usage.Type.PUBLISH, 0), "limit": None},
-        "templates": {"used": templates, "limit": plan.max_templates},
+        "templates": {"used": templates_published, "limit": plan.max_templates},
     }

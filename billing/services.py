@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from billing.errors import PlanLimit, QuotaExceeded
 from billing.models import Usage
-from billing.plans import plan_limits
+from billing.plans import plan_get, plan_limits
 
 Type = Usage.Type
 
@@ -102,8 +102,6 @@ def video_length_allowed_or_raise(user, seconds: float) -> None:
 
 
 def plan_set(*, user, code: str) -> None:
-    from billing.plans import plan_get
-
     if plan_get(code) is None:
         raise PlanLimit(f"Unknown plan {code!r}.", code="unknown_plan", status=400)
     type(user).objects.filter(pk=user.pk).update(plan=code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from rendering.models import Render, RenderJob, WebhookDelivery
+from rendering.models import Render, RenderJob
 from templates_registry.models import Tag, Template
 from templates_registry.selectors import template_visible_q
 
@@ -43,12 +43,6 @@ def jobs_recent(*, user, limit: int = 25) -> list[RenderJob]:
         RenderJob.objects.filter(user=user)
         .select_related("template", "template__owner")
         .order_by("-created_at")[:limit]
-    )
-
-
-def deliveries_recent(*, user, limit: int = 25) -> list[WebhookDelivery]:
-    return list(
-        WebhookDelivery.objects.filter(user=user).select_related("job").order_by("-created_at")[:limit]
     )
 
 

@@ -75,7 +75,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Redeliver now")
     def redeliver(self, request, queryset):
-        for delivery in queryset:
-            webhooks.redeliver(delivery=delivery)
-            jobs.webhook_enqueue(delivery.pk)
+        for delivery in queryset.select_related("user"):
+            webhooks.webhook_redeliver(user=delivery.user, delivery_id=delivery.public_id)
         self.message_user(request, f"Redelivering {queryset.count()} webhook(s).", messages.SUCCESS)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -13,12 +16,9 @@ from rest_framework.views import APIView
 
 from core import files as stored_files
 from core.api import validated
-from core.errors import NotFound
 from core.files import file_url
 from loopwind.engine import limits
-from rendering import idempotency, jobs, services, tasks, webhooks
-from rendering.models import WebhookDelivery
-from rendering.queue import enqueue
+from rendering import idempotency, jobs, selectors, services, webhooks
 from templates_registry import selectors as registry
 
 SAFE_SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
@@ -276,11 +276,11 @@ class JobApi(APIView):
 
     @extend_schema(responses={200: JobStatus}, tags=["render"], operation_id="render_job_get")
     def get(self, request, job_id: str):
-        return Response(JobStatus(jobs.render_job_get(job_id=job_id, user=request.user)).data)
+        return Response(JobStatus(selectors.render_job_get(job_id=job_id, user=request.user)).data)
 
     @extend_schema(responses={200: JobStatus}, tags=["render"], operation_id="render_job_cancel")
     def delete(self, request, job_id: str):
-        job = jobs.render_job_cancel(job=jobs.render_job_get(job_id=job_id, user=request.user))
+        job = jobs.render_job_cancel(job=selectors.render_job_get(job_id=job_id, user=request.user))
         return Response(JobStatus(job).data)
 
 
@@ -315,23 +315,18 @@ class JobEventsApi(APIView):
         "job's current state, so nothing is missed.",
     )
     def get(self, request, job_id: str):
-        job = jobs.render_job_get(job_id=job_id, user=request.user)
-        response = StreamingHttpResponse(self._events(job.pk, request.user), content_type="text/event-stream")
+        selectors.render_job_get(job_id=job_id, user=request.user)  # a 404 before the stream starts
+        response = StreamingHttpResponse(self._events(job_id, request.user), content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
         return response
 
-    def _events(self, pk: int, user):
-        import json
-        import time
-
-        from rendering.models import RenderJob
-
+    def _events(self, job_id: str, user):
         started = last_beat = time.monotonic()
         last = None
         yield f"retry: {self.SSE_RECONNECT_MS}\n\n"
         while time.monotonic() - started < settings.SSE_STREAM_SECONDS:
-            job = RenderJob.objects.select_related("template", "template__owner", "output").get(pk=pk)
+            job = selectors.render_job_get(job_id=job_id, user=user)
             body = JobStatus(job).data
             snapshot = (job.status, job.current_frame)
             if snapshot != last:
@@ -380,7 +375,7 @@ class DeliveriesApi(APIView):
         responses={200: DeliveryOutput(many=True)}, tags=["webhooks"], operation_id="webhook_deliveries"
     )
     def get(self, request):
-        return Response(DeliveryOutput(jobs.delivery_list(user=request.user), many=True).data)
+        return Response(DeliveryOutput(selectors.delivery_list(user=request.user), many=True).data)
 
 
 class RedeliverApi(APIView):
@@ -390,15 +385,7 @@ class RedeliverApi(APIView):
         request=None, responses={202: DeliveryOutput}, tags=["webhooks"], operation_id="webhook_redeliver"
     )
     def post(self, request, delivery_id: str):
-        delivery = (
-            WebhookDelivery.objects.select_related("job")
-            .filter(public_id=delivery_id, user=request.user)
-            .first()
-        )
-        if delivery is None:
-            raise NotFound("No such webhook delivery.")
-        delivery = webhooks.redeliver(delivery=delivery)
-        enqueue(tasks.deliver_webhook, delivery.pk)
+        delivery = webhooks.webhook_redeliver(user=request.user, delivery_id=delivery_id)
         return Response(DeliveryOutput(delivery).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class RenderingConfig(AppConfig):
     name = "rendering"
+
+    def ready(self):
+        # Declares the actors with the broker in every process (web, worker, commands), so work
+        # can be sent to them by name (rendering/queue.py).
+        from rendering import tasks  # noqa: F401

@@ -17,10 +17,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.selectors import user_get_by_username
 from billing.models import Usage
 from billing.plans import plan_limits
 from billing.services import quota_consume, quota_refund
 from core import files as stored_files
+from core.netsafe import fetch_image
 from core.observability import RENDER_SECONDS
 from core.renderpool.isolation import RenderTask
 from core.renderpool.pools import image_pool
@@ -87,8 +89,6 @@ def render_cache_key(
 def remote_images_fetch(bundle: engine.Bundle, props: dict) -> dict[str, bytes]:
     """The bytes of every image prop given as a URL, fetched with SSRF protection (the engine never
     opens a connection itself)."""
-    from core.netsafe import fetch_image
-
     return {url: fetch_image(url)[0] for url in engine.remote_image_urls(bundle, props).values()}
 
 
@@ -214,8 +214,6 @@ def signer_get(*, username: str):
     )
     if row is not None:
         return row.user  # row.user.render_secrets is row: select_related caches both directions
-    from accounts.selectors import user_get_by_username
-
     return user_get_by_username(username=username)  # no secrets yet: secrets_for creates them
 
 

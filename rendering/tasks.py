@@ -1,40 +1,45 @@
-"""Dramatiq actors (found by django_dramatiq's autodiscovery)."""
+"""Dramatiq actors: thin entry points into the worker, webhook and maintenance code. Everything
+sends to them by name (rendering/queue.py), so nothing imports this module but RenderingConfig."""
 
 import dramatiq
 from django.conf import settings
 
-from rendering import jobs, webhooks
+from rendering import maintenance, queue, webhooks, worker
 
 RENDER_OPTIONS = {
-    "max_retries": jobs.MAX_ATTEMPTS,
+    "max_retries": worker.MAX_ATTEMPTS,
     "min_backoff": 1_000,
     "max_backoff": 60_000,
     "time_limit": (settings.VIDEO_TIME_LIMIT + 120) * 1000,
-    "retry_when": lambda retries, exc: isinstance(exc, jobs.TransientFailure) and retries < jobs.MAX_ATTEMPTS,
+    "retry_when": lambda retries, exc: (
+        isinstance(exc, worker.TransientFailure) and retries < worker.MAX_ATTEMPTS
+    ),
 }
 
 
-@dramatiq.actor(queue_name="render", priority=10, **RENDER_OPTIONS)
+@dramatiq.actor(actor_name=queue.RENDER_JOB, queue_name="render", priority=10, **RENDER_OPTIONS)
 def render_job(job_id: str) -> None:
-    jobs.render_job_run(job_id)
+    worker.render_job_run(job_id)
 
 
 # Paid plans' jobs: a queue of their own (run a worker with `--queues render-priority` to
 # reserve capacity for it) and, in a shared worker, taken before the free queue's messages.
-@dramatiq.actor(queue_name="render-priority", priority=0, **RENDER_OPTIONS)
+@dramatiq.actor(
+    actor_name=queue.RENDER_JOB_PRIORITY, queue_name="render-priority", priority=0, **RENDER_OPTIONS
+)
 def render_job_priority(job_id: str) -> None:
-    jobs.render_job_run(job_id)
+    worker.render_job_run(job_id)
 
 
-@dramatiq.actor(queue_name="webhooks", max_retries=0, time_limit=60_000)
+@dramatiq.actor(actor_name=queue.DELIVER_WEBHOOK, queue_name="webhooks", max_retries=0, time_limit=60_000)
 def deliver_webhook(delivery_id: int) -> None:
     delay = webhooks.attempt(delivery_id)
     if delay is not None:
-        jobs.webhook_enqueue(delivery_id, delay_ms=delay)
+        webhooks.webhook_enqueue(delivery_id, delay_ms=delay)
 
 
-@dramatiq.actor(queue_name="maintenance", max_retries=3)
+@dramatiq.actor(actor_name=queue.CLEANUP_OUTPUTS, queue_name="maintenance", max_retries=3)
 def cleanup_outputs() -> None:
     """Hourly upkeep: expired outputs, and jobs whose queue message was lost."""
-    jobs.outputs_cleanup()
-    jobs.jobs_requeue_stale()
+    maintenance.outputs_cleanup()
+    maintenance.jobs_requeue_stale()

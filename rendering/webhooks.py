@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import random
 from datetime import timedelta
 
@@ -16,11 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from core.errors import ApiError
 from core.ids import public_id
 from core.netsafe import post_webhook
 from rendering.models import RenderJob, WebhookAttempt, WebhookDelivery
+from rendering.queue import DELIVER_WEBHOOK, enqueue
+from rendering.selectors import delivery_get
 from rendering.services import secrets_for
 
+logger = logging.getLogger(__name__)
 JITTER = 0.1  # of each delay in settings.WEBHOOK_RETRY_SCHEDULE
 
 
@@ -113,9 +118,21 @@ def attempt(delivery_id: int) -> int | None:
 
 
 @transaction.atomic
-def redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
-    """Sends again now, with the same webhook-id, whatever the delivery's state."""
+def webhook_redeliver(*, user, delivery_id: str) -> WebhookDelivery:
+    """Sends a delivery again now, with the same webhook-id, whatever its state (the API and the
+    dashboard). A queue that cannot take it is a 503 and the delivery is left as it was."""
+    delivery = delivery_get(user=user, delivery_id=delivery_id)
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["status", "next_attempt_at"])
+    enqueue(DELIVER_WEBHOOK, delivery.pk)  # raises queue_unavailable, rolling the reset back
     return delivery
+
+
+def webhook_enqueue(delivery_id: int, delay_ms: int | None = None) -> None:
+    """Queues an attempt after a job's outcome or a retry delay. A broker that is down only delays
+    it: the stale-job sweep (rendering/maintenance.py) sends overdue deliveries again."""
+    try:
+        enqueue(DELIVER_WEBHOOK, delivery_id, delay_ms=delay_ms)
+    except ApiError:
+        logger.warning("webhook %s could not be queued; the stale-job sweep will send it", delivery_id)

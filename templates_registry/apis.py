@@ -400,3 +400,11 @@ class MyTemplatesApi(APIView):
     def get(self, request):
         templates = selectors.user_templates(owner=request.user, include_private=True)
         return Response(TemplateOutput(templates, many=True).data)
+
+
+class UsageApi(APIView):
+    required_scopes = "render:read"
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["billing"], operation_id="me_usage")
+    def get(self, request):
+        return Response(selectors.account_usage(user=request.user))

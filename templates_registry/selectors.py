@@ -11,6 +11,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimil
 from django.db.models import F, Q, QuerySet, Sum
 
 from accounts.models import User
+from billing.selectors import usage_summary
 from core.errors import ApiError, Forbidden, NotFound
 from templates_registry.models import Template, TemplateVersion
 
@@ -203,3 +204,9 @@ def user_public_stats(*, owner: User) -> dict:
 
 def starred_by(*, user, template: Template) -> bool:
     return bool(user and user.is_authenticated and template.star_set.filter(user=user).exists())
+
+
+def account_usage(*, user: User) -> dict:
+    """``GET /api/me/usage``: this month's usage against the plan, templates included."""
+    published = Template.objects.filter(owner=user, unpublished_at=None).count()
+    return usage_summary(user=user, templates_published=published)

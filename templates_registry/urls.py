@@ -12,4 +12,5 @@ urlpatterns = [
     path("templates/<str:username>/<str:name>/star", apis.StarApi.as_view()),
     path("users/<str:username>", apis.UserProfileApi.as_view()),
     path("me/templates", apis.MyTemplatesApi.as_view()),
+    path("me/usage", apis.UsageApi.as_view()),
 ]

@@ -16,14 +16,13 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from billing import stripe_billing
 from billing.plans import plans_by_code
-from billing.selectors import usage_summary
-from core.errors import ApiError
+from core.errors import ApiError, NotFound
 from marketplace import selectors
 from marketplace.forms import ApiKeyForm, DeprecateForm, TemplateEditForm
 from moderation.selectors import violations_of
-from rendering import jobs, webhooks
+from rendering import selectors as rendering_selectors
 from rendering import services as rendering
-from rendering.models import WebhookDelivery
+from rendering import webhooks
 from templates_registry import selectors as registry
 from templates_registry import services as registry_services
 
@@ -41,7 +40,7 @@ def _usage_rows(summary: dict) -> list[dict]:
 @login_required
 @require_GET
 def overview(request):
-    summary = usage_summary(user=request.user)
+    summary = registry.account_usage(user=request.user)
     return render(
         request,
         "marketplace/dashboard/overview.html",
@@ -185,7 +184,7 @@ def key_revoke(request, key_id: str):
 @login_required
 @require_GET
 def billing(request):
-    summary = usage_summary(user=request.user)
+    summary = registry.account_usage(user=request.user)
     paid = [plan for plan in plans_by_code().values() if plan.price_cents]
     return render(
         request,
@@ -235,7 +234,7 @@ def webhooks_page(request):
         {
             # the user itself, not the request's lazy wrapper: secrets_for inspects the model class
             "secrets": rendering.secrets_for(getattr(request.user, "_wrapped", request.user)),
-            "deliveries": selectors.deliveries_recent(user=request.user),
+            "deliveries": rendering_selectors.delivery_list(user=request.user),
             "section": "webhooks",
         },
     )
@@ -260,12 +259,14 @@ def signing_secret_rotate(request):
 @login_required
 @require_POST
 def webhook_redeliver(request, delivery_id: str):
-    delivery = WebhookDelivery.objects.filter(public_id=delivery_id, user=request.user).first()
-    if delivery is None:
-        raise Http404("No such delivery.")
-    delivery = webhooks.redeliver(delivery=delivery)
-    jobs.webhook_enqueue(delivery.pk)
-    messages.success(request, f"Delivery {delivery.public_id} is being sent again.")
+    try:
+        delivery = webhooks.webhook_redeliver(user=request.user, delivery_id=delivery_id)
+    except NotFound:
+        raise Http404("No such delivery.") from None
+    except ApiError as exc:  # the queue is down: say so, as the API does with its 503
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Delivery {delivery.public_id} is being sent again.")
     return redirect("dashboard-webhooks")
 
 

@@ -204,7 +204,7 @@ def test_redeliver_a_webhook(official, member, member_client, monkeypatch):
     delivery = WebhookDelivery.objects.create(user=member, job=job, event="render.completed", url="https://example.com/h",
                                               payload={}, message_id="msg_1", status="failed", attempts=6)  # fmt: skip
     queued = []
-    monkeypatch.setattr("rendering.jobs.webhook_enqueue", lambda pk, delay_ms=None: queued.append(pk))
+    monkeypatch.setattr("rendering.webhooks.enqueue", lambda actor, pk, delay_ms=None: queued.append(pk))
     assert delivery.public_id in member_client.get("/dashboard/webhooks").content.decode()
     response = member_client.post(f"/dashboard/webhooks/{delivery.public_id}/redeliver")
     assert response.status_code == 302

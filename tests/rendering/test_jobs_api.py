@@ -96,7 +96,7 @@ def test_cancel_a_queued_job(user_api, video_slug):
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     assert_error(user_api.delete(f"/api/render/{job_id}"), 409, "job_final")
     # a worker that picks the message up later leaves it alone
-    from rendering.jobs import render_job_run
+    from rendering.worker import render_job_run
 
     render_job_run(job_id)
     assert RenderJob.objects.get(public_id=job_id).status == "cancelled"
@@ -200,8 +200,8 @@ def test_stale_sweep_sends_lost_jobs_and_deliveries_again(user, published):
     from django.core.management import CommandError, call_command
     from django.utils import timezone
 
-    from rendering import tasks
-    from rendering.jobs import STALE_AFTER, _send
+    from rendering.jobs import render_job_send
+    from rendering.maintenance import STALE_AFTER
     from rendering.queue import enqueue
     from templates_registry.models import Template
 
@@ -231,9 +231,9 @@ def test_stale_sweep_sends_lost_jobs_and_deliveries_again(user, published):
                                    payload={}, message_id="msg_b", next_attempt_at=now + timedelta(minutes=5))  # fmt: skip
 
     waiting = job("queued", created_at=now - STALE_AFTER - timedelta(minutes=30))
-    _send(waiting)  # its message is still in the queue, behind a backlog: nothing was lost
+    render_job_send(waiting)  # its message is still in the queue, behind a backlog: nothing was lost
     retrying = job("processing", started_at=now - timedelta(hours=3))
-    enqueue(tasks.render_job, retrying.public_id, delay_ms=3_600_000)  # a retry waiting out its backoff
+    enqueue("render_job", retrying.public_id, delay_ms=3_600_000)  # a retry waiting out its backoff
 
     def sweep() -> str:
         out = io.StringIO()
@@ -258,7 +258,7 @@ def test_stale_sweep_with_the_broker_down_is_a_clear_error(user, published, monk
     from dramatiq.brokers.redis import RedisBroker
 
     from rendering import tasks
-    from rendering.jobs import STALE_AFTER
+    from rendering.maintenance import STALE_AFTER
     from templates_registry.models import Template
 
     template = Template.objects.get(owner=user, name="og-card")

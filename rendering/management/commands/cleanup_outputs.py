@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from rendering.jobs import outputs_cleanup
+from rendering.maintenance import outputs_cleanup
 
 
 class Command(BaseCommand):

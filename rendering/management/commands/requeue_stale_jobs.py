@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from rendering.errors import QueueUnavailable
-from rendering.jobs import STALE_AFTER, jobs_requeue_stale
+from rendering.maintenance import STALE_AFTER, jobs_requeue_stale
 
 
 class Command(BaseCommand):

@@ -1,0 +1,107 @@
+"""Upkeep the worker runs hourly: send again what the broker lost, delete expired outputs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
+
+from core import files as stored_files
+from rendering import webhooks
+from rendering.idempotency import KEY_LIFETIME
+from rendering.jobs import render_job_send
+from rendering.models import IdempotencyRecord, JobOutput, RenderJob, WebhookDelivery
+from rendering.queue import (
+    CLEANUP_OUTPUTS,
+    DELIVER_WEBHOOK,
+    RENDER_JOB,
+    RENDER_JOB_PRIORITY,
+    enqueue,
+    held_arguments,
+)
+
+logger = logging.getLogger(__name__)
+Status = RenderJob.Status
+
+STALE_AFTER = timedelta(minutes=15)
+
+
+def jobs_requeue_stale(*, older_than: timedelta = STALE_AFTER) -> dict[str, int]:
+    """The database records what must happen; the queue only carries it. Should the broker lose
+    messages (Redis restarted without its append-only file, a failover), jobs would wait forever:
+    this sends them again, unless the broker still holds a message for them (a job waiting behind
+    a backlog, a retry waiting out its backoff, or a message taken by a worker that died, which
+    Dramatiq gives back itself). Were one sent twice all the same, render_job_run allows for it:
+    the job completes once, with one output and one webhook; receivers deduplicate webhooks on
+    their webhook-id.
+
+    Stale means queued for longer than ``older_than``, or processing for longer than any render
+    may run (its time limit stops it before) plus ``older_than``; and webhook deliveries whose
+    next attempt is ``older_than`` overdue. A broker that does not answer raises
+    queue_unavailable: the next sweep tries again."""
+    now = timezone.now()
+    running_for = timedelta(seconds=settings.VIDEO_TIME_LIMIT + 120) + older_than
+    stale_jobs = RenderJob.objects.select_related("user").filter(
+        Q(status=Status.QUEUED, created_at__lt=now - older_than)
+        | Q(status=Status.PROCESSING, started_at__lt=now - running_for)
+    )
+    stale_deliveries = WebhookDelivery.objects.filter(
+        Q(next_attempt_at__lt=now - older_than) | Q(next_attempt_at=None, created_at__lt=now - older_than),
+        status=WebhookDelivery.Status.PENDING,
+    ).values_list("pk", flat=True)
+    # Redis is asked only when something looks stale: the hourly sweep reads no queue for nothing
+    held_jobs = held_arguments(RENDER_JOB, RENDER_JOB_PRIORITY) if stale_jobs.exists() else set()
+    held_deliveries = held_arguments(DELIVER_WEBHOOK) if stale_deliveries.exists() else set()
+    requeued = still_queued = 0
+    for job in stale_jobs.iterator():
+        if job.public_id in held_jobs:
+            still_queued += 1
+        else:
+            render_job_send(job)
+            requeued += 1
+    redelivered = 0
+    for delivery_id in stale_deliveries:
+        if delivery_id in held_deliveries:
+            still_queued += 1
+        else:
+            webhooks.webhook_enqueue(delivery_id)
+            redelivered += 1
+    if requeued or redelivered:
+        logger.warning("requeued %s stale jobs and %s overdue webhook deliveries", requeued, redelivered)
+    if still_queued:
+        logger.info("%s old jobs or deliveries are still in the broker's queue: left there", still_queued)
+    return {"jobs": requeued, "webhooks": redelivered, "stillQueued": still_queued}
+
+
+# --- cleanup ---------------------------------------------------------------------------------
+
+
+def outputs_cleanup() -> dict[str, int]:
+    """Deletes job outputs past their expiry (their URLs have expired too) and idempotency
+    records past 24 hours. Rows stay, marked deleted, so job history keeps its facts."""
+    now = timezone.now()
+    expired = JobOutput.objects.filter(expires_at__lt=now, deleted_at=None)
+    removed = 0
+    for output in expired.iterator():
+        stored_files.file_delete(output.name)
+        JobOutput.objects.filter(pk=output.pk).update(deleted_at=now)
+        removed += 1
+    keys, _ = IdempotencyRecord.objects.filter(created_at__lt=now - KEY_LIFETIME).delete()
+    return {"outputs": removed, "idempotencyKeys": keys}
+
+
+CLEANUP_EVERY_MS = 3600 * 1000
+
+
+def cleanup_schedule() -> None:
+    """At most one pending cleanup at a time, without a separate scheduler: whoever finishes a
+    job makes sure one is queued within the hour."""
+    try:
+        if cache.add("rendering:cleanup-scheduled", 1, timeout=CLEANUP_EVERY_MS // 1000):
+            enqueue(CLEANUP_OUTPUTS, delay_ms=CLEANUP_EVERY_MS)
+    except Exception:
+        logger.warning("could not schedule the output cleanup", exc_info=True)
