@@ -55,6 +55,15 @@ def image_response(result: services.RenderResult, fmt: str) -> HttpResponse:
     return response
 
 
+def _idempotency_key(request) -> str | None:
+    return request.headers.get("Idempotency-Key")
+
+
+def _replayed(response):
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
 class RenderApi(APIView):
     required_scopes = "render:write"
 
@@ -67,24 +76,12 @@ class RenderApi(APIView):
     )
     def post(self, request):
         data = validated(RenderInput, request)
-        key = request.headers.get("Idempotency-Key")
-        record = (
-            idempotency.begin(user=request.user, endpoint="render", key=key, body=request.data)
-            if key
-            else None
-        )
-        if record is not None:  # replay: the same image, read back from storage
-            saved = record.response
-            result = services.RenderResult(
-                stored_files.file_read(saved["output"]), saved["contentType"], saved["renderId"], True,
-                saved["durationMs"], saved["cacheKey"], saved["output"],
-            )  # fmt: skip
-            response = image_response(result, saved["format"])
-            response["Idempotent-Replayed"] = "true"
-            return response
-        try:
-            template = registry.template_get_by_ref(ref=data["template"], viewer=request.user, tags=False)
-            version = registry.version_get(template=template, version=data["version"])
+        rendered: list[services.RenderResult] = []
+
+        def work():
+            template, version = registry.template_version_get(
+                ref=data["template"], version=data["version"], viewer=request.user
+            )
             result = services.render_image(
                 user=request.user,
                 template=template,
@@ -94,21 +91,22 @@ class RenderApi(APIView):
                 scale=data["scale"],
                 quality=data.get("quality"),
             )
-        except BaseException:
-            if key:
-                idempotency.abandon(user=request.user, endpoint="render", key=key)
-            raise
-        if key:
-            saved = {
-                "output": result.output_name,
-                "contentType": result.content_type,
-                "renderId": result.render_id,
-                "durationMs": result.duration_ms,
-                "cacheKey": result.cache_key,
-                "format": data["format"],
-            }
-            idempotency.finish(user=request.user, endpoint="render", key=key, status_code=200, response=saved)
-        return image_response(result, data["format"])
+            rendered.append(result)
+            # What a replay needs to answer the same image again, read back from storage.
+            return 200, {"output": result.output_name, "contentType": result.content_type,
+                         "renderId": result.render_id, "durationMs": result.duration_ms,
+                         "cacheKey": result.cache_key, "format": data["format"]}  # fmt: skip
+
+        _, saved, replayed = idempotency.run_once(
+            user=request.user, endpoint="render", key=_idempotency_key(request), body=request.data, work=work
+        )
+        if not replayed:
+            return image_response(rendered[0], data["format"])
+        result = services.RenderResult(
+            stored_files.file_read(saved["output"]), saved["contentType"], saved["renderId"], True,
+            saved["durationMs"], saved["cacheKey"], saved["output"],
+        )  # fmt: skip
+        return _replayed(image_response(result, saved["format"]))
 
 
 class SignApi(APIView):
@@ -121,8 +119,9 @@ class SignApi(APIView):
     @extend_schema(request=RenderInput, responses={200: Output}, tags=["render"], operation_id="render_sign")
     def post(self, request):
         data = validated(RenderInput, request)
-        template = registry.template_get_by_ref(ref=data["template"], viewer=request.user, tags=False)
-        version = registry.version_get(template=template, version=data["version"])
+        template, version = registry.template_version_get(
+            ref=data["template"], version=data["version"], viewer=request.user
+        )
         services.check_props(version=version, props=data["props"])
         url = services.image_url_sign(
             signer=request.user,
@@ -218,28 +217,6 @@ class JobStatus(serializers.Serializer):
         return {"code": job.error_code, "message": job.error_message}
 
 
-def _idempotent(request, endpoint: str, body, work):
-    """Runs ``work() -> (status, json_body)`` once per Idempotency-Key and body."""
-    key = request.headers.get("Idempotency-Key")
-    if not key:
-        status_code, payload = work()
-        return Response(payload, status=status_code)
-    record = idempotency.begin(user=request.user, endpoint=endpoint, key=key, body=body)
-    if record is not None:
-        response = Response(record.response, status=record.status_code)
-        response["Idempotent-Replayed"] = "true"
-        return response
-    try:
-        status_code, payload = work()
-    except BaseException:
-        idempotency.abandon(user=request.user, endpoint=endpoint, key=key)
-        raise
-    idempotency.finish(
-        user=request.user, endpoint=endpoint, key=key, status_code=status_code, response=payload
-    )
-    return Response(payload, status=status_code)
-
-
 class AsyncRenderApi(APIView):
     required_scopes = "render:write"
 
@@ -254,8 +231,9 @@ class AsyncRenderApi(APIView):
         data = validated(AsyncRenderInput, request)
 
         def work():
-            template = registry.template_get_by_ref(ref=data["template"], viewer=request.user, tags=False)
-            version = registry.version_get(template=template, version=data["version"])
+            template, version = registry.template_version_get(
+                ref=data["template"], version=data["version"], viewer=request.user
+            )
             job = jobs.render_job_create(
                 user=request.user,
                 template=template,
@@ -268,7 +246,15 @@ class AsyncRenderApi(APIView):
             jobs.render_job_enqueue(job=job)
             return status.HTTP_202_ACCEPTED, JobAccepted(job).data
 
-        return _idempotent(request, "render.async", request.data, work)
+        status_code, payload, replayed = idempotency.run_once(
+            user=request.user,
+            endpoint="render.async",
+            key=_idempotency_key(request),
+            body=request.data,
+            work=work,
+        )
+        response = Response(payload, status=status_code)
+        return _replayed(response) if replayed else response
 
 
 class JobApi(APIView):

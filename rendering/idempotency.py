@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -53,6 +54,24 @@ def begin(*, user, endpoint: str, key: str, body) -> IdempotencyRecord | None:
             headers={"Retry-After": "1"},
         )
     return record
+
+
+def run_once(*, user, endpoint: str, key: str | None, body, work: Callable[[], tuple[int, dict]]):
+    """Runs ``work() -> (status, payload)`` once per Idempotency-Key and body, and returns
+    ``(status, payload, replayed)``: the first answer again for a repeated request, work done
+    only once. Without a key, ``work`` just runs. A failure (an exception) frees the key."""
+    if not key:
+        return (*work(), False)
+    record = begin(user=user, endpoint=endpoint, key=key, body=body)
+    if record is not None:
+        return record.status_code, record.response, True
+    try:
+        status_code, payload = work()
+    except BaseException:
+        abandon(user=user, endpoint=endpoint, key=key)
+        raise
+    finish(user=user, endpoint=endpoint, key=key, status_code=status_code, response=payload)
+    return status_code, payload, False
 
 
 def finish(*, user, endpoint: str, key: str, status_code: int, response: dict) -> None:

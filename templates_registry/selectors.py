@@ -182,6 +182,13 @@ def version_get(*, template: Template, version: str | None) -> TemplateVersion:
     return found
 
 
+def template_version_get(*, ref: str, version: str | None, viewer) -> tuple[Template, TemplateVersion]:
+    """What a render names: a template by slug or id that ``viewer`` may see, and one of its
+    versions (``latest`` or none for the newest). Rendering never reads tags."""
+    template = template_get_by_ref(ref=ref, viewer=viewer, tags=False)
+    return template, version_get(template=template, version=version)
+
+
 def user_templates(*, owner: User, include_private: bool) -> QuerySet[Template]:
     queryset = _base().filter(owner=owner)
     if not include_private:
