@@ -87,6 +87,24 @@ def usage_record(*, user, usage_type: str) -> None:
         Usage.objects.filter(user=user, type=usage_type, month=month_start()).update(count=F("count") + 1)
 
 
+def private_templates_allowed_or_raise(user) -> None:
+    plan = plan_limits(user)
+    if not plan.private_templates:
+        raise PlanLimit(
+            f"Private templates need a paid plan; you are on {plan.name}.", details={"plan": plan.code}
+        )
+
+
+def template_count_allowed_or_raise(user, *, published: int) -> None:
+    """Before a template is added to the ``published`` ones the user has."""
+    plan = plan_limits(user)
+    if plan.max_templates is not None and published >= plan.max_templates:
+        raise PlanLimit(
+            f"Your {plan.name} plan allows {plan.max_templates} published templates.",
+            details={"limit": plan.max_templates, "published": published},
+        )
+
+
 def webhooks_allowed_or_raise(user) -> None:
     if not plan_limits(user).webhooks:
         raise PlanLimit("Webhooks need a paid plan.", details={"plan": plan_limits(user).code})

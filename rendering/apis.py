@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from core import files as stored_files
 from core.api import validated
 from core.files import file_url
-from loopwind.engine import limits
+from loopwind import engine
 from rendering import idempotency, jobs, selectors, services, webhooks
 from templates_registry import selectors as registry
 
@@ -37,8 +37,8 @@ class RenderInput(serializers.Serializer):
     template = serializers.CharField(max_length=200, help_text="username/template-name or a tpl_ id")
     version = serializers.CharField(max_length=64, required=False, default="latest")
     props = PropsField(required=False, default=dict)
-    format = serializers.ChoiceField(choices=services.IMAGE_FORMATS, default="png")
-    scale = serializers.IntegerField(min_value=limits.MIN_SCALE, max_value=limits.MAX_SCALE, default=1)
+    format = serializers.ChoiceField(choices=engine.IMAGE_FORMATS, default="png")
+    scale = serializers.IntegerField(min_value=engine.MIN_SCALE, max_value=engine.MAX_SCALE, default=1)
     quality = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
 
 
@@ -156,7 +156,7 @@ class SigningSecretApi(APIView):
 
 
 class AsyncRenderInput(RenderInput):
-    format = serializers.ChoiceField(choices=(*services.IMAGE_FORMATS, *jobs.VIDEO_FORMATS), default="mp4")
+    format = serializers.ChoiceField(choices=engine.FORMATS, default="mp4")
     webhook = serializers.URLField(max_length=2000, required=False, allow_blank=True)
 
 

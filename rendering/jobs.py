@@ -21,10 +21,9 @@ from moderation.services import Action, moderation_log
 from rendering.bundles import bundle_for
 from rendering.models import RenderJob
 from rendering.queue import RENDER_JOB, RENDER_JOB_PRIORITY, enqueue
-from rendering.services import IMAGE_FORMATS, check_props
+from rendering.services import check_props
 from templates_registry.models import Template, TemplateVersion
 
-VIDEO_FORMATS = ("mp4", "gif", "webm")
 Status = RenderJob.Status
 
 
@@ -51,7 +50,7 @@ def render_job_create(
 ) -> RenderJob:
     """Validates everything a worker would trip on (props, format, webhook URL) before accepting."""
     bundle = bundle_for(version)
-    allowed = VIDEO_FORMATS if bundle.type == "video" else IMAGE_FORMATS
+    allowed = engine.VIDEO_FORMATS if bundle.type == "video" else engine.IMAGE_FORMATS
     if fmt not in allowed:
         raise FormatMismatch(
             f"A {bundle.type} template renders to {', '.join(allowed)}, not {fmt}.",
@@ -81,7 +80,7 @@ def render_job_create(
 def usage_type_of(bundle_or_job) -> str:
     video = (
         getattr(bundle_or_job, "type", None) == "video"
-        or getattr(bundle_or_job, "format", "") in VIDEO_FORMATS
+        or getattr(bundle_or_job, "format", "") in engine.VIDEO_FORMATS
     )
     return Usage.Type.VIDEO_RENDER if video else Usage.Type.IMAGE_RENDER
 

@@ -32,18 +32,7 @@ from rendering.errors import BadSignature, RenderFailed, UseAsyncEndpoint  # noq
 from rendering.models import Render, RenderSecrets, new_signing_secret, new_webhook_secret
 from templates_registry.models import Template, TemplateVersion
 
-CONTENT_TYPES = {
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "webp": "image/webp",
-    "svg": "image/svg+xml",
-    "pdf": "application/pdf",
-    "mp4": "video/mp4",
-    "gif": "image/gif",
-    "webm": "video/webm",
-}
 logger = logging.getLogger(__name__)
-IMAGE_FORMATS = ("png", "jpg", "webp", "svg", "pdf")
 URL_RESERVED_PARAMS = frozenset({"v", "sig", "scale", "u"})
 
 
@@ -146,7 +135,9 @@ def render_image(
             content = None  # rendered again below
         if content is not None:
             RENDER_SECONDS.labels(format=fmt, cache="hit").observe(time.perf_counter() - started)
-            return RenderResult(content, CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key, hit["name"])
+            return RenderResult(
+                content, engine.CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key, hit["name"]
+            )
 
     if count_quota:
         quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER)
@@ -188,7 +179,7 @@ def render_image(
     Template.objects.filter(pk=template.pk).update(renders=F("renders") + 1)
     if stored:
         _cache_set(key, {"name": name, "rid": render.public_id})
-    return RenderResult(content, CONTENT_TYPES[fmt], render.public_id, False, duration, key, name)
+    return RenderResult(content, engine.CONTENT_TYPES[fmt], render.public_id, False, duration, key, name)
 
 
 def _ms(started: float) -> int:

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 from billing.plans import plan_limits
 from core.errors import ApiError, NotFound, json_errors
 from core.ratelimit import rate_limit_hit
+from loopwind import engine
 from rendering import services
 from rendering.apis import image_response
 from templates_registry import selectors as registry
@@ -17,7 +18,7 @@ LONG_CACHE = "public, max-age=31536000, immutable"
 @json_errors
 def signed_image(request, username: str, filename: str):
     name, _, fmt = filename.rpartition(".")
-    if fmt not in services.IMAGE_FORMATS or not name:
+    if fmt not in engine.IMAGE_FORMATS or not name:
         raise NotFound("Unknown image format.")
     if any(len(values) > 1 for _, values in request.GET.lists()):
         raise ApiError("Each parameter may appear once.", code="duplicate_parameter")
@@ -31,12 +32,13 @@ def signed_image(request, username: str, filename: str):
     rate_limit_hit(request, identity=f"user:{signer.pk}", per_minute=plan_limits(signer).requests_per_minute)
     template = registry.template_get(username=username, name=name, viewer=signer, tags=False)
     version = registry.version_get(template=template, version=params.get("v"))
-    try:
-        scale = int(params.get("scale", "1"))
-    except ValueError:
-        raise ApiError("scale must be a whole number from 1 to 4.", code="invalid_scale") from None
-    if not 1 <= scale <= 4:
-        raise ApiError("scale must be a whole number from 1 to 4.", code="invalid_scale")
+    scale_text = params.get("scale", "1")
+    scale = int(scale_text) if scale_text.isascii() and scale_text.isdigit() else 0
+    if not engine.MIN_SCALE <= scale <= engine.MAX_SCALE:
+        raise ApiError(
+            f"scale must be a whole number from {engine.MIN_SCALE} to {engine.MAX_SCALE}.",
+            code="invalid_scale",
+        )
     props = {key: value for key, value in params.items() if key not in services.URL_RESERVED_PARAMS}
     result = services.render_image(
         user=signer, template=template, version=version, props=props, fmt=fmt, scale=scale, source="url"

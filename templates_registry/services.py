@@ -20,10 +20,8 @@ from django.db.models.functions import Concat, Replace
 from django.utils import timezone
 
 from accounts.models import User
-from billing.errors import PlanLimit
 from billing.models import Usage
-from billing.plans import plan_limits
-from billing.services import usage_record
+from billing.services import private_templates_allowed_or_raise, template_count_allowed_or_raise, usage_record
 from core import files as stored_files
 from loopwind import engine
 from moderation.errors import TemplateRemoved
@@ -135,17 +133,11 @@ def _next_version(template: Template | None, requested: str | None) -> semver.Ve
 
 
 def _check_plan(user: User, *, existing: Template | None, private: bool) -> None:
-    limits = plan_limits(user)
-    if private and not limits.private_templates:
-        raise PlanLimit(f"Private templates need a paid plan; you are on {limits.name}.")
+    if private:
+        private_templates_allowed_or_raise(user)
     if existing is None or existing.unpublished_at is not None:
-        if limits.max_templates is not None:
-            count = Template.objects.filter(owner=user, unpublished_at=None).count()
-            if count >= limits.max_templates:
-                raise PlanLimit(
-                    f"Your {limits.name} plan allows {limits.max_templates} published templates.",
-                    details={"limit": limits.max_templates, "published": count},
-                )
+        published = Template.objects.filter(owner=user, unpublished_at=None).count()
+        template_count_allowed_or_raise(user, published=published)
 
 
 def _check_not_removed(template: Template | None) -> None:
@@ -336,8 +328,8 @@ def _update_search_vector(template: Template) -> None:
 @transaction.atomic
 def template_update(*, template: Template, user: User, **fields) -> Template:
     if "private" in fields and fields["private"] is not None and fields["private"] != template.private:
-        if fields["private"] and not plan_limits(user).private_templates:
-            raise PlanLimit("Private templates need a paid plan.")
+        if fields["private"]:
+            private_templates_allowed_or_raise(user)
         template.private = fields["private"]
     if fields.get("description") is not None:
         template.description = fields["description"].strip()[:2000]

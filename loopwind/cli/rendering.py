@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..formats import FORMATS, IMAGE_FORMATS, MAX_SCALE, MIN_SCALE, VIDEO_FORMATS
 from ..sdk import errors
 from . import output
 from .app import cli, json_option, out
@@ -15,9 +16,6 @@ from .config import make_client
 from .output import Interrupted, UsageProblem
 from .props import parse_props
 from .registry import REF, bundle_files, parse_ref, template_folder
-
-VIDEO_FORMATS = ("mp4", "gif", "webm")
-FORMATS = ("png", "jpg", "webp", "svg", "pdf", *VIDEO_FORMATS)
 
 
 def props_options(command):
@@ -206,7 +204,7 @@ def render_remote(template, props, fmt, scale, quality, out_path, version):
 @props_options
 @click.option("--remote", is_flag=True, help="Render through the API instead of on this machine.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from --out, else png / mp4.")
-@click.option("--scale", type=click.IntRange(1, 4), default=None, help="1-4 (images).")
+@click.option("--scale", type=click.IntRange(MIN_SCALE, MAX_SCALE), default=None, help="1-4 (images).")
 @click.option("--quality", type=click.IntRange(1, 100), default=None, help="jpg/webp quality.")
 @click.option("--version", "version", help="Template version (user/name templates).")
 @click.option(
@@ -230,8 +228,8 @@ def render(template, props_json, prop_pairs, remote, fmt, scale, quality, versio
 @cli.command()
 @click.argument("template")
 @props_options
-@click.option("--format", "fmt", type=click.Choice(FORMATS[:5]), default="png", show_default=True)
-@click.option("--scale", type=click.IntRange(1, 4), default=None)
+@click.option("--format", "fmt", type=click.Choice(IMAGE_FORMATS), default="png", show_default=True)
+@click.option("--scale", type=click.IntRange(MIN_SCALE, MAX_SCALE), default=None)
 @click.option("--version", "version", help="Pin a version (cached for a year).")
 @json_option
 def sign(template, props_json, prop_pairs, fmt, scale, version):
@@ -256,7 +254,7 @@ def _snapshot(folder: Path, skip: Path) -> dict:
 @cli.command()
 @click.argument("folder", default=".", type=click.Path(file_okay=False))
 @props_options
-@click.option("--format", "fmt", type=click.Choice(FORMATS[:5]), default="png", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(IMAGE_FORMATS), default="png", show_default=True)
 @click.option("--time", "at", type=float, default=0.0, help="Seconds into a video template.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Default: FOLDER/.preview.FORMAT")
 @click.option("--interval", type=float, default=0.5, show_default=True, help="Seconds between file checks.")

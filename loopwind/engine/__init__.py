@@ -25,7 +25,8 @@ Errors: ``BundleError``, ``PropsError`` (-> 400), ``TemplateError``, ``RenderErr
 ``cache_key(bundle, props, *, format, scale, quality, images, time) -> str``
     sha256 naming one render (bundle checksum + normalized props + options), for the render cache.
 ``example_props(bundle)`` props to preview a template with (examples, else placeholders).
-``CONTENT_TYPES`` maps each output format to its MIME type; ``IMAGE_FORMATS``, ``VIDEO_FORMATS``.
+``CONTENT_TYPES`` maps each output format to its MIME type; ``IMAGE_FORMATS``, ``VIDEO_FORMATS``, ``FORMATS``,
+``MIN_SCALE``, ``MAX_SCALE`` (from ``loopwind.formats``, which the CLI reads without loading the engine).
 ``missing_default_fonts()`` lists default fonts not found and ``ffmpeg_exe()`` the encoder's path
 (for a health check).
 
@@ -35,16 +36,20 @@ See docs/engine.md for the template context, helpers, animation classes, props c
 
 from __future__ import annotations
 
-from .api import CONTENT_TYPES, IMAGE_FORMATS, cache_key, render
+from ..formats import CONTENT_TYPES, FORMATS, IMAGE_FORMATS, MAX_SCALE, MIN_SCALE, VIDEO_FORMATS
+from .api import cache_key, render
 from .bundle import Bundle, bundle_checksum, load_bundle
 from .errors import BundleError, EngineError, PropsError, RenderError, TemplateError
 from .fonts import missing_default_fonts
 from .props import ImageValue, PropSpec, example_props, remote_image_urls, validate_props
-from .video import VIDEO_FORMATS, ffmpeg_exe, render_video
+from .video import ffmpeg_exe, render_video
 
 __all__ = [
     "CONTENT_TYPES",
+    "FORMATS",
     "IMAGE_FORMATS",
+    "MAX_SCALE",
+    "MIN_SCALE",
     "VIDEO_FORMATS",
     "Bundle",
     "BundleError",

@@ -8,16 +8,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..formats import IMAGE_FORMATS
 from . import limits as L
 from .bundle import Bundle, load_bundle
 from .errors import RenderError
 from .pipeline import Job
 
-IMAGE_FORMATS = ("png", "jpg", "webp", "svg", "pdf")
-CONTENT_TYPES = {
-    "png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "svg": "image/svg+xml", "pdf": "application/pdf",
-    "mp4": "video/mp4", "gif": "image/gif", "webm": "video/webm",
-}  # fmt: skip
 _FIXED_PDF_DATE = b"D:20000101000000Z"
 
 

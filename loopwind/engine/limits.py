@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..formats import MAX_SCALE, MIN_SCALE  # noqa: F401  (limits callers read here too)
+
 MAX_BUNDLE_BYTES = 10 * 1024 * 1024
 MAX_BUNDLE_FILES = 200
 MAX_PATH_LENGTH = 200
@@ -9,8 +11,6 @@ MIN_SIZE = 16
 MAX_SIZE = 4096
 MAX_FPS = 60
 MAX_DURATION = 60.0
-MIN_SCALE = 1
-MAX_SCALE = 4
 # Output pixels (width*scale * height*scale); 4096x4096 at scale 2 still fits.
 MAX_OUTPUT_PIXELS = 8192 * 8192
 

@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..formats import VIDEO_FORMATS
 from . import limits as L
 from .api import _coerce_bundle, check_output
 from .errors import RenderError
 from .pipeline import Job
 
-VIDEO_FORMATS = ("mp4", "gif", "webm")
 # Even size for 4:2:0, and BT.709 (what browsers assume for HD) tagged so players agree on colors.
 _EVEN = "pad=ceil(iw/2)*2:ceil(ih/2)*2,scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
 _BT709 = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
