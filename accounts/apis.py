@@ -11,7 +11,6 @@ from accounts import selectors, services
 from accounts.models import API_KEY_SCOPES
 from accounts.permissions import HasRequiredScopes
 from core.api import PublicApiView, validated
-from core.ratelimit import client_ip, rate_limit_hit
 
 
 class UserOutput(serializers.Serializer):
@@ -43,14 +42,8 @@ class RegisterApi(PublicApiView):
 
     @extend_schema(request=Input, responses={201: SessionOutput}, tags=["auth"], operation_id="auth_register")
     def post(self, request):
-        rate_limit_hit(
-            request,
-            identity=f"register:{client_ip(request)}",
-            rate=settings.REGISTRATIONS_PER_IP,
-            headers=False,
-        )
         data = validated(self.Input, request)
-        user = services.user_register(**data)
+        user = services.user_register(**data, request=request)
         return Response(
             SessionOutput({"user": user, **services.tokens_for_user(user)}).data,
             status=status.HTTP_201_CREATED,

@@ -36,6 +36,7 @@ from accounts.models import (
     User,
 )
 from core.errors import ApiError, NotFound
+from core.ratelimit import client_ip, rate_limit_hit
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 DEFAULT_KEY_SCOPES = ["render:read", "render:write", "templates:read"]
@@ -60,7 +61,18 @@ def _username_from_email(email: str) -> str:
 
 
 @transaction.atomic
-def user_register(*, email: str, password: str, name: str = "", username: str | None = None) -> User:
+def user_register(
+    *, email: str, password: str, name: str = "", username: str | None = None, request=None
+) -> User:
+    """A new account, from the API or the sign-up page. With the ``request`` it came in, sign-ups
+    are limited per client IP (REGISTRATIONS_PER_IP), whichever of the two it came through."""
+    if request is not None:
+        rate_limit_hit(
+            request,
+            identity=f"register:{client_ip(request)}",
+            rate=settings.REGISTRATIONS_PER_IP,
+            headers=False,
+        )
     email = User.objects.normalize_email(email.strip())
     if User.objects.filter(email__iexact=email).exists():
         raise EmailTaken()

@@ -1,14 +1,12 @@
 """Sign up (the same service as POST /api/auth/register). Sign-in, sign-out and the password
 reset pages are Django's views with our templates (marketplace/urls.py)."""
 
-from django.conf import settings
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.services import user_register
 from core.errors import ApiError
-from core.ratelimit import client_ip, rate_limit_hit
 from marketplace.forms import SignupForm
 
 
@@ -19,13 +17,8 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            rate_limit_hit(
-                request,
-                identity=f"register:{client_ip(request)}",
-                rate=settings.REGISTRATIONS_PER_IP,
-                headers=False,
-            )
             user = user_register(
+                request=request,
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 name=form.cleaned_data["name"],

@@ -8,6 +8,7 @@ import pytest
 import requests
 from django.conf import settings as django_settings
 
+from accounts.models import User
 from accounts.services import api_key_create
 from bench.common import wait_for_fresh_window
 from tests.conftest import assert_error, bearer
@@ -83,6 +84,30 @@ def test_registrations_per_ip(api, settings):
         assert api.post("/api/auth/register", body, format="json").status_code == 201
     body = {"email": "new9@example.com", "password": "a long passphrase nobody guesses 7"}
     assert_error(api.post("/api/auth/register", body, format="json"), 429, "rate_limited")
+
+
+def test_the_signup_page_and_the_api_share_one_registration_limit(api, client, settings):
+    """One service (accounts.services.user_register) limits both ways in, by the same IP count."""
+    settings.REGISTRATIONS_PER_IP = "2/h"
+    password = "a long passphrase nobody guesses 7"
+    assert (
+        api.post(
+            "/api/auth/register", {"email": "a@example.com", "password": password}, format="json"
+        ).status_code
+        == 201
+    )
+    page = client.post(
+        "/signup", {"email": "b@example.com", "password": password, "name": "", "username": ""}
+    )
+    assert page.status_code == 302 and User.objects.filter(email="b@example.com").exists()
+    client.logout()
+    page = client.post(
+        "/signup", {"email": "c@example.com", "password": password, "name": "", "username": ""}
+    )
+    assert page.status_code == 400 and "Rate limit" in page.content.decode()
+    assert_error(api.post("/api/auth/register", {"email": "d@example.com", "password": password}, format="json"),
+                 429, "rate_limited")  # fmt: skip
+    assert not User.objects.filter(email__in=["c@example.com", "d@example.com"]).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from accounts.models import ApiKey, User
 from billing.models import Usage
 from rendering.models import Render
 from templates_registry.models import Star, Template
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, assert_error
 
 
 def csrf_token(client, path):
@@ -213,6 +213,38 @@ def test_redeliver_a_webhook(official, member, member_client, monkeypatch):
     other = Client()
     other.force_login(official[0])
     assert other.post(f"/dashboard/webhooks/{delivery.public_id}/redeliver").status_code == 404
+
+
+def test_redeliver_with_the_queue_down_says_so_like_the_api(
+    official, member, member_client, api, monkeypatch
+):
+    """The dashboard and POST /api/webhooks/deliveries/{id}/redeliver are one service: a queue
+    that cannot take the message is reported (503 in the API, an error message on the page) and
+    the delivery stays as it was."""
+    from accounts.services import tokens_for_user
+    from rendering.errors import QueueUnavailable
+    from rendering.models import RenderJob, WebhookDelivery
+
+    def queue_down(*args, **kwargs):
+        raise QueueUnavailable()
+
+    _, templates = official
+    og = templates["og-card"]
+    job = RenderJob.objects.create(
+        user=member, template=og, version=og.latest_version, format="png", status="completed"
+    )
+    delivery = WebhookDelivery.objects.create(user=member, job=job, event="render.completed", url="https://example.com/h",
+                                              payload={}, message_id="msg_1", status="failed", attempts=6)  # fmt: skip
+    monkeypatch.setattr("rendering.webhooks.enqueue", queue_down)
+    page = member_client.post(f"/dashboard/webhooks/{delivery.public_id}/redeliver", follow=True)
+    assert "render queue is unavailable" in page.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for_user(member)['token']}")
+    response = api.post(f"/api/webhooks/deliveries/{delivery.public_id}/redeliver")
+    assert_error(response, 503, "queue_unavailable")
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
 
 
 def test_reloading_the_new_key_page_makes_no_second_key(member, member_client):
