@@ -39,7 +39,12 @@ def template_folder(folder: str) -> Path:
 
 
 def local_files(folder: str) -> dict[str, bytes]:
-    return folder_files(template_folder(folder))
+    """What a publish sends: the folder read by the engine's rules (a symlink, a file type the
+    registry refuses or a folder over 10 MB is a usage error here, before anything is sent)."""
+    try:
+        return folder_files(template_folder(folder))
+    except errors.BadRequest as exc:
+        raise UsageProblem(exc.message, code=exc.code) from None
 
 
 def extract(archive: bytes, target: Path) -> list[str]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from ..formats import MAX_SCALE, MIN_SCALE  # noqa: F401  (limits callers read here too)
+# Shared with the CLI and the SDK without loading the engine; read here too.
+from ..bundlefiles import ALLOWED_EXTENSIONS, MAX_BUNDLE_BYTES, MAX_BUNDLE_FILES, MAX_PATH_LENGTH  # noqa: F401
+from ..formats import MAX_SCALE, MIN_SCALE  # noqa: F401
 
-MAX_BUNDLE_BYTES = 10 * 1024 * 1024
-MAX_BUNDLE_FILES = 200
-MAX_PATH_LENGTH = 200
 MIN_SIZE = 16
 MAX_SIZE = 4096
 MAX_FPS = 60
@@ -14,14 +13,6 @@ MAX_DURATION = 60.0
 # Output pixels (width*scale * height*scale); 4096x4096 at scale 2 still fits.
 MAX_OUTPUT_PIXELS = 8192 * 8192
 
-ALLOWED_EXTENSIONS = frozenset(
-    {
-        "json", "html", "svg", "css", "md", "txt",
-        "png", "jpg", "jpeg", "webp", "gif",
-        "mp3", "wav", "m4a",
-        "ttf", "otf", "woff", "woff2",
-    }
-)  # fmt: skip
 IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "webp", "gif", "svg"})
 AUDIO_EXTENSIONS = frozenset({"mp3", "wav", "m4a"})
 FONT_EXTENSIONS = frozenset({"ttf", "otf", "woff", "woff2"})

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
+from .. import bundlefiles
 from . import errors
 
 DEFAULT_BASE_URL = "https://loopwind.dev"
@@ -26,7 +27,6 @@ VERSION = "0.1.0"
 USER_AGENT = f"loopwind-python/{VERSION}"
 RETRY_STATUSES = (429, 503)
 TERMINAL = ("completed", "failed", "cancelled")
-SKIP_NAMES = {".git", ".loopwind", "__pycache__", "node_modules", ".DS_Store"}
 
 
 def _json(response: httpx.Response) -> Any:
@@ -138,13 +138,10 @@ def folder_files(folder: str | os.PathLike) -> dict[str, bytes]:
     root = Path(folder)
     if not (root / "loopwind.json").is_file():
         raise errors.BadRequest(f"No loopwind.json in {root}: not a template folder.", code="no_manifest")
-    files: dict[str, bytes] = {}
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if any(part in SKIP_NAMES or part.startswith(".") for part in relative.parts) or not path.is_file():
-            continue
-        files[relative.as_posix()] = path.read_bytes()
-    return files
+    try:  # the engine's reader and rules: what renders locally is what gets published
+        return bundlefiles.read_folder(root)
+    except bundlefiles.BundleFileError as exc:
+        raise errors.BadRequest(exc.message, code=exc.code, details=exc.details) from None
 
 
 def render_body(template: str, props: Mapping | None, **options: Any) -> dict:
