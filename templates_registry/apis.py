@@ -166,7 +166,12 @@ class PublishApi(WriteView):
         name = serializers.CharField(max_length=64, required=False)
         version = serializers.CharField(max_length=64, required=False, allow_blank=True)
         description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-        private = serializers.BooleanField(required=False, default=False)
+        private = serializers.BooleanField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="Omit to keep the template's visibility (a new template is public).",
+        )
         tags = serializers.ListField(
             child=serializers.CharField(max_length=4000), required=False, max_length=200
         )

@@ -132,6 +132,13 @@ def _next_version(template: Template | None, requested: str | None) -> semver.Ve
     return semver.Version(latest.major, latest.minor, latest.patch, latest.prerelease).next_patch()
 
 
+def _visibility(template: Template | None, private: bool | None) -> bool:
+    """What a publish makes the template: as asked, else as it is, else (a new one) public."""
+    if private is not None:
+        return private
+    return template.private if template is not None else False
+
+
 def _check_plan(user: User, *, existing: Template | None, private: bool) -> None:
     if private:
         private_templates_allowed_or_raise(user)
@@ -158,13 +165,17 @@ def template_publish(
     name: str | None = None,
     version: str | None = None,
     description: str | None = None,
-    private: bool = False,
+    private: bool | None = None,
     tags: list[str] | str | None = None,
     meta: dict | None = None,
     dry_run: bool = False,
 ) -> PublishResult:
     """Validate the bundle with the engine, smoke-render it, store files and previews, and
-    record the version. Either everything lands or nothing does (rows and files)."""
+    record the version. Either everything lands or nothing does (rows and files).
+
+    ``private``, ``description`` and ``tags`` left as None keep what the template has (a new
+    version of a private template stays private); a new template takes public, and the
+    manifest's description and tags."""
     try:
         bundle = engine.load_bundle(files)
     except engine.BundleError as exc:
@@ -173,13 +184,12 @@ def template_publish(
     name = _check_name(name or bundle.name)
     _check_meta_agrees(meta, manifest)
     tag_list = normalize_tags(tags)
-    if tag_list is None:
-        tag_list = normalize_tags(list(bundle.tags))
-    description = (description if description is not None else bundle.description or "").strip()[:2000]
+    if description is not None:
+        description = description.strip()[:2000]
 
     existing = Template.objects.filter(owner=user, name=name).first()
     _check_not_removed(existing)
-    _check_plan(user, existing=existing, private=private)
+    _check_plan(user, existing=existing, private=_visibility(existing, private))
     parsed_version = _next_version(existing, version)
     if existing and existing.versions.filter(version=str(parsed_version)).exists():
         raise VersionExists(details={"version": str(parsed_version)})
@@ -237,19 +247,23 @@ def _record_version(*, user, name, bundle, manifest, parsed_version, file_rows, 
     User.objects.select_for_update().filter(pk=user.pk).first()  # one publish per user at a time
     template = Template.objects.select_for_update().filter(owner=user, name=name).first()
     _check_not_removed(template)  # again under the lock: staff may have marked it meanwhile
+    private = _visibility(template, private)
     _check_plan(user, existing=template, private=private)
     now = timezone.now()
     if template is None:
         template = Template.objects.create(
             owner=user,
             name=name,
-            description=description,
+            description=description if description is not None else (bundle.description or "").strip()[:2000],
             type=bundle.type,
             private=private,
             published_at=now,
         )
+        if tags is None:
+            tags = normalize_tags(list(bundle.tags))
     else:
-        template.description = description
+        if description is not None:
+            template.description = description
         template.type = bundle.type
         template.private = private
         template.unpublished_at = None
@@ -277,7 +291,8 @@ def _record_version(*, user, name, bundle, manifest, parsed_version, file_rows, 
     newest = template.versions.filter(is_prerelease=False).first() or template.versions.first()
     template.latest_version = newest
     template.save()
-    _set_tags(template, tags)
+    if tags is not None:
+        _set_tags(template, tags)
     _update_search_vector(template)
     return template, version_row
 

@@ -97,12 +97,22 @@ def init(name: str, video: bool, directory: str | None):
 @click.argument("folder", default=".", type=click.Path(file_okay=False))
 @click.option("--version", "version", help="Semantic version (default: next patch).")
 @click.option("--description", help="Replaces the manifest's description.")
-@click.option("--private", is_flag=True, help="Only you can see and render it.")
+@click.option(
+    "--private/--public",
+    "private",
+    default=None,
+    help="Only you can see and render it / everyone can. Default: as the template is (new: public).",
+)
 @click.option("--tags", help="Comma-separated tags.")
 @click.option("--dry-run", is_flag=True, help="Validate on the server without publishing.")
 @json_option
 def publish(
-    folder: str, version: str | None, description: str | None, private: bool, tags: str | None, dry_run: bool
+    folder: str,
+    version: str | None,
+    description: str | None,
+    private: bool | None,
+    tags: str | None,
+    dry_run: bool,
 ):
     """Publish a template folder to the registry."""
     files = local_files(folder)
@@ -112,7 +122,7 @@ def publish(
     for path, body in files.items():
         out().info(f"  {path}  {len(body):,} B")
     options = {"version": version, "private": private, "tags": tag_list, "description": description}
-    out().info("  " + ", ".join(f"{k}={v}" for k, v in options.items() if v))
+    out().info("  " + ", ".join(f"{k}={v}" for k, v in options.items() if v is not None))
     result = make_client().templates.publish(
         files, version=version, description=description, private=private, tags=tag_list, dry_run=dry_run
     )

@@ -71,14 +71,18 @@ class Templates(Resource):
         name: str | None = None,
         version: str | None = None,
         description: str | None = None,
-        private: bool = False,
+        private: bool | None = None,
         tags: list[str] | None = None,
         meta: dict | None = None,
         dry_run: bool = False,
     ):
-        """Publish a folder (or ``{path: bytes}``); returns ``{id, name, version, url, files, ...}``."""
+        """Publish a folder (or ``{path: bytes}``); returns ``{id, name, version, url, files, ...}``.
+        ``private``, ``description`` and ``tags`` left out keep what the template has (a new
+        template is public, with the manifest's description and tags)."""
         files = dict(source) if isinstance(source, Mapping) else folder_files(source)
-        data: dict[str, Any] = {"private": str(bool(private)).lower(), "dryRun": str(bool(dry_run)).lower()}
+        data: dict[str, Any] = {"dryRun": str(bool(dry_run)).lower()}
+        if private is not None:
+            data["private"] = str(bool(private)).lower()
         for key, value in (("name", name), ("version", version), ("description", description)):
             if value is not None:
                 data[key] = value

@@ -63,6 +63,11 @@ def test_sync_client(account):
         with pytest.raises(Conflict) as conflict:
             lw.templates.publish(example_files("quote-card"), version="2.0.0")
         assert conflict.value.status == 409 and conflict.value.code == "version_exists"
+        # a new version of a private template, published without saying private, stays private
+        lw.templates.publish(example_files("quote-card"), name="secret-quote", private=True)
+        lw.templates.publish(example_files("quote-card"), name="secret-quote")
+        assert lw.templates.get(f"{user}/secret-quote")["private"] is True
+        assert requests.get(f"{account['url']}/api/templates/{user}/secret-quote", timeout=10).status_code == 404
 
         with pytest.raises(NotFound) as missing:
             lw.templates.get(f"{user}/nope")

@@ -7,8 +7,9 @@ import zipfile
 
 import pytest
 
+from accounts.services import tokens_for_user
 from templates_registry.models import Template, TemplateVersion
-from tests.conftest import assert_error
+from tests.conftest import assert_error, bearer
 from tests.templates_registry.helpers import example_files, publish, tar_gz_bytes, zip_bytes
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +124,32 @@ class TestPlanLimits:
         user.save()
         assert publish(user_api, files=example_files("og-card"), private="true").status_code == 201
         assert Template.objects.get().private
+
+    def test_a_new_version_keeps_visibility_description_and_tags(self, user_api, user, other_user, api):
+        """Issue 13 (11) and the security review (2): publishing again without ``private`` made a
+        private template public, and every earlier version downloadable by anyone."""
+        user.plan = "pro"
+        user.save()
+        files = example_files("og-card")
+        first = publish(
+            user_api, files=files, private="true", description="Internal card", tags="internal,og"
+        )
+        assert first.status_code == 201, first.content
+        assert publish(user_api, files=files, version="1.1.0").status_code == 201  # no private, no tags
+        template = Template.objects.get()
+        assert template.private and template.description == "Internal card"
+        assert sorted(t.name for t in template.tags.all()) == ["internal", "og"]
+        stranger = bearer(api, tokens_for_user(other_user)["token"])
+        for path in ("", "/versions", "/download?version=1.0.0"):
+            assert stranger.get(f"/api/templates/{user.username}/og-card{path}").status_code == 404, path
+        # said explicitly, it changes
+        assert publish(user_api, files=files, version="1.2.0", private="false", tags="og").status_code == 201
+        template.refresh_from_db()
+        assert not template.private and [t.name for t in template.tags.all()] == ["og"]
+        assert template.description == "Internal card"
+        assert publish(user_api, files=files, version="1.3.0", private="true").status_code == 201
+        template.refresh_from_db()
+        assert template.private
 
     def test_free_plan_publishes_five_templates(self, user_api):
         files = example_files("og-card")
