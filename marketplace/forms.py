@@ -44,7 +44,8 @@ class ApiKeyForm(forms.Form):
 
 class PropsForm(forms.Form):
     """The "try it" form, built from a version's manifest props. Empty fields are left out so the
-    template's defaults apply; values are converted to the prop's type, the engine validates them."""
+    template's defaults apply; the values are text, typed by the manifest as a URL's are
+    (engine.props_from_text), and the engine validates them."""
 
     def __init__(self, *args, props_spec: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,10 +85,5 @@ class PropsForm(forms.Form):
                 continue
             if value in (None, ""):
                 continue
-            if kind in ("number", "integer"):
-                try:
-                    value = int(value) if kind == "integer" else float(value)
-                except ValueError:
-                    pass  # the engine names the prop and the expected type
             out[name] = value
         return out

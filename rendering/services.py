@@ -115,16 +115,19 @@ def render_image(
     quality: int | None = None,
     source: str = "api",
     count_quota: bool = True,
+    props_are_text: bool = False,
 ) -> RenderResult:
     """Validates props (400 before any work), answers from the cache (free: hits do not count
     against the quota), or spends one image render of the quota and renders in a child.
     ``count_quota=False`` is for renders nobody is billed for (anonymous "try it" on the website,
-    limited per IP instead); they are recorded under ``user``, the template's owner."""
+    limited per IP instead); they are recorded under ``user``, the template's owner.
+    ``props_are_text`` for props from a URL's query or a form: typed by the manifest first
+    (JSON props must already have their types)."""
     if template.type == "video":
         raise UseAsyncEndpoint(details={"asyncEndpoint": "/api/render/async"})
     started = time.perf_counter()
     bundle = bundle_for(version)
-    props = props or {}
+    props = engine.props_from_text(bundle.props, props or {}) if props_are_text else props or {}
     validated = check_props(version=version, props=props, bundle=bundle)
     key = render_cache_key(version=version, props=validated, fmt=fmt, scale=scale, quality=quality)
     hit = _cache_get(key)

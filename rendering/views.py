@@ -41,8 +41,9 @@ def signed_image(request, username: str, filename: str):
         )
     props = {key: value for key, value in params.items() if key not in services.URL_RESERVED_PARAMS}
     result = services.render_image(
-        user=signer, template=template, version=version, props=props, fmt=fmt, scale=scale, source="url"
-    )
+        user=signer, template=template, version=version, props=props, fmt=fmt, scale=scale, source="url",
+        props_are_text=True,
+    )  # fmt: skip
     etag = f'"{result.cache_key}"'
     if request.headers.get("If-None-Match") == etag:
         response = image_response(result, fmt)

@@ -1,4 +1,8 @@
-"""``--props '{…}'`` / ``--props @file.json`` and repeated ``--prop key=value``."""
+"""``--props '{…}'`` / ``--props @file.json`` and repeated ``--prop key=value``.
+
+``--props`` is JSON and keeps its types (the API holds props to them: ``{"title": 5}`` is refused
+for a string prop). ``--prop`` values are text, typed by the template's manifest once it is known
+(``typed_props``): ``count=3`` is 3 for an integer prop, ``title=2024`` stays "2024" for a string."""
 
 from __future__ import annotations
 
@@ -36,17 +40,27 @@ def parse_props(props: str | None, pairs: tuple[str, ...] = ()) -> dict:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise UsageProblem(f"--prop takes key=value, not {pair!r}.", code="bad_prop")
-        data[key.strip()] = _value(value)
+        data[key.strip()] = TextValue(value)
     return data
 
 
-def _value(text: str):
-    """``count=3`` is a number, ``on=true`` a boolean, ``x=[1,2]`` JSON; anything else a string."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return text
-    return value if not isinstance(value, str) else text
+class TextValue(str):
+    """A ``--prop`` value, until ``typed_props`` reads it by the manifest's type."""
+
+
+def typed_props(props: dict, specs) -> dict:
+    """``props`` with the ``--prop`` values typed by ``specs`` (a bundle's props, or the manifest's
+    ``props`` object of a published template), as the server types a signed URL's query."""
+    text = {name: str(value) for name, value in props.items() if isinstance(value, TextValue)}
+    if not text:
+        return props
+    from ..engine import props_from_text
+
+    return {**props, **props_from_text(specs, text)}
+
+
+def has_text(props: dict) -> bool:
+    return any(isinstance(value, TextValue) for value in props.values())
 
 
 def _pointer(text: str, pos: int) -> str:

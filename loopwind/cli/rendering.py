@@ -14,7 +14,7 @@ from . import output
 from .app import cli, json_option, out
 from .config import make_client
 from .output import Interrupted, UsageProblem
-from .props import parse_props
+from .props import has_text, parse_props, typed_props
 from .registry import REF, bundle_files, parse_ref, template_folder
 
 
@@ -112,6 +112,7 @@ def render_local(template, props, fmt, scale, quality, out_path, version):
     from ..engine import EngineError, render, render_video
 
     bundle, label = load_local(template, version)
+    props = typed_props(props, bundle.props)
     is_video = bundle.manifest_dict().get("type") == "video"
     fmt = fmt or ("mp4" if is_video else "png")
     target = Path(out_path or f"{bundle.manifest_dict()['name']}.{fmt}")
@@ -160,8 +161,10 @@ def render_remote(template, props, fmt, scale, quality, out_path, version):
     slug = remote_slug(lw, template)
     slug, ref_version = parse_ref(slug)
     version = ref_version or version
-    if not fmt:
-        fmt = "mp4" if (lw.templates.get(slug).get("meta") or {}).get("type") == "video" else "png"
+    if not fmt or has_text(props):
+        meta = lw.templates.get(slug).get("meta") or {}
+        fmt = fmt or ("mp4" if meta.get("type") == "video" else "png")
+        props = typed_props(props, meta.get("props") or {})
     name = slug.split("/")[1]
     target = Path(out_path or f"{name}.{fmt}")
     started = time.monotonic()
@@ -237,6 +240,8 @@ def sign(template, props_json, prop_pairs, fmt, scale, version):
     props = parse_props(props_json, prop_pairs)
     lw = make_client()
     slug, ref_version = parse_ref(remote_slug(lw, template))
+    if has_text(props):
+        props = typed_props(props, (lw.templates.get(slug).get("meta") or {}).get("props") or {})
     url = lw.sign_url(slug, props=props, format=fmt, scale=scale, version=ref_version or version)
     out().result({"url": url, "template": slug}, url)
 
@@ -277,8 +282,8 @@ def preview(folder, props_json, prop_pairs, fmt, at, out_path, interval, once, o
                 seen = state
                 started = time.monotonic()
                 try:
-                    props = parse_props(props_json, prop_pairs)
                     bundle = load_bundle(root)
+                    props = typed_props(parse_props(props_json, prop_pairs), bundle.props)
                     is_video = bundle.manifest_dict().get("type") == "video"
                     image = engine_render(bundle, props, format=fmt, images=fetch_images(bundle, props),
                                           time=at if is_video else None)  # fmt: skip

@@ -11,6 +11,9 @@ Public API
     ``Bundle.props`` the PropSpecs, ``Bundle.total_frames`` for videos.
 ``validate_props(bundle, props, *, images=None) -> dict``
     Normalized props or PropsError naming the prop; call it before rendering to answer 400 early.
+    Props are held to their JSON type (``invalid_prop``: a number for a string prop is refused).
+``props_from_text(bundle.props, props) -> dict``
+    Props that arrived as text (a URL query, a form, ``--prop key=value``) typed by the manifest.
 ``remote_image_urls(bundle, props) -> {prop: url}``
     Image props given as http(s) URLs. The engine never opens a connection: the caller fetches
     these (with SSRF protection) and passes ``images={url: bytes}`` to ``render``/``render_video``.
@@ -41,7 +44,7 @@ from .api import cache_key, render
 from .bundle import Bundle, bundle_checksum, load_bundle
 from .errors import BundleError, EngineError, PropsError, RenderError, TemplateError
 from .fonts import missing_default_fonts
-from .props import ImageValue, PropSpec, example_props, remote_image_urls, validate_props
+from .props import ImageValue, PropSpec, example_props, props_from_text, remote_image_urls, validate_props
 from .video import ffmpeg_exe, render_video
 
 __all__ = [
@@ -68,5 +71,6 @@ __all__ = [
     "remote_image_urls",
     "render",
     "render_video",
+    "props_from_text",
     "validate_props",
 ]

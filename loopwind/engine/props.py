@@ -1,19 +1,23 @@
 """Prop specs (from the manifest) and prop validation / coercion.
 
-Coercion rules (the API and CLI both pass JSON or form/query strings):
+Props are JSON and held to their JSON type: a number for a string prop, a string for a number or
+a boolean, an object for a color are refused (``invalid_prop``, naming the prop, the expected and
+the given type), never silently converted. Props that arrive as text (a signed URL's query, a web
+form, the CLI's ``--prop key=value``) go through ``props_from_text`` first, which reads numbers
+and booleans by the manifest's types. Then, per type:
 
-- ``string``: str as is; int and float become their ``str()``; anything else is refused.
-  ``maxLength`` (code points, default 10000) and ``enum`` apply after coercion.
-- ``number``: int or float (not bool); a string holding a finite decimal number ("3.5") is parsed.
+- ``string``: a str. ``maxLength`` (code points, default 10000) and ``enum`` apply.
+- ``number``: int or float (not bool); as text, a finite decimal number ("3.5").
   NaN and infinities are refused. ``min``/``max``/``enum`` apply. Result is a float, or an int
   when the value is integral and was given as an int.
-- ``integer``: int (not bool); a float with no fractional part (3.0); a string of digits ("42").
-- ``boolean``: bool; 0/1; strings true/false, 1/0, yes/no, on/off (any case).
+- ``integer``: int (not bool) or a float with no fractional part (3.0); as text, digits ("42").
+- ``boolean``: bool; as text, true/false, 1/0, yes/no, on/off (any case).
 - ``color``: a CSS color only (see ``colors.py``), normalized to lowercase.
 - ``image``: a bundle asset path (``assets/logo.png``), an ``http(s)://`` URL, a ``data:image/…;base64,``
   URI, or raw bytes. The engine never fetches URLs: the caller fetches them (with its own SSRF
   protection) and passes ``images={url: bytes}`` to ``validate_props``/``render``.
   ``remote_image_urls()`` lists what to fetch. Bytes must be PNG, JPEG, GIF, WebP or SVG.
+- A manifest's defaults are read as leniently as text (``"default": 5`` for a string is "5").
 - Missing props take their ``default``; missing required props, unknown props and ``None`` for a
   required prop are refused. Optional props without default are ``None`` in the template.
 """
@@ -207,7 +211,7 @@ def coerce_prop(spec: PropSpec, value: Any, *, assets: Mapping[str, bytes] | Non
     t = spec.type
     if t == "string":
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise _fail(spec, "expected a string.", "invalid_type", expected="string")
+            raise _fail(spec, "expected a string.", "invalid_prop", expected="string")
         out: Any = value if isinstance(value, str) else str(value)
         limit = spec.max_length if spec.max_length is not None else MAX_STRING_PROP
         if len(out) > limit:
@@ -226,7 +230,7 @@ def coerce_prop(spec: PropSpec, value: Any, *, assets: Mapping[str, bytes] | Non
         elif isinstance(value, str) and value.strip().lower() in _BOOL_STRINGS:
             out = _BOOL_STRINGS[value.strip().lower()]
         else:
-            raise _fail(spec, "expected a boolean.", "invalid_type", expected="boolean")
+            raise _fail(spec, "expected a boolean.", "invalid_prop", expected="boolean")
     elif t == "color":
         out = normalize_color(value) if isinstance(value, str) else None
         if out is None:
@@ -242,7 +246,7 @@ def _coerce_number(spec: PropSpec, value: Any) -> int | float:
     integer = spec.type == "integer"
     if isinstance(value, bool):
         raise _fail(
-            spec, f"expected {'an integer' if integer else 'a number'}.", "invalid_type", expected=spec.type
+            spec, f"expected {'an integer' if integer else 'a number'}.", "invalid_prop", expected=spec.type
         )
     if isinstance(value, str):
         text = value.strip()
@@ -252,17 +256,79 @@ def _coerce_number(spec: PropSpec, value: Any) -> int | float:
             value = float(text)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise _fail(spec, "must be a finite number.", "invalid_type", expected=spec.type)
+            raise _fail(spec, "must be a finite number.", "invalid_prop", expected=spec.type)
         if integer:
             if not value.is_integer():
-                raise _fail(spec, "expected an integer.", "invalid_type", expected="integer")
+                raise _fail(spec, "expected an integer.", "invalid_prop", expected="integer")
             return int(value)
         return value
     if isinstance(value, int):
         return value
     raise _fail(
-        spec, f"expected {'an integer' if integer else 'a number'}.", "invalid_type", expected=spec.type
+        spec, f"expected {'an integer' if integer else 'a number'}.", "invalid_prop", expected=spec.type
     )
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int, float),  # 3.0 is an integer in JSON; 3.5 is refused by the range rules
+    "boolean": (bool,),
+    "color": (str,),
+    "image": (str, bytes, bytearray, memoryview, ImageValue),  # bytes from in-process callers
+}
+_EXPECTED = {"string": "a string", "number": "a number", "integer": "an integer", "boolean": "a boolean",
+             "color": "a color string", "image": "an image URL or asset path"}  # fmt: skip
+
+
+def _json_type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "an array"
+    return type(value).__name__
+
+
+def check_json_type(spec: PropSpec, value: Any) -> None:
+    """A value given as JSON must have its prop's JSON type; PropsError ``invalid_prop`` otherwise."""
+    allowed = _JSON_TYPES[spec.type]
+    if isinstance(value, allowed) and not (isinstance(value, bool) and bool not in allowed):
+        return
+    expected, got = _EXPECTED[spec.type], _json_type_name(value)
+    raise _fail(spec, f"expected {expected}, got {got}.", "invalid_prop", expected=spec.type, got=got)
+
+
+def props_from_text(specs: Mapping[str, Any], props: Mapping[str, Any]) -> dict:
+    """Props that arrived as text (a URL's query, a form field, ``--prop key=value``), typed by the
+    manifest: "3" for an integer prop is 3, "true" for a boolean is True, "5" for a string stays
+    "5". ``specs`` is ``Bundle.props`` or a manifest's ``props`` object. Text that is not a valid
+    number or boolean is left as it is, for ``validate_props`` to refuse naming the prop."""
+    out = dict(props)
+    for name, value in props.items():
+        raw = specs.get(name)
+        ptype = raw.type if isinstance(raw, PropSpec) else _manifest_type(raw)
+        if not isinstance(value, str) or ptype not in ("number", "integer", "boolean"):
+            continue
+        if ptype == "boolean":
+            out[name] = _BOOL_STRINGS.get(value.strip().lower(), value)
+            continue
+        try:
+            out[name] = _coerce_number(PropSpec(name=name, type=ptype), value)
+        except PropsError:
+            pass
+    return out
+
+
+def _manifest_type(raw: Any) -> str | None:
+    if isinstance(raw, str):
+        return raw.removesuffix("?")
+    return raw.get("type") if isinstance(raw, Mapping) else None
 
 
 def validate_props(
@@ -288,16 +354,15 @@ def validate_props(
     out: dict[str, Any] = {}
     for name, spec in specs.items():
         value = props.get(name)
-        if value is None:
-            if spec.default is not None:
-                value = spec.default
-            elif spec.required:
-                raise PropsError(
-                    f"Missing required prop {name!r}.", code="missing_prop", details={"prop": name}
-                )
-            else:
-                out[name] = None
-                continue
+        if value is not None:
+            check_json_type(spec, value)
+        elif spec.default is not None:  # typed when the manifest was read
+            value = spec.default
+        elif spec.required:
+            raise PropsError(f"Missing required prop {name!r}.", code="missing_prop", details={"prop": name})
+        else:
+            out[name] = None
+            continue
         out[name] = coerce_prop(spec, value, assets=bundle.files, images=images)
     return out
 
@@ -311,13 +376,22 @@ def remote_image_urls(bundle, props: Mapping[str, Any] | None) -> dict[str, str]
     return out
 
 
+def _lenient(spec: PropSpec, value: Any) -> Any:
+    if spec.type == "image":
+        return value
+    try:
+        return coerce_prop(spec, value, assets=None, images=None)
+    except PropsError:
+        return value  # refused by validate_props, naming the prop
+
+
 def example_props(bundle) -> dict[str, Any]:
     """Props to preview a template with: each prop's ``example``, else its default, else a placeholder
     (the prop's name for strings, ``min`` or 0 for numbers, false, black); optional images are left out."""
     out: dict[str, Any] = {}
     for name, spec in bundle.props.items():
-        if "example" in spec.extra:
-            out[name] = spec.extra["example"]
+        if "example" in spec.extra:  # an author's example is read as leniently as a default
+            out[name] = _lenient(spec, spec.extra["example"])
         elif spec.default is not None:
             continue
         elif spec.enum:

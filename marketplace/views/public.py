@@ -135,6 +135,7 @@ def template_try(request, username: str, name: str):
             fmt="png",
             source="web",
             count_quota=request.user.is_authenticated,
+            props_are_text=True,
         )
     except ApiError as exc:
         status = exc.status if 400 <= exc.status < 500 else 503

@@ -8,7 +8,15 @@ import json
 import pytest
 from engine_helpers import make_files, png_bytes
 
-from loopwind.engine import ImageValue, PropsError, load_bundle, remote_image_urls, validate_props
+from loopwind.engine import (
+    ImageValue,
+    PropsError,
+    example_props,
+    load_bundle,
+    props_from_text,
+    remote_image_urls,
+    validate_props,
+)
 
 
 def bundle(props, extra=None):
@@ -19,17 +27,10 @@ def bundle(props, extra=None):
     ("spec", "value", "expected"),
     [
         ("string", "hi", "hi"),
-        ("string", 42, "42"),
-        ("string", 1.5, "1.5"),
-        ("number", "3.5", 3.5),
         ("number", 2, 2),
         ("number", 2.5, 2.5),
-        ("integer", "42", 42),
         ("integer", 3.0, 3),
         ("integer", -7, -7),
-        ("boolean", "yes", True),
-        ("boolean", "OFF", False),
-        ("boolean", 1, True),
         ("boolean", False, False),
         ("color", "#FFAA00", "#ffaa00"),
         ("color", "Navy", "navy"),
@@ -46,29 +47,83 @@ def test_coercion(spec, value, expected):
 
 
 @pytest.mark.parametrize(
+    ("spec", "value", "got"),
+    [
+        ("string", 5, "a number"),
+        ("string", 1.5, "a number"),
+        ("string", True, "a boolean"),
+        ("string", ["a"], "an array"),
+        ("number", "3.5", "a string"),
+        ("number", True, "a boolean"),
+        ("integer", "42", "a string"),
+        ("boolean", "yes", "a string"),
+        ("boolean", 1, "a number"),
+        ("color", {"r": 1}, "an object"),
+        ("color", 123, "a number"),
+        ("image", 5, "a number"),
+    ],
+)
+def test_json_values_must_have_their_props_type(spec, value, got):
+    """Issue 13 (12): ``{"title": 5}`` rendered "5"; the wrong JSON type is a 400 naming the prop."""
+    with pytest.raises(PropsError) as exc:
+        validate_props(bundle({"p": spec}), {"p": value})
+    assert exc.value.code == "invalid_prop"
+    assert exc.value.details == {"prop": "p", "expected": spec, "got": got}
+    assert exc.value.message.startswith("Prop 'p': expected ") and got in exc.value.message
+
+
+@pytest.mark.parametrize(
+    ("spec", "text", "expected"),
+    [
+        ("string", "42", "42"),
+        ("number", "3.5", 3.5),
+        ("number", "2", 2.0),
+        ("integer", "42", 42),
+        ("integer", "-7", -7),
+        ("boolean", "yes", True),
+        ("boolean", "OFF", False),
+        ("boolean", "1", True),
+        ("color", "#FFAA00", "#ffaa00"),
+    ],
+)
+def test_text_props_are_typed_by_the_manifest(spec, text, expected):
+    b = bundle({"p": spec})
+    out = validate_props(b, props_from_text(b.props, {"p": text}))
+    assert out["p"] == expected and type(out["p"]) is type(expected)
+    # a manifest's props object types them the same way (the CLI and the website have no bundle)
+    assert props_from_text({"p": spec + "?"}, {"p": text}) == props_from_text(b.props, {"p": text})
+
+
+@pytest.mark.parametrize(("spec", "text"), [("number", "abc"), ("integer", "1.5"), ("boolean", "maybe")])
+def test_text_that_is_not_its_type_is_refused_naming_the_prop(spec, text):
+    b = bundle({"p": spec})
+    with pytest.raises(PropsError) as exc:
+        validate_props(b, props_from_text(b.props, {"p": text}))
+    assert exc.value.code == "invalid_prop" and exc.value.details["got"] == "a string"
+
+
+def test_defaults_and_examples_are_read_leniently():
+    b = bundle({"t": {"type": "string", "default": 5}, "n": {"type": "integer", "example": "7"}})
+    assert validate_props(b, {"n": 1})["t"] == "5"
+    assert example_props(b) == {"n": 7}
+
+
+@pytest.mark.parametrize(
     ("spec", "value", "code"),
     [
-        ("string", True, "invalid_type"),
-        ("string", ["a"], "invalid_type"),
         ({"type": "string", "maxLength": 3}, "abcd", "too_long"),
         ("string", "x" * 10001, "too_long"),
         ({"type": "string", "enum": ["a", "b"]}, "c", "not_in_enum"),
-        ("number", "abc", "invalid_type"),
-        ("number", float("nan"), "invalid_type"),
-        ("number", float("inf"), "invalid_type"),
-        ("number", True, "invalid_type"),
-        ("integer", 1.5, "invalid_type"),
-        ("integer", "1.5", "invalid_type"),
+        ("number", float("nan"), "invalid_prop"),
+        ("number", float("inf"), "invalid_prop"),
+        ("integer", 1.5, "invalid_prop"),
         ({"type": "integer", "min": 0, "max": 99}, 100, "out_of_range"),
         ({"type": "integer", "min": 0, "max": 99}, -1, "out_of_range"),
         ({"type": "number", "max": 1}, 1.01, "out_of_range"),
-        ("boolean", "maybe", "invalid_type"),
-        ("boolean", 2, "invalid_type"),
         ("color", "not-a-color", "invalid_color"),
         ("color", "red; background: url(http://x)", "invalid_color"),
         ("color", "url(http://evil/)", "invalid_color"),
         ("color", "#12345", "invalid_color"),
-        ("color", 123, "invalid_color"),
         ("image", "assets/none.png", "image_not_found"),
         ("image", "file:///etc/passwd", "invalid_image"),
         ("image", "ftp://host/x.png", "invalid_image"),
@@ -144,7 +199,7 @@ def test_validated_props_can_be_passed_back():
     )
     b = load_bundle(files)
     url = "https://example.com/x.png"
-    normalized = validate_props(b, {"logo": url, "n": "3"})
+    normalized = validate_props(b, {"logo": url, "n": 3.0})
     assert normalized["n"] == 3
     assert render(b, normalized, images={url: png_bytes()}).startswith(b"\x89PNG")
 

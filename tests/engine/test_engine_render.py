@@ -265,7 +265,7 @@ def test_cache_key():
     from loopwind.engine import cache_key
 
     files = make_files({"props": {"title": "string", "n": "integer?", "logo": "image?"}})
-    k = cache_key(files, {"title": "a", "n": "3"})
+    k = cache_key(files, {"title": "a", "n": 3.0})
     assert k == cache_key(load_bundle(files), {"n": 3, "title": "a"})  # normalized, order-free
     assert k != cache_key(files, {"title": "b", "n": 3})
     assert k != cache_key(files, {"title": "a", "n": 3}, format="webp")

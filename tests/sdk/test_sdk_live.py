@@ -67,7 +67,9 @@ def test_sync_client(account):
         lw.templates.publish(example_files("quote-card"), name="secret-quote", private=True)
         lw.templates.publish(example_files("quote-card"), name="secret-quote")
         assert lw.templates.get(f"{user}/secret-quote")["private"] is True
-        assert requests.get(f"{account['url']}/api/templates/{user}/secret-quote", timeout=10).status_code == 404
+        assert (
+            requests.get(f"{account['url']}/api/templates/{user}/secret-quote", timeout=10).status_code == 404
+        )
 
         with pytest.raises(NotFound) as missing:
             lw.templates.get(f"{user}/nope")
