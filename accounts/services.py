@@ -13,7 +13,9 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -144,6 +146,18 @@ def _verified_refresh_token(raw: str) -> RefreshToken:
         raise InvalidRefreshToken() from exc
 
 
+def _refresh_token_row(raw: str) -> OutstandingToken | None:
+    """The issued refresh token ``raw`` names, blacklisted or not; its signature, expiry and type
+    are checked."""
+    try:
+        payload = token_backend.decode(raw, verify=True)
+    except TokenBackendError as exc:
+        raise InvalidRefreshToken() from exc
+    if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh" or not payload.get(api_settings.JTI_CLAIM):
+        raise InvalidRefreshToken()
+    return OutstandingToken.objects.filter(jti=payload[api_settings.JTI_CLAIM]).first()
+
+
 @transaction.atomic
 def token_refresh(*, refresh_token: str) -> dict[str, str]:
     """Rotate: the presented refresh token is blacklisted and a new pair issued. The row lock
@@ -165,16 +179,17 @@ def token_refresh(*, refresh_token: str) -> dict[str, str]:
 
 @transaction.atomic
 def user_logout(*, refresh_token: str | None, user: User | None) -> None:
-    """With a refresh token, that session ends. Without one, every session of the caller ends."""
+    """With a refresh token, that session ends. Without one, every session of the caller ends.
+    Idempotent, as the spec's 204 says: a session already ended, or no caller and no token, is
+    nothing to do. A token that is forged, expired or someone else's is still refused."""
     if refresh_token:
-        token = _verified_refresh_token(refresh_token)
-        outstanding = OutstandingToken.objects.filter(jti=token["jti"]).first()
+        outstanding = _refresh_token_row(refresh_token)
         if outstanding is None or (user is not None and outstanding.user_id != user.pk):
             raise InvalidRefreshToken()
         BlacklistedToken.objects.get_or_create(token=outstanding)
         return
     if user is None:
-        raise InvalidRefreshToken("Send the refresh token to sign out, or authenticate.")
+        return
     live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken=None)
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in live], ignore_conflicts=True)
 

@@ -184,8 +184,17 @@ class TestRefreshAndLogout:
             response = api.post("/api/auth/refresh", {"refreshToken": session["refreshToken"]}, format="json")
             assert_error(response, 401, "invalid_refresh_token")
 
-    def test_logout_with_nothing_is_401(self, api):
-        assert_error(api.post("/api/auth/logout", {}, format="json"), 401)
+    def test_logout_is_idempotent(self, api, user):
+        """Issue 13 (15): with no body and no token it answered 401; the spec says 204."""
+        assert api.post("/api/auth/logout", {}, format="json").status_code == 204
+        assert api.post("/api/auth/logout", format="json").status_code == 204
+        session = login(api, user.email).json()
+        for _ in range(2):  # the same session ended twice
+            response = api.post("/api/auth/logout", {"refreshToken": session["refreshToken"]}, format="json")
+            assert response.status_code == 204
+        assert_error(api.post("/api/auth/logout", {"refreshToken": "not.a.token"}, format="json"), 401)
+        access = session["token"]  # an access token is not a refresh token
+        assert_error(api.post("/api/auth/logout", {"refreshToken": access}, format="json"), 401)
 
     def test_cannot_log_out_someone_elses_session(self, api, user, other_user):
         theirs = login(api, other_user.email).json()
