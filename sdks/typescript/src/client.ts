@@ -32,7 +32,7 @@ import type {
   WebhookDelivery,
   WebhookSecret,
 } from './types.js';
-import { verify, type VerifyOptions, type WebhookHeaders } from './webhooks.js';
+import { verify, type RenderWebhookPayload, type VerifyOptions, type WebhookHeaders } from './webhooks.js';
 
 export interface RenderOptions extends PostOptions {
   props?: Record<string, unknown>;
@@ -309,7 +309,7 @@ export class Webhooks extends Resource {
   }
 
   /** The same as the package's `webhooks.verify`. */
-  verify<T = unknown>(payload: string | ArrayBuffer | ArrayBufferView, headers: WebhookHeaders, secret: string, options?: VerifyOptions) {
+  verify<T = RenderWebhookPayload>(payload: string | ArrayBuffer | ArrayBufferView, headers: WebhookHeaders, secret: string, options?: VerifyOptions) {
     return verify<T>(payload, headers, secret, options);
   }
 }

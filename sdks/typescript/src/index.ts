@@ -44,4 +44,4 @@ export { createSseParser } from './sse.js';
 export type { ServerSentEvent } from './sse.js';
 export type * from './types.js';
 export { verify as verifyWebhook, webhooks } from './webhooks.js';
-export type { VerifyOptions, WebhookHeaders } from './webhooks.js';
+export type { RenderWebhookPayload, VerifyOptions, WebhookHeaders } from './webhooks.js';

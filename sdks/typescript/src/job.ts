@@ -67,7 +67,7 @@ export async function* jobEvents(
     const parser = createSseParser();
     let told = false;
     try {
-      for await (const event of readEvents(response.body, parser)) {
+      for await (const event of readEvents(response.body, parser, signal)) {
         if (!EVENTS.has(event.event)) continue;
         told = true;
         const status = JSON.parse(event.data) as JobStatus;

@@ -72,17 +72,23 @@ export function createSseParser(): SseParser {
 export async function* readEvents(
   body: ReadableStream<Uint8Array>,
   parser: SseParser = createSseParser(),
+  signal?: AbortSignal,
 ): AsyncGenerator<ServerSentEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
+  // fetch errors the body when its signal aborts, but a custom `fetch` option may not: cancel it here too
+  const onAbort = () => void reader.cancel(signal?.reason).catch(() => undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      if (signal?.aborted) throw signal.reason;
       if (done) break;
       yield* parser.push(decoder.decode(value, { stream: true }));
     }
     yield* parser.push(decoder.decode());
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     // Stopping early (a final event, an abort) must release the connection.
     await reader.cancel().catch(() => undefined);
   }

@@ -9,6 +9,21 @@ import { WebhookVerificationError } from './errors.js';
 
 export const DEFAULT_TOLERANCE = 300;
 
+/** What loopwind.dev posts to a job's `webhook` URL. */
+export interface RenderWebhookPayload {
+  event: 'render.completed' | 'render.failed' | (string & {});
+  jobId: string;
+  status: string;
+  /** The output (valid 24 h) when completed. */
+  outputUrl: string | null;
+  template: string;
+  format: string;
+  /** Render time in ms. */
+  duration: number | null;
+  timestamp: string;
+  error?: { code: string; message: string };
+}
+
 /** A Fetch `Headers`, or a plain object such as Node's / Express's `req.headers`. */
 export type WebhookHeaders =
   | { get(name: string): string | null }
@@ -57,7 +72,7 @@ function bodyBytes(payload: string | ArrayBuffer | ArrayBufferView): Uint8Array 
  * `bad_secret`). Pass the raw body exactly as received: parsing and re-serializing it breaks the
  * signature.
  */
-export async function verify<T = unknown>(
+export async function verify<T = RenderWebhookPayload>(
   payload: string | ArrayBuffer | ArrayBufferView,
   headers: WebhookHeaders,
   secret: string,
@@ -88,7 +103,7 @@ export async function verify<T = unknown>(
   const subtle = (options.crypto ?? (globalThis as { crypto?: Crypto }).crypto)?.subtle;
   if (!subtle) {
     throw new WebhookVerificationError(
-      'No Web Crypto here: pass { crypto } (on Node 18: (await import("node:crypto")).webcrypto).',
+      'No Web Crypto here: pass { crypto } (on Node 18, the webcrypto export of node:crypto).',
       { code: 'no_webcrypto' },
     );
   }
