@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Two builds from one source with tsc: ES modules in dist/esm, CommonJS in dist/cjs (marked as
 // such by its own package.json, since this package is "type": "module"), each with declarations.
+// The first build type-checks; the CommonJS one (the same sources) only emits (noCheck).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

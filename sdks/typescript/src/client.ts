@@ -184,7 +184,7 @@ export class Templates extends Resource {
 
   /** The bundle as a zip. */
   async download(slug: string, query: { version?: string } = {}, options: RequestOptions = {}): Promise<ArrayBuffer> {
-    const call: Call = { method: 'GET', path: `${slugPath(slug)}/download`, query, accept: 'application/zip' };
+    const call: Call = { method: 'GET', path: `${slugPath(slug)}/download`, query, accept: '*/*' };
     return (await this.transport.bytes(call, requestOptions(options))).data;
   }
 
@@ -416,7 +416,8 @@ export class Loopwind {
   /** Render an image: its bytes and what the server said about the render. */
   async render(template: string, options: RenderOptions = {}): Promise<RenderResult> {
     const json = renderBody(template, options, ['format', 'scale', 'quality', 'version']);
-    const call: Call = { method: 'POST', path: '/api/render', json, accept: 'image/*, application/pdf' };
+    // */*: the server's content negotiation knows JSON only, and answers the image itself
+    const call: Call = { method: 'POST', path: '/api/render', json, accept: '*/*' };
     const { data, response } = await this.transport.bytes(call, requestOptions(options));
     const cache = response.headers.get('x-render-cache');
     return {

@@ -52,7 +52,7 @@ export async function* jobEvents(
     let response: Response;
     try {
       response = await transport.open(
-        { method: 'GET', path: `/api/render/${encodeURIComponent(jobId)}/events`, accept: 'text/event-stream' },
+        { method: 'GET', path: `/api/render/${encodeURIComponent(jobId)}/events`, accept: 'text/event-stream, */*;q=0.1' }, // the server negotiates JSON only
         options,
       );
     } catch (error) {

@@ -33,7 +33,7 @@ export interface VerifyOptions {
   /** Seconds a timestamp may be away from now (default 300). */
   tolerance?: number;
   /** Web Crypto, when the platform has none on `globalThis.crypto` (Node 18: `(await import('node:crypto')).webcrypto`). */
-  crypto?: Crypto;
+  crypto?: { readonly subtle: object }; // typed loosely: `Crypto` is a DOM type a Node project may lack
   /** "Now" in seconds, for tests. */
   now?: number;
 }
@@ -100,7 +100,7 @@ export async function verify<T = RenderWebhookPayload>(
   if (!keyBytes?.length) {
     throw new WebhookVerificationError('The webhook secret is not a whsec_ base64 secret.', { code: 'bad_secret' });
   }
-  const subtle = (options.crypto ?? (globalThis as { crypto?: Crypto }).crypto)?.subtle;
+  const subtle = (options.crypto ?? (globalThis as { crypto?: Crypto }).crypto)?.subtle as SubtleCrypto | undefined;
   if (!subtle) {
     throw new WebhookVerificationError(
       'No Web Crypto here: pass { crypto } (on Node 18, the webcrypto export of node:crypto).',
