@@ -18,7 +18,7 @@ from bench.common import seconds_left_in_window
 from rendering.services import secrets_for
 from rendering.webhooks import sign as server_sign
 from tests.sdk.test_sdk_live import worker  # noqa: F401  (fixture)
-from tests.sdk_typescript.conftest import node_env, run
+from tests.sdk_typescript.conftest import node_env, run, tsc
 from tests.templates_registry.helpers import EXAMPLES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -213,3 +213,26 @@ def test_resources(node, sdk_app, ts_account):
     assert out["secret"] is True and out["deliveries"] is True and out["signingSecret"] == "string"
     assert out["errors"] == [404, "not_found", 400, out["errors"][3], True]
     assert out["unpublished"] == 404
+
+
+def test_site_snippets_type_check_and_run(node, sdk_app, ts_account, tmp_path):
+    """The template pages' TypeScript snippets (marketplace/views/snippets.py) type-check strictly with
+    the installed SDK, and the image one, run as it is shown, writes the PNG."""
+    from marketplace.views.snippets import snippets
+    from templates_registry import selectors
+
+    user = ts_account["user"]
+    folder = sdk_app / "snippets"
+    folder.mkdir(exist_ok=True)
+    for name in ("og-card", "promo-video"):
+        template = selectors.template_get(username=user.username, name=name, viewer=user)
+        code = snippets(template, template.latest_version)["typescript"]
+        assert f"baseUrl: {json.dumps(ts_account['url'])}" in code  # not loopwind.dev: the page says where
+        (folder / f"{name}.ts").write_text(code)
+    options = ["--strict", "--module", "nodenext", "--target", "es2022", "--lib", "es2022", "--types", "node"]
+    run([str(tsc()), "--noEmit", *options, "snippets/og-card.ts", "snippets/promo-video.ts"], cwd=sdk_app)
+    # TypeScript without types is JavaScript: the image snippet runs as shown
+    script = folder / "og-card.js"
+    script.write_text((folder / "og-card.ts").read_text())
+    run([node, str(script)], cwd=tmp_path, env=node_env(ts_account))
+    assert (tmp_path / "og-card.png").read_bytes()[:8] == PNG
