@@ -56,16 +56,14 @@ export interface Call {
   accept?: string;
 }
 
-type Env = Record<string, string | undefined>;
-
-/** The environment where there is one (Node, Bun, Deno with --allow-env), without importing a
+/** A variable from the environment where there is one (Node, Bun, Deno), without importing a
  * Node-only module, so this file also loads in browsers and Workers. */
-function env(): Env {
+function envVar(name: string): string | undefined {
   try {
-    const process = (globalThis as { process?: { env?: Env } }).process;
-    return process?.env ?? {};
+    const process = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+    return process?.env?.[name] || undefined;
   } catch {
-    return {}; // Deno throws when env access is not granted
+    return undefined; // Deno throws on reading a variable without --allow-env
   }
 }
 
@@ -132,9 +130,8 @@ export class Transport {
   private readonly headers: Record<string, string>;
 
   constructor(options: LoopwindOptions = {}) {
-    const vars = env();
-    this.baseUrl = (options.baseUrl || vars.LOOPWIND_API_URL || DEFAULT_BASE_URL).replace(/\/+$/, '');
-    this.apiKey = options.apiKey || vars.LOOPWIND_API_KEY || undefined;
+    this.baseUrl = (options.baseUrl || envVar('LOOPWIND_API_URL') || DEFAULT_BASE_URL).replace(/\/+$/, '');
+    this.apiKey = options.apiKey || envVar('LOOPWIND_API_KEY');
     this.timeout = options.timeout ?? 60_000;
     this.maxRetries = options.maxRetries ?? 3;
     this.maxRetryWait = options.maxRetryWait ?? 30_000;

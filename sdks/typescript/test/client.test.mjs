@@ -153,16 +153,30 @@ test('sign-in calls send no key; output downloads neither', async () => {
   assert.equal(calls[1].headers.get('authorization'), 'Bearer lw_live_k'); // every session of the caller
 });
 
-test('the environment supplies the key and the URL', () => {
+test('the environment supplies the key and the URL, where there is one', async () => {
+  const { fetch, calls } = scriptedFetch(() => json({}));
   process.env.LOOPWIND_API_KEY = 'lw_live_env';
   process.env.LOOPWIND_API_URL = 'http://env.test/';
   try {
-    const lw = new Loopwind();
+    const lw = new Loopwind({ fetch });
     assert.equal(lw.baseUrl, 'http://env.test');
+    await lw.me.get();
+    assert.equal(calls[0].headers.get('authorization'), 'Bearer lw_live_env');
   } finally {
     delete process.env.LOOPWIND_API_KEY;
     delete process.env.LOOPWIND_API_URL;
   }
+  // Deno without --allow-env throws on reading a variable: the defaults apply
+  const saved = process.env;
+  process.env = new Proxy({}, { get() { throw new Error('PermissionDenied: env access'); } });
+  try {
+    assert.equal(new Loopwind({ fetch }).baseUrl, 'https://loopwind.dev');
+  } finally {
+    process.env = saved;
+  }
+  const anonymous = scriptedFetch(() => json({}));
+  await new Loopwind({ fetch: anonymous.fetch }).templates.list();
+  assert.equal(anonymous.calls[0].headers.get('authorization'), null);
 });
 
 test('the SSE parser follows the event-stream rules', () => {
@@ -198,6 +212,35 @@ test('wait() follows the stream across reconnects until a final event', async ()
   assert.deepEqual(seen, ['processing 1', 'processing 2', 'completed 3']); // the repeat after a reconnect is not news
   assert.equal(calls.filter((c) => c.url.pathname.endsWith('/events')).length, 3);
   assert.match(calls.at(-1).headers.get('accept'), /^text\/event-stream/);
+  await job.download();
+  assert.equal(calls.at(-1).url.href, 'http://cdn.test/o.mp4');
+  assert.equal(calls.at(-1).headers.get('authorization'), null); // a signed URL: our key stays home
+});
+
+test('aborting wait() closes the open event stream and rejects with the reason', async () => {
+  let cancelled = false;
+  const { fetch } = scriptedFetch((call) =>
+    call.url.pathname.endsWith('/events')
+      ? new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode(sse('progress', status('processing', 1))));
+            },
+            cancel() {
+              cancelled = true;
+            },
+          }),
+          { headers: { 'content-type': 'text/event-stream' } },
+        )
+      : json(status('queued', 0)),
+  );
+  const job = await client(fetch).jobs.get('job_1');
+  const controller = new AbortController();
+  const error = await job
+    .wait({ signal: controller.signal, onProgress: () => controller.abort(new Error('user left')) })
+    .catch((e) => e);
+  assert.equal(error.message, 'user left');
+  assert.ok(cancelled, 'the stream was cancelled');
 });
 
 test('without a usable stream the job is polled; failures and cancels reject', async () => {
