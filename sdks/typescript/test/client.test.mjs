@@ -288,3 +288,30 @@ test('wait() times out with WaitTimeout', async () => {
   const error = await job.wait({ timeout: 100 }).catch((e) => e);
   assert.ok(error instanceof WaitTimeout, String(error));
 });
+
+test('publish sends each file as a `files` part named by its bundle path, and the fields', async () => {
+  const { fetch, calls } = scriptedFetch(() => json({ version: '1.0.0' }, 201));
+  const lw = client(fetch);
+  await lw.templates.publish(
+    { 'loopwind.json': '{"name":"x"}', 'assets/logo.svg': new Uint8Array([60, 115]), 'style.css': new Blob(['a{}']) },
+    { version: '1.0.0', tags: ['og', 'social'], meta: { a: 1 }, private: true, idempotencyKey: 'p1' },
+  );
+  const form = calls[0].body;
+  assert.deepEqual(form.getAll('files').map((f) => f.name), ['loopwind.json', 'assets/logo.svg', 'style.css']);
+  assert.equal(await form.getAll('files')[0].text(), '{"name":"x"}');
+  assert.deepEqual(
+    [form.get('version'), form.getAll('tags'), form.get('meta'), form.get('private'), form.get('dryRun')],
+    ['1.0.0', ['og', 'social'], '{"a":1}', 'true', 'false'],
+  );
+  assert.equal(calls[0].headers.get('idempotency-key'), 'p1');
+  assert.equal(calls[0].headers.get('content-type'), null); // fetch adds the multipart boundary
+
+  // Files picked from a folder in a browser carry webkitRelativePath: the top folder is dropped
+  const picked = ['og-card/loopwind.json', 'og-card/assets/a.png'].map((path) => {
+    const file = new File(['x'], path.split('/').at(-1));
+    Object.defineProperty(file, 'webkitRelativePath', { value: path });
+    return file;
+  });
+  await lw.templates.publish(picked);
+  assert.deepEqual(calls[1].body.getAll('files').map((f) => f.name), ['loopwind.json', 'assets/a.png']);
+});
