@@ -5,6 +5,7 @@ import { Loopwind } from '@loopwind/sdk';
 
 const statuses = [];
 const lw = new Loopwind({
+  maxRetryWait: 65_000, // a whole minute, should every key's window have just begun
   fetch: async (input, init) => {
     const response = await fetch(input, init);
     statuses.push({ status: response.status, retryAfter: response.headers.get('retry-after'), at: Date.now() });
