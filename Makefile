@@ -27,8 +27,18 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt scripts/test-sys
 scripts/system-packages.txt:
 	touch $@
 
+# The TypeScript SDK's build and test tools (tsc, openapi-typescript, standardwebhooks, express), from its
+# lock file; tests/sdk_typescript use them offline. Node.js >= 18 with npm is needed (nodejs is in
+# scripts/test-system-packages.txt; NodeSource's package brings npm, Debian's needs `apt-get install npm`).
+TS_SDK := sdks/typescript
+$(TS_SDK)/node_modules/.installed: $(TS_SDK)/package.json $(TS_SDK)/package-lock.json scripts/test-system-packages.txt
+	./scripts/install-system-packages.sh scripts/test-system-packages.txt
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js >= 18 with npm (apt-get install nodejs npm)"; exit 1; }
+	cd $(TS_SDK) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev $(TS_SDK)/node_modules/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -59,4 +69,4 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache $(TS_SDK)/node_modules $(TS_SDK)/dist

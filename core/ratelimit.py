@@ -45,14 +45,15 @@ def rate_limit_hit(request, *, identity: str, per_minute: int | None = None, rat
     if usage is None:
         return
     remaining = max(0, usage["limit"] - usage["count"])
-    # time_left can be 0 in the window's last second: the reset is never reported in the past
-    reset = int(time.time()) + max(1, int(usage["time_left"]))
+    # django-ratelimit's window still counts during its end second (time_left 0): the next one starts
+    # a second later, so a client retrying after time_left seconds would be refused once more.
+    seconds = max(0, int(usage["time_left"])) + 1
+    reset = int(time.time()) + seconds
     if headers:
         django_request.rate_limit_state = (usage["limit"], remaining, reset)
     if usage["count"] > usage["limit"]:
-        retry_after = max(1, int(usage["time_left"]))
         raise RateLimited(
-            f"Rate limit of {usage['limit']} requests exceeded. Retry in {retry_after} seconds.",
-            retry_after=retry_after,
+            f"Rate limit of {usage['limit']} requests exceeded. Retry in {seconds} seconds.",
+            retry_after=seconds,
             details={"limit": usage["limit"]},
         )

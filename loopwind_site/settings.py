@@ -323,6 +323,7 @@ CORS_EXPOSE_HEADERS = (
     "X-Render-Id",
     "X-Render-Duration",
     "X-Render-Cache",
+    "X-Request-Id",  # the SDKs put it on errors (requestId) for support requests
 )
 
 # --- Security headers; production hardening when DEBUG is off ---

@@ -18,6 +18,7 @@ PAGES = {
     "templates": ("Template format", "marketplace/docs/templates.html"),
     "cli": ("CLI", "marketplace/docs/cli.html"),
     "sdk": ("Python SDK", "marketplace/docs/sdk.html"),
+    "typescript": ("TypeScript SDK", "marketplace/docs/typescript.html"),
     "api": ("REST API", "marketplace/docs/api.html"),
 }
 

@@ -57,7 +57,32 @@ def snippets(template, version) -> dict[str, str]:
         lines += [f"png = lw.render({slug!r}, props={props!r}, format={fmt!r})",
                   f'open("{template.name}.png", "wb").write(png)']  # fmt: skip
     sdk = "\n".join(lines)
-    return {"cli": cli, "curl": curl, "sdk": sdk}
+    return {
+        "cli": cli,
+        "curl": curl,
+        "sdk": sdk,
+        "typescript": typescript_snippet(template, props, fmt, self_hosted),
+    }
+
+
+def typescript_snippet(template, props: dict, fmt: str, self_hosted: bool) -> str:
+    """The @loopwind/sdk lines (an ES module: top-level await). JSON is valid JavaScript, so the slug
+    and the props are written as JSON."""
+    base_url = f", baseUrl: {json.dumps(settings.SITE_URL)}" if self_hosted else ""
+    options = f"{{ props: {json.dumps(props, ensure_ascii=False)}, format: {json.dumps(fmt)} }}"
+    slug = json.dumps(template.slug)
+    lines = []
+    if template.type != "video":
+        lines.append("import { writeFile } from 'node:fs/promises';")
+    lines += ["import { Loopwind } from '@loopwind/sdk';", "",
+              f"const lw = new Loopwind({{ apiKey: process.env.LOOPWIND_API_KEY{base_url} }});"]  # fmt: skip
+    if template.type == "video":
+        lines += [f"const job = await lw.renderVideo({slug}, {options});", "await job.wait();",
+                  "console.log(job.outputUrl);"]  # fmt: skip
+    else:
+        lines += [f"const image = await lw.render({slug}, {options});",
+                  f"await writeFile({json.dumps(template.name + '.png')}, new Uint8Array(image.data));"]  # fmt: skip
+    return "\n".join(lines)
 
 
 def og_image_url(template, version) -> str:

@@ -14,10 +14,9 @@ import requests
 PASSWORD = "a long passphrase nobody guesses 7"
 
 
-def register(url: str, email: str, *, plan: str | None = None) -> dict:
-    response = requests.post(
-        f"{url}/api/auth/register", json={"email": email, "password": PASSWORD}, timeout=10
-    )
+def register(url: str, email: str, *, plan: str | None = None, username: str | None = None) -> dict:
+    body = {"email": email, "password": PASSWORD, **({"username": username} if username else {})}
+    response = requests.post(f"{url}/api/auth/register", json=body, timeout=10)
     assert response.status_code == 201, response.text
     body = response.json()
     if plan:

@@ -19,6 +19,7 @@ PUBLIC_PAGES = [
     "/docs/templates",
     "/docs/cli",
     "/docs/sdk",
+    "/docs/typescript",
     "/docs/api",
     "/login",
     "/account/password-reset",
@@ -78,6 +79,19 @@ def test_template_page_content(official, member_client):
     for expected in ("Try it", "Props", "Versions", "1.0.0", "loopwind render loopwind/og-card --remote",
                      "/api/render", "from loopwind import Loopwind", "#og", 'property="og:image"', "/i/loopwind/og-card.png?"):  # fmt: skip
         assert expected in body, expected
+
+
+def test_template_pages_show_a_typescript_snippet(db, member_client, official):
+    """Beside curl, the CLI and Python (tests/sdk_typescript run these snippets with the SDK)."""
+    owner, _ = official
+    template_publish(user=owner, files=example_files("promo-video"))
+    image = member_client.get("/loopwind/og-card").content.decode()
+    assert 'id="code-ts"' in image and "import { Loopwind } from &#x27;@loopwind/sdk&#x27;;" in image
+    assert "await lw.render(&quot;loopwind/og-card&quot;, { props: {" in image
+    video = member_client.get("/loopwind/promo-video").content.decode()
+    assert "await lw.renderVideo(&quot;loopwind/promo-video&quot;" in video and "await job.wait();" in video
+    docs = member_client.get("/docs/typescript").content.decode()
+    assert "npm install @loopwind/sdk" in docs and "webhooks.verify(" in docs
 
 
 def test_video_template_page_has_video_preview(db, member_client, official):

@@ -94,3 +94,7 @@ def test_cors_allows_configured_origins_on_the_api(client):
     assert "authorization" in preflight["Access-Control-Allow-Headers"].lower()
     other = client.get("/api/me", HTTP_ORIGIN="https://evil.example.com")
     assert "Access-Control-Allow-Origin" not in other
+    # a browser's script may read what the SDKs use: retries, render metadata, the request id on errors
+    allowed = client.get("/api/me", HTTP_ORIGIN="https://app.example.com")
+    exposed = {h.strip().lower() for h in allowed["Access-Control-Expose-Headers"].split(",")}
+    assert {"retry-after", "x-render-id", "x-request-id"} <= exposed
