@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run test test-faults lint format install install-dev migrate demo clean
+.PHONY: sdk-types run test test-faults lint format install install-dev migrate demo clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ $(TS_SDK)/node_modules/.installed: $(TS_SDK)/package.json $(TS_SDK)/package-lock
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js >= 18 with npm (apt-get install nodejs npm)"; exit 1; }
 	cd $(TS_SDK) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# After an API change: regenerate the TypeScript SDK's types from the schema (tests/sdk_typescript fail
+# until they match the running server's /api/schema).
+sdk-types: install-dev
+	mkdir -p var && $(PY) manage.py spectacular --format openapi-json --file var/schema.json
+	cd $(TS_SDK) && npm run -s gen:types -- ../../var/schema.json
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev $(TS_SDK)/node_modules/.installed

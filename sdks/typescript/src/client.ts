@@ -79,6 +79,7 @@ export interface PublishOptions extends PostOptions {
   name?: string;
   version?: string;
   description?: string;
+  /** Left out, a new version keeps the template's visibility (a new template is public). */
   private?: boolean;
   tags?: string[];
   meta?: Record<string, unknown>;
@@ -202,7 +203,7 @@ export class Templates extends Resource {
     for (const field of ['name', 'version', 'description'] as const) {
       if (options[field] !== undefined) form.append(field, options[field]!);
     }
-    form.append('private', String(Boolean(options.private)));
+    if (options.private !== undefined) form.append('private', String(options.private));
     form.append('dryRun', String(Boolean(options.dryRun)));
     for (const tag of options.tags ?? []) form.append('tags', tag);
     if (options.meta !== undefined) form.append('meta', JSON.stringify(options.meta));

@@ -706,8 +706,8 @@ export interface components {
             name?: string;
             version?: string;
             description?: string;
-            /** @default false */
-            private: boolean;
+            /** @description Omit to keep the template's visibility (a new template is public). */
+            private?: boolean | null;
             tags?: string[];
             /** @description JSON object */
             meta?: string;

@@ -314,4 +314,6 @@ test('publish sends each file as a `files` part named by its bundle path, and th
   });
   await lw.templates.publish(picked);
   assert.deepEqual(calls[1].body.getAll('files').map((f) => f.name), ['loopwind.json', 'assets/a.png']);
+  // not saying private keeps the template's visibility: the field is not sent at all
+  assert.equal(calls[1].body.has('private'), false);
 });
