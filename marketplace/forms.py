@@ -30,6 +30,7 @@ class DeprecateForm(forms.Form):
     message = forms.CharField(
         label="Deprecation message", max_length=500, required=False, help_text="Empty to undeprecate."
     )
+    yanked = forms.BooleanField(label="Yanked (withdrawn: never latest)", required=False)
 
 
 class ApiKeyForm(forms.Form):

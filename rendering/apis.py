@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
@@ -21,6 +22,7 @@ from loopwind import engine
 from rendering import idempotency, jobs, selectors, services, webhooks
 from templates_registry import selectors as registry
 
+PRINTABLE_ASCII = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
 SAFE_SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
 
 
@@ -42,6 +44,27 @@ class RenderInput(serializers.Serializer):
     quality = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
 
 
+class DeprecationOutput(serializers.Serializer):
+    version = serializers.CharField()
+    message = serializers.CharField()
+    yanked = serializers.BooleanField()
+    since = serializers.DateTimeField()
+
+
+class DeprecationField(serializers.Field):
+    """The warning of a deprecated or yanked version (null otherwise), from the object's ``version``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="version", read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, version):
+        notice = registry.version_notice(version)
+        return DeprecationOutput(notice).data if notice else None
+
+
+extend_schema_field(DeprecationOutput(allow_null=True))(DeprecationField)
+
+
 def image_response(result: services.RenderResult, fmt: str) -> HttpResponse:
     response = HttpResponse(result.content, content_type=result.content_type)
     response["X-Render-Id"] = result.render_id
@@ -52,6 +75,26 @@ def image_response(result: services.RenderResult, fmt: str) -> HttpResponse:
         # An SVG opened directly must not run script: it is a template author's markup.
         response["Content-Security-Policy"] = SAFE_SVG_CSP
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def deprecation_headers(template, version) -> dict[str, str]:
+    """Rendering a deprecated or yanked version says so: ``Deprecation`` (RFC 9745, the date it
+    was deprecated), a ``Link`` to the template's page, and the author's message in
+    ``X-Loopwind-Deprecation`` (percent-encoded beyond printable ASCII, as headers must be)."""
+    notice = registry.version_notice(version)
+    if notice is None:
+        return {}
+    return {
+        "Deprecation": f"@{int(notice['since'].timestamp())}",
+        "Link": f'<{settings.SITE_URL}/{template.slug}>; rel="deprecation"; type="text/html"',
+        "X-Loopwind-Deprecation": quote(notice["message"], safe=PRINTABLE_ASCII),
+    }
+
+
+def _with_headers(response, headers: dict[str, str]):
+    for name, value in headers.items():
+        response[name] = value
     return response
 
 
@@ -95,18 +138,19 @@ class RenderApi(APIView):
             # What a replay needs to answer the same image again, read back from storage.
             return 200, {"output": result.output_name, "contentType": result.content_type,
                          "renderId": result.render_id, "durationMs": result.duration_ms,
-                         "cacheKey": result.cache_key, "format": data["format"]}  # fmt: skip
+                         "cacheKey": result.cache_key, "format": data["format"],
+                         "headers": deprecation_headers(template, version)}  # fmt: skip
 
         _, saved, replayed = idempotency.run_once(
             user=request.user, endpoint="render", key=_idempotency_key(request), body=request.data, work=work
         )
         if not replayed:
-            return image_response(rendered[0], data["format"])
+            return _with_headers(image_response(rendered[0], data["format"]), saved["headers"])
         result = services.RenderResult(
             stored_files.file_read(saved["output"]), saved["contentType"], saved["renderId"], True,
             saved["durationMs"], saved["cacheKey"], saved["output"],
         )  # fmt: skip
-        return _replayed(image_response(result, saved["format"]))
+        return _replayed(_with_headers(image_response(result, saved["format"]), saved.get("headers", {})))
 
 
 class SignApi(APIView):
@@ -115,6 +159,7 @@ class SignApi(APIView):
     class Output(serializers.Serializer):
         url = serializers.URLField()
         version = serializers.CharField()
+        deprecation = DeprecationOutput(allow_null=True)
 
     @extend_schema(request=RenderInput, responses={200: Output}, tags=["render"], operation_id="render_sign")
     def post(self, request):
@@ -131,7 +176,11 @@ class SignApi(APIView):
             fmt=data["format"],
             scale=data["scale"],
         )
-        return Response(self.Output({"url": url, "version": version.version}).data)
+        return Response(
+            self.Output(
+                {"url": url, "version": version.version, "deprecation": registry.version_notice(version)}
+            ).data
+        )
 
 
 class SigningSecretApi(APIView):
@@ -166,6 +215,9 @@ class JobAccepted(serializers.Serializer):
     estimatedDuration = serializers.IntegerField(source="estimated_ms")
     statusUrl = serializers.SerializerMethodField()
     createdAt = serializers.DateTimeField(source="created_at")
+    deprecation = DeprecationField(
+        help_text="Set when the version is deprecated or yanked: the author's message."
+    )
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_statusUrl(self, job) -> str:
@@ -192,6 +244,9 @@ class JobStatus(serializers.Serializer):
     outputUrl = serializers.SerializerMethodField()
     expiresAt = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
+    deprecation = DeprecationField(
+        help_text="Set when the version is deprecated or yanked: the author's message."
+    )
 
     def _output(self, job):
         output = getattr(job, "output", None) if job.status == "completed" else None

@@ -12,7 +12,7 @@ DELIVERIES_LISTED = 100  # the API's list and the dashboard's show the same newe
 
 def render_job_get(*, job_id: str, user) -> RenderJob:
     job = (
-        RenderJob.objects.select_related("template", "template__owner", "output")
+        RenderJob.objects.select_related("template", "template__owner", "version", "output")
         .filter(public_id=job_id, user=user)
         .first()
     )

@@ -8,7 +8,7 @@ from core.errors import ApiError, NotFound, json_errors
 from core.ratelimit import rate_limit_hit
 from loopwind import engine
 from rendering import services
-from rendering.apis import image_response
+from rendering.apis import deprecation_headers, image_response
 from templates_registry import selectors as registry
 
 LONG_CACHE = "public, max-age=31536000, immutable"
@@ -45,12 +45,12 @@ def signed_image(request, username: str, filename: str):
         props_are_text=True,
     )  # fmt: skip
     etag = f'"{result.cache_key}"'
+    response = image_response(result, fmt)
     if request.headers.get("If-None-Match") == etag:
-        response = image_response(result, fmt)
         response.status_code = 304
         response.content = b""
-    else:
-        response = image_response(result, fmt)
+    for name, value in deprecation_headers(template, version).items():
+        response[name] = value
     pinned = params.get("v") not in (None, "", "latest")
     response["Cache-Control"] = LONG_CACHE if pinned else "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"

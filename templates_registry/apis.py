@@ -134,7 +134,15 @@ class VersionOutput(serializers.Serializer):
     downloads = serializers.IntegerField()
     checksum = serializers.CharField()
     size = serializers.IntegerField()
-    deprecated = serializers.CharField(allow_blank=True)
+    deprecated = serializers.CharField(allow_blank=True, help_text="the deprecation message; empty when not")
+    deprecatedAt = serializers.DateTimeField(source="deprecated_at", allow_null=True)
+    yanked = serializers.SerializerMethodField()
+    yankedAt = serializers.DateTimeField(source="yanked_at", allow_null=True)
+    yankReason = serializers.CharField(source="yank_reason", allow_blank=True)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_yanked(self, version) -> bool:
+        return version.yanked_at is not None
 
 
 class TemplatePageOutput(serializers.Serializer):
@@ -318,15 +326,33 @@ class TemplateVersionsApi(RegistryView):
 class VersionDetailApi(RegistryView):
     class Patch(serializers.Serializer):
         deprecated = serializers.CharField(
-            max_length=500, allow_blank=True, help_text="a message; empty clears"
+            max_length=500,
+            allow_blank=True,
+            required=False,
+            help_text="Deprecate with this message (shown to whoever renders the version); empty takes it back.",
         )
+        yanked = serializers.BooleanField(
+            required=False,
+            help_text="Yank (withdraw) the version; false takes it back. Never 'latest' while yanked.",
+        )
+        reason = serializers.CharField(
+            max_length=500, allow_blank=True, required=False, help_text="Why it was yanked."
+        )
+
+        def validate(self, attrs):
+            if "deprecated" not in attrs and "yanked" not in attrs:
+                raise serializers.ValidationError({"deprecated": ["Send deprecated and/or yanked."]})
+            return attrs
 
     @extend_schema(request=Patch, responses={200: VersionOutput}, tags=["templates"])
     def patch(self, request, username: str, name: str, version: str):
         template = selectors.template_owned(username=username, name=name, user=request.user)
         data = validated(self.Patch, request)
-        row = services.version_deprecate(
-            version=selectors.version_get(template=template, version=version), message=data["deprecated"]
+        row = services.version_status_set(
+            version=selectors.version_exact(template=template, version=version),
+            deprecated=data.get("deprecated"),
+            yanked=data.get("yanked"),
+            reason=data.get("reason", ""),
         )
         return Response(VersionOutput(row).data)
 

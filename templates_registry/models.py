@@ -100,7 +100,13 @@ class TemplateVersion(models.Model):
     preview = models.CharField(max_length=255, blank=True)  # storage name of the PNG preview
     preview_video = models.CharField(max_length=255, blank=True)  # storage name of the MP4 preview
     downloads = models.PositiveIntegerField(default=0)
-    deprecated = models.CharField(max_length=500, blank=True)  # a message when deprecated
+    # Deprecated: still rendered when asked for by number, with a warning; never "latest".
+    deprecated = models.CharField(max_length=500, blank=True)  # the message shown to those who use it
+    deprecated_at = models.DateTimeField(null=True, blank=True)
+    # Yanked: withdrawn (broken, harmful). Never "latest"; a URL or job pinned to it still renders,
+    # with the warning, so images already in pages keep working (Cargo's rule).
+    yanked_at = models.DateTimeField(null=True, blank=True)
+    yank_reason = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -169,9 +169,12 @@ def version_list(*, template: Template) -> QuerySet[TemplateVersion]:
 
 
 def version_get(*, template: Template, version: str | None) -> TemplateVersion:
+    """A version by number, or "latest" (none given): the newest neither deprecated nor yanked
+    (templates_registry.services.latest_version_pick). A yanked or deprecated version asked for by
+    number is still served; callers warn with ``version_notice``."""
     if not version or version == "latest":
         if template.latest_version is None:
-            raise NotFound("This template has no versions.")
+            raise NotFound(f"{template.slug} has no version to render: every version was yanked.")
         return template.latest_version
     if Template.latest_version.is_cached(template) and template.latest_version is not None:
         if template.latest_version.version == version:  # a URL pinned to the latest: no query
@@ -187,6 +190,27 @@ def template_version_get(*, ref: str, version: str | None, viewer) -> tuple[Temp
     versions (``latest`` or none for the newest). Rendering never reads tags."""
     template = template_get_by_ref(ref=ref, viewer=viewer, tags=False)
     return template, version_get(template=template, version=version)
+
+
+def version_exact(*, template: Template, version: str) -> TemplateVersion:
+    """A version by its number only ("latest" is not a version to edit)."""
+    found = template.versions.filter(version=version).first()
+    if found is None:
+        raise NotFound(f"No version {version[:64]} of {template.slug}.")
+    return found
+
+
+def version_notice(version: TemplateVersion) -> dict | None:
+    """The warning owed to whoever uses a deprecated or yanked version, or None:
+    ``{"version", "message", "yanked", "since"}``."""
+    if version.yanked_at is not None:
+        reason = f": {version.yank_reason}" if version.yank_reason else "."
+        return {"version": version.version, "message": f"Version {version.version} was yanked{reason}",
+                "yanked": True, "since": version.yanked_at}  # fmt: skip
+    if version.deprecated:
+        return {"version": version.version, "message": version.deprecated, "yanked": False,
+                "since": version.deprecated_at or version.published_at}  # fmt: skip
+    return None
 
 
 def user_templates(*, owner: User, include_private: bool) -> QuerySet[Template]:

@@ -288,8 +288,7 @@ def _record_version(*, user, name, bundle, manifest, parsed_version, file_rows, 
             )
     except IntegrityError as exc:  # a concurrent publish of the same version won
         raise VersionExists(details={"version": str(parsed_version)}) from exc
-    newest = template.versions.filter(is_prerelease=False).first() or template.versions.first()
-    template.latest_version = newest
+    template.latest_version = latest_version_pick(template)
     template.save()
     if tags is not None:
         _set_tags(template, tags)
@@ -365,9 +364,35 @@ def template_unpublish(*, template: Template) -> None:
     template.save(update_fields=["unpublished_at", "featured", "updated_at"])
 
 
-def version_deprecate(*, version: TemplateVersion, message: str) -> TemplateVersion:
-    version.deprecated = (message or "").strip()[:500]
-    version.save(update_fields=["deprecated"])
+def latest_version_pick(template: Template) -> TemplateVersion | None:
+    """What "latest" means: the newest release that is neither deprecated nor yanked; failing
+    that the newest release not yanked (a template whose every version is deprecated still
+    renders), then the newest prerelease not yanked; None when every version is yanked."""
+    live = template.versions.filter(yanked_at=None)
+    return (
+        live.filter(is_prerelease=False, deprecated_at=None).first()
+        or live.filter(is_prerelease=False).first()
+        or live.first()
+    )
+
+
+@transaction.atomic
+def version_status_set(
+    *, version: TemplateVersion, deprecated: str | None = None, yanked: bool | None = None, reason: str = ""
+) -> TemplateVersion:
+    """Deprecates a version with a message ("" takes it back) and/or yanks it (False takes it back),
+    then moves "latest" to the version that should now be it."""
+    template = Template.objects.select_for_update().get(pk=version.template_id)
+    now = timezone.now()
+    if deprecated is not None:
+        version.deprecated = deprecated.strip()[:500]
+        version.deprecated_at = (version.deprecated_at or now) if version.deprecated else None
+    if yanked is not None:
+        version.yanked_at = (version.yanked_at or now) if yanked else None
+        version.yank_reason = reason.strip()[:500] if yanked else ""
+    version.save(update_fields=["deprecated", "deprecated_at", "yanked_at", "yank_reason"])
+    template.latest_version = latest_version_pick(template)
+    template.save(update_fields=["latest_version", "updated_at"])
     return version
 
 

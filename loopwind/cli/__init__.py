@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -15,6 +16,14 @@ __all__ = ["cli", "main"]
 
 def main(argv: list[str] | None = None) -> int:
     state = State()
+    with warnings.catch_warnings():
+        # A deprecated or yanked template version: the author's message, on stderr like progress
+        warnings.simplefilter("always", errors.LoopwindDeprecationWarning)
+        warnings.showwarning = lambda message, category, *_: state.out.info(f"⚠ Deprecated: {message}")
+        return _main(argv, state)
+
+
+def _main(argv: list[str] | None, state: State) -> int:
     try:
         cli.main(args=argv, prog_name="loopwind", standalone_mode=False, obj=state)
     except click.exceptions.Exit as exc:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import email.utils
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -110,7 +111,24 @@ def finish(call: Call, response: httpx.Response) -> Any:
         raise errors.error_for(
             response.status_code, _body(response), parse_retry_after(response.headers.get("Retry-After"))
         )
+    warn_deprecation(response)
     return call.parse(response)
+
+
+def warn_deprecation(response: httpx.Response) -> None:
+    """A render of a deprecated or yanked version says so: in headers for images (Deprecation and
+    the author's message in X-Loopwind-Deprecation), in the JSON for jobs and signed URLs."""
+    message = unquote(response.headers.get("X-Loopwind-Deprecation", ""))
+    if (
+        not message
+        and response.request.method == "POST"
+        and "json" in response.headers.get("Content-Type", "")
+    ):
+        body = _body(response)
+        notice = body.get("deprecation") if isinstance(body, dict) else None
+        message = notice.get("message", "") if isinstance(notice, dict) else ""
+    if message:
+        warnings.warn(message, errors.LoopwindDeprecationWarning, stacklevel=5)
 
 
 def connection_error(base_url: str, exc: Exception) -> errors.APIConnectionError:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 
+class LoopwindDeprecationWarning(UserWarning):
+    """The template version used is deprecated or yanked; the message is its author's. A
+    UserWarning, so Python shows it (a DeprecationWarning would be hidden outside __main__)."""
+
+
 class LoopwindError(Exception):
     """Base class: ``code`` (the API's snake_case code), ``message``, ``status`` (HTTP, or None), ``details``."""
 

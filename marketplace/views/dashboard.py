@@ -85,7 +85,8 @@ def template_edit(request, name: str):
         else:
             messages.success(request, f"Saved {template.slug}.")
             return redirect("dashboard-template", name=template.name)
-    versions = [(v, DeprecateForm(initial={"version": v.version, "message": v.deprecated}))
+    versions = [(v, DeprecateForm(initial={"version": v.version, "message": v.deprecated,
+                                           "yanked": v.yanked_at is not None}))
                 for v in registry.version_list(template=template)]  # fmt: skip
     return render(
         request,
@@ -102,12 +103,22 @@ def template_deprecate(request, name: str):
     form = DeprecateForm(request.POST)
     if form.is_valid():
         try:
-            version = registry.version_get(template=template, version=form.cleaned_data["version"])
+            version = registry.version_exact(template=template, version=form.cleaned_data["version"])
         except ApiError as exc:
             messages.error(request, exc.message)
         else:
-            registry_services.version_deprecate(version=version, message=form.cleaned_data["message"])
-            state = "deprecated" if version.deprecated else "no longer deprecated"
+            yanked = form.cleaned_data["yanked"]
+            registry_services.version_status_set(
+                version=version, deprecated=form.cleaned_data["message"], yanked=yanked,
+                reason=form.cleaned_data["message"] if yanked else "",
+            )  # fmt: skip
+            state = (
+                "yanked"
+                if yanked
+                else "deprecated"
+                if version.deprecated
+                else "neither deprecated nor yanked"
+            )
             messages.success(request, f"Version {version.version} is {state}.")
     return redirect("dashboard-template", name=template.name)
 

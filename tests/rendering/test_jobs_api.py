@@ -27,7 +27,8 @@ def test_accepts_and_reports_queued(user_api, video_slug):
     response = submit(user_api, video_slug, props={"headline": "Go"}, format="mp4")
     assert response.status_code == 202, response.content
     body = response.json()
-    assert set(body) == {"jobId", "status", "estimatedDuration", "statusUrl", "createdAt"}
+    assert set(body) == {"jobId", "status", "estimatedDuration", "statusUrl", "createdAt", "deprecation"}
+    assert body["deprecation"] is None
     job = RenderJob.objects.get(public_id=body["jobId"])
     assert job.status == "queued" and job.total_frames == 90
     status = user_api.get(body["statusUrl"]).json()

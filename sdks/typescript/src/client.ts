@@ -54,6 +54,8 @@ export interface RenderResult {
   cache: 'HIT' | 'MISS';
   /** Server-side render time in ms (`X-Render-Duration`). */
   durationMs: number;
+  /** The author's message when the version rendered is deprecated or yanked, else null. */
+  deprecation: string | null;
 }
 
 export type SignOptions = Omit<RenderOptions, 'quality' | 'idempotencyKey'> & PostOptions;
@@ -177,10 +179,18 @@ export class Templates extends Resource {
     return this.json<Version[]>({ method: 'GET', path: `${slugPath(slug)}/versions` }, options);
   }
 
-  /** Mark a version deprecated with a message (an empty message clears it). */
+  /** Mark a version deprecated with a message (an empty message clears it): never "latest" while
+   * deprecated; whoever renders it by number is shown the message. */
   deprecate(slug: string, version: string, message: string, options: RequestOptions = {}) {
     const path = `${slugPath(slug)}/versions/${encodeURIComponent(version)}`;
     return this.json<Version>({ method: 'PATCH', path, json: { deprecated: message } }, options);
+  }
+
+  /** Yank (withdraw) a version, or take the yank back with `{ yanked: false }`: never "latest"
+   * while yanked; URLs and jobs pinned to it still render, with a warning. */
+  yank(slug: string, version: string, { reason = '', yanked = true }: { reason?: string; yanked?: boolean } = {}, options: RequestOptions = {}) {
+    const path = `${slugPath(slug)}/versions/${encodeURIComponent(version)}`;
+    return this.json<Version>({ method: 'PATCH', path, json: { yanked, reason } }, options);
   }
 
   /** The bundle as a zip. */
@@ -421,12 +431,16 @@ export class Loopwind {
     const call: Call = { method: 'POST', path: '/api/render', json, accept: '*/*' };
     const { data, response } = await this.transport.bytes(call, requestOptions(options));
     const cache = response.headers.get('x-render-cache');
+    const notice = response.headers.get('x-loopwind-deprecation');
+    const deprecation = notice === null ? null : decodeURIComponent(notice);
+    if (deprecation !== null) this.transport.onDeprecation(deprecation, options.version ?? null);
     return {
       data,
       contentType: response.headers.get('content-type') ?? 'application/octet-stream',
       renderId: response.headers.get('x-render-id') ?? '',
       cache: cache === 'HIT' ? 'HIT' : 'MISS',
       durationMs: Number.parseInt(response.headers.get('x-render-duration') ?? '', 10) || 0,
+      deprecation,
     };
   }
 
@@ -434,6 +448,7 @@ export class Loopwind {
   async signUrl(template: string, options: SignOptions = {}): Promise<string> {
     const json = renderBody(template, options, ['format', 'scale', 'version']);
     const signed = await this.transport.json<SignedUrl>({ method: 'POST', path: '/api/render/sign', json }, requestOptions(options));
+    if (signed.deprecation) this.transport.onDeprecation(signed.deprecation.message, signed.deprecation.version);
     return signed.url;
   }
 
@@ -444,6 +459,7 @@ export class Loopwind {
       { method: 'POST', path: '/api/render/async', json },
       requestOptions(options),
     );
+    if (accepted.deprecation) this.transport.onDeprecation(accepted.deprecation.message, accepted.deprecation.version);
     return new Job(this.transport, accepted);
   }
 

@@ -26,6 +26,9 @@ export interface LoopwindOptions {
   fetch?: typeof fetch;
   /** Headers sent with every request. */
   headers?: Record<string, string>;
+  /** Called with the author's message when a render uses a deprecated or yanked template version
+   * (default: `console.warn`). */
+  onDeprecation?: (message: string, version: string | null) => void;
 }
 
 /** Options every method takes as its last argument. */
@@ -126,6 +129,7 @@ export class Transport {
   readonly timeout: number;
   readonly maxRetries: number;
   readonly maxRetryWait: number;
+  readonly onDeprecation: (message: string, version: string | null) => void;
   private readonly fetchImpl: typeof fetch;
   private readonly headers: Record<string, string>;
 
@@ -142,6 +146,8 @@ export class Transport {
     // Called unbound, a browser's fetch throws "Illegal invocation".
     this.fetchImpl = (input, init) => fetchImpl(input, init);
     this.headers = options.headers ?? {};
+    this.onDeprecation =
+      options.onDeprecation ?? ((message, version) => console.warn(`loopwind: ${version ? `version ${version} ` : ''}deprecated: ${message}`));
   }
 
   url(call: Pick<Call, 'path' | 'query'>): string {

@@ -610,6 +610,13 @@ export interface components {
             error: string;
             durationMs: number;
         };
+        DeprecationOutput: {
+            version: string;
+            message: string;
+            yanked: boolean;
+            /** Format: date-time */
+            since: string;
+        };
         DeviceAuthorizationOutput: {
             deviceCode: string;
             userCode: string;
@@ -654,6 +661,8 @@ export interface components {
             readonly statusUrl: string;
             /** Format: date-time */
             createdAt: string;
+            /** @description Set when the version is deprecated or yanked: the author's message. */
+            readonly deprecation: components["schemas"]["DeprecationOutput"] | null;
         };
         JobError: {
             code: string;
@@ -680,6 +689,8 @@ export interface components {
             /** Format: date-time */
             readonly expiresAt: string | null;
             readonly error: components["schemas"]["JobError"] | null;
+            /** @description Set when the version is deprecated or yanked: the author's message. */
+            readonly deprecation: components["schemas"]["DeprecationOutput"] | null;
         };
         LoginApiInputRequest: {
             email: string;
@@ -699,8 +710,12 @@ export interface components {
             private?: boolean;
         };
         PatchedVersionDetailApiPatchRequest: {
-            /** @description a message; empty clears */
+            /** @description Deprecate with this message (shown to whoever renders the version); empty takes it back. */
             deprecated?: string;
+            /** @description Yank (withdraw) the version; false takes it back. Never 'latest' while yanked. */
+            yanked?: boolean;
+            /** @description Why it was yanked. */
+            reason?: string;
         };
         PublishApiInputRequest: {
             name?: string;
@@ -781,6 +796,7 @@ export interface components {
             /** Format: uri */
             url: string;
             version: string;
+            deprecation: components["schemas"]["DeprecationOutput"] | null;
         };
         SigningSecretApiOutput: {
             /** Format: date-time */
@@ -897,7 +913,14 @@ export interface components {
             downloads: number;
             checksum: string;
             size: number;
+            /** @description the deprecation message; empty when not */
             deprecated: string;
+            /** Format: date-time */
+            deprecatedAt: string | null;
+            readonly yanked: boolean;
+            /** Format: date-time */
+            yankedAt: string | null;
+            yankReason: string;
         };
         WebhookSecretApiOutput: {
             secret: string;

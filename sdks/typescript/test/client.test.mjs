@@ -317,3 +317,20 @@ test('publish sends each file as a `files` part named by its bundle path, and th
   // not saying private keeps the template's visibility: the field is not sent at all
   assert.equal(calls[1].body.has('private'), false);
 });
+
+test('a deprecated or yanked version: the result carries the message and onDeprecation hears it', async () => {
+  const heard = [];
+  const png = (headers = {}) => new Response(new Uint8Array([137, 80]), { status: 200, headers: { 'content-type': 'image/png', ...headers } });
+  const answers = [
+    () => png({ deprecation: '@1764547200', 'x-loopwind-deprecation': 'Use%202.0.0%20%E2%80%94%20thanks' }),
+    () => json({ jobId: 'job_1', status: 'queued', deprecation: { version: '1.0.0', message: 'Old', yanked: false } }, 202),
+    () => png(),
+  ];
+  const { fetch } = scriptedFetch((call, n) => answers[n]());
+  const lw = client(fetch, { onDeprecation: (message, version) => heard.push([message, version]) });
+  const result = await lw.render('ann/og-card', { version: '1.0.0' });
+  assert.equal(result.deprecation, 'Use 2.0.0 — thanks');
+  await lw.renderVideo('ann/promo', { version: '1.0.0' });
+  assert.equal((await lw.render('ann/og-card')).deprecation, null);
+  assert.deepEqual(heard, [['Use 2.0.0 — thanks', '1.0.0'], ['Old', '1.0.0']]);
+});
