@@ -81,12 +81,14 @@ class Job:
         self.bundle = bundle
         self.props = validate_props(bundle, props, images=images)
         res = bundle_resources(bundle)
-        self.template = compile_template(res["env"], bundle.entry)
+        self.jsx = bundle.engine == "jsx"
+        self.template = None if self.jsx else compile_template(res["env"], bundle.entry)
         self.stylesheets = list(res["stylesheets"])
         self.renderer = takumi_renderer(bundle)
-        self.html = bundle.engine == "html"
+        self.html = bundle.engine in ("html", "jsx")  # both end as markup for Takumi
         self.images: dict[str, bytes] = dict(res["images"]) if self.html else {}
-        fitter = TextFitter(self.renderer, bundle)
+        self.assets = frozenset(res["images"])
+        self.fitter = fitter = TextFitter(self.renderer, bundle)
         context: dict[str, Any] = {}
         for name, value in self.props.items():
             context[name] = self._image_src(name, value) if isinstance(value, ImageValue) else value
@@ -152,4 +154,8 @@ class Job:
         return ctx
 
     def markup(self, frame: int | None = None) -> str:
+        if self.jsx:
+            from .jsx import markup
+
+            return markup(self, frame)
         return evaluate(self.template, self.frame_context(frame))

@@ -54,7 +54,7 @@ def _encoder_args(fmt: str, fps: int, has_audio: bool) -> list[str]:
 
 def _frame_source(job: Job) -> Callable[[int], bytes]:
     b = job.bundle
-    if b.engine == "html":
+    if b.engine in ("html", "jsx"):
         from .html_engine import render_html
 
         return lambda i: render_html(job, format="raw", frame=i)
