@@ -51,9 +51,9 @@
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i];
       if (t.type === TT.lessThan && code.startsWith("<!--", t.start))
-        return problem("syntax_error", `${path}: "<!--" is not allowed in a template (write "< !--").`, path, lineOf(code, t.start));
+        return problem("syntax_error", `${path}:${lineOf(code, t.start)}: "<!--" is not allowed in a template (write "< !--").`, path, lineOf(code, t.start));
       if ((t.type === TT.preIncDec || t.type === TT.postIncDec) && code.startsWith("-->", t.start))
-        return problem("syntax_error", `${path}: "-->" is not allowed in a template (write "-- >").`, path, lineOf(code, t.start));
+        return problem("syntax_error", `${path}:${lineOf(code, t.start)}: "-->" is not allowed in a template (write "-- >").`, path, lineOf(code, t.start));
       const member = i > 0 && (tokens[i - 1].type === TT.dot || tokens[i - 1].type === TT.questionDot);
       if (t.type === TT.name && !member && code.slice(t.start, t.end) === "require" && tokens[i + 1] && tokens[i + 1].type === TT.parenL) {
         const arg = tokens[i + 2];
