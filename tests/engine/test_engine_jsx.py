@@ -105,7 +105,7 @@ def test_images_from_asset_data_uri_and_image_prop():
     job = Job(load_bundle(files), {"logo": blue})
     markup = job.markup()
     key = next(k for k in job.images if k.startswith("loopwind-prop-logo-"))
-    assert f'src="assets/red.png"' in markup and markup.count(f'src="{key}"') == 2
+    assert 'src="assets/red.png"' in markup and markup.count(f'src="{key}"') == 2
     png = render(files, {"logo": blue})
     assert pixel(png, (2, 2)) == (255, 0, 0) and pixel(png, (10, 2)) == (0, 0, 255)
 
