@@ -103,6 +103,8 @@ class Job:
         self.allowed = frozenset(self.images)
         self.base_context = context
         self._asset_uris: dict[str, str] = {}
+        self._prefetched: dict[int | None, Any] = {}
+        self._prefetcher = None
 
     def _image_src(self, name: str, value: ImageValue) -> str:
         if value.data is None:
@@ -157,5 +159,36 @@ class Job:
         if self.jsx:
             from .jsx import markup
 
-            return markup(self, frame)
+            pending = self._prefetched.pop(frame, None)
+            if pending is None:
+                return markup(self, frame)
+            value = pending.result()[frame]
+            if isinstance(value, Exception):
+                raise value
+            return value
         return evaluate(self.template, self.frame_context(frame))
+
+    def prefetch(self, frames: list[int]) -> None:
+        """Start computing jsx frames' markup in the background, in one trip to V8 (videos: the V8 work
+        for the next frames overlaps Takumi drawing this one, and the per-call overhead is shared)."""
+        frames = [f for f in frames if f not in self._prefetched and 0 <= f < self.bundle.total_frames]
+        if not frames:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .jsx import markups
+
+        if self._prefetcher is None:
+            self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loopwind-jsx")
+        future = self._prefetcher.submit(markups, self, frames)
+        for f in frames:
+            self._prefetched[f] = future
+
+    def close(self) -> None:
+        """Stop the background work of ``prefetch`` (its results are dropped)."""
+        for pending in self._prefetched.values():
+            pending.cancel()
+        self._prefetched.clear()
+        if self._prefetcher is not None:
+            self._prefetcher.shutdown(wait=True)
+            self._prefetcher = None

@@ -308,6 +308,19 @@ def test_video_helpers_and_animation_classes():
     assert render_video(files, {"title": "x"}) == mp4
 
 
+def test_a_failing_video_frame_fails_the_video_and_the_next_render_works():
+    files = make_files(
+        {"type": "video", "video": {"fps": 10, "duration": 2}},
+        engine="jsx",
+        template='export default (p, { frame }) => { if (frame === 13) throw new Error("frame 13"); return <div />; };',
+    )
+    progress = []
+    with pytest.raises(TemplateError) as exc:
+        render_video(files, {"title": "x"}, on_progress=lambda f, t: progress.append(f))
+    assert exc.value.message == "template.tsx:1: Error: frame 13" and progress[-1] == 13
+    assert render(files, {"title": "x"}, time=0.5).startswith(b"\x89PNG")
+
+
 # ---- item 4: no state between renders
 
 

@@ -16,9 +16,9 @@ from typing import Any
 from .. import limits as L
 from ..errors import BundleError, TemplateError
 from .convert import Converter
-from .host import JS_EXTENSIONS, Compiled, compile_bundle, helper_pids, render_tree
+from .host import JS_EXTENSIONS, Compiled, compile_bundle, helper_pids, render_trees, result_tree
 
-__all__ = ["Compiled", "discover_entry", "helper_pids", "markup", "with_meta"]
+__all__ = ["Compiled", "discover_entry", "helper_pids", "markup", "markups", "with_meta"]
 
 MANIFEST = "loopwind.json"
 DEFAULT_ENTRY = "template.tsx"
@@ -158,16 +158,13 @@ def _helper(job, kind: str, args: list) -> Any:
     raise TemplateError(f"Unknown helper {kind!r}.", code="helper_error", details={"helper": kind})
 
 
-def markup(job, frame: int | None) -> str:
-    """Call the component for ``frame`` and return the markup for the html pipeline."""
+def _request(job, frame: int | None) -> dict[str, Any]:
     b = job.bundle
-    compiled: Compiled = b._cache["jsx"]
     ctx = job.frame_context(frame)
     props = {name: ctx[name] for name in b.props}
-    image_props = {name: props[name] for name, spec in b.props.items() if spec.type == "image"}
-    request = {
+    return {
         "props": props,
-        "imageProps": image_props,
+        "imageProps": {name: props[name] for name, spec in b.props.items() if spec.type == "image"},
         "images": sorted(job.images),
         "assets": sorted(job.assets),
         "helpers": {
@@ -175,5 +172,30 @@ def markup(job, frame: int | None) -> str:
         },
         "limits": {"nodes": L.MAX_JSX_NODES, "depth": L.MAX_NESTING_DEPTH, "chars": L.MAX_MARKUP_BYTES},
     }
-    result = render_tree(compiled, request)
-    return Converter(result["requests"], lambda kind, args: _helper(job, kind, args)).markup(result["tree"])
+
+
+def _to_markup(job, result: dict[str, Any]) -> str:
+    tree = result_tree(result)
+    return Converter(tree["requests"], lambda kind, args: _helper(job, kind, args)).markup(tree["tree"])
+
+
+def markup(job, frame: int | None) -> str:
+    """Call the component for ``frame`` and return the markup for the html pipeline."""
+    return _to_markup(job, render_trees(job.bundle._cache["jsx"], [_request(job, frame)])[0])
+
+
+def markups(job, frames: list[int]) -> dict[int, Any]:
+    """Several video frames in one trip to V8: ``{frame: markup}``; a frame that failed (and those after
+    it) map to the exception, raised when that frame is used."""
+    results = render_trees(job.bundle._cache["jsx"], [_request(job, f) for f in frames])
+    out: dict[int, Any] = {}
+    error: Exception | None = None
+    for i, frame in enumerate(frames):
+        if error is None:
+            try:
+                out[frame] = _to_markup(job, results[i]) if i < len(results) else None
+            except Exception as exc:  # an EngineError above all; raised when that frame is drawn
+                error = exc
+        if error is not None:
+            out[frame] = error
+    return out

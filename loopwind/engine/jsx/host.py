@@ -156,10 +156,12 @@ def compile_bundle(files: dict[str, bytes], entry: str, checksum: str) -> Compil
     return compiled
 
 
-def render_tree(compiled: Compiled, request: dict[str, Any]) -> dict[str, Any]:
-    """Call the bundle's component once; returns ``{"tree": […], "requests": […]}`` or raises
-    TemplateError (RenderError for markup nested too deeply)."""
-    payload = json.dumps(request)
+def render_trees(compiled: Compiled, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Call the bundle's component once per request (one image, or a batch of video frames) in one trip
+    to a V8 helper. Returns one ``{"ok", "tree", "requests"}`` or ``{"ok": False, "code", …}`` per request,
+    stopping after the first that failed. TemplateError when the helper hits a limit or dies."""
+    payload = json.dumps(requests)
+    limit = L.TEMPLATE_TIME_LIMIT * len(requests)
     helper = _pool.acquire()
     try:
         for attempt in (1, 2):
@@ -171,7 +173,7 @@ def render_tree(compiled: Compiled, request: dict[str, Any]) -> dict[str, Any]:
                     TemplateError,
                     {"op": "render", "key": compiled.checksum},
                     payload,
-                    L.TEMPLATE_TIME_LIMIT,
+                    limit,
                     L.JSX_HEAP_LIMIT,
                 )
             except TemplateError as exc:
@@ -184,7 +186,11 @@ def render_tree(compiled: Compiled, request: dict[str, Any]) -> dict[str, Any]:
             break
     finally:
         _release(helper)
-    result = json.loads(out)
+    return json.loads(out)
+
+
+def result_tree(result: dict[str, Any]) -> dict[str, Any]:
+    """One render's result, or its TemplateError (RenderError for markup nested too deeply)."""
     if not result.get("ok"):
         raise _error(TemplateError, result)
     return result

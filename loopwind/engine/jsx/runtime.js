@@ -389,11 +389,8 @@
   }
 
   let rendering = false;
-  function render(json) {
-    if (rendering) fail("template_security_error", "A render cannot start another render.");
-    rendering = true;
+  function renderOne(req) {
     try {
-      const req = parseJSON(json);
       seed = 0x2545f491;
       const st = {
         nodes: 0, calls: 0, chars: 0, requests: [],
@@ -415,7 +412,7 @@
         );
       const tree = [];
       expand(result, tree, 0, st);
-      return stringify({ ok: true, tree, requests: st.requests });
+      return { ok: true, tree, requests: st.requests };
     } catch (e) {
       let d;
       try {
@@ -423,7 +420,22 @@
       } catch (_) {
         d = { code: "template_runtime_error", message: "The template failed.", details: {} };
       }
-      return stringify({ ok: false, code: d.code, message: d.message, details: d.details });
+      return { ok: false, code: d.code, message: d.message, details: d.details };
+    }
+  }
+  // One call renders one image, or several video frames (each its own render: fresh module instances),
+  // stopping at the first that fails.
+  function render(json) {
+    if (rendering) fail("template_security_error", "A render cannot start another render.");
+    rendering = true;
+    try {
+      const out = [];
+      for (const req of parseJSON(json)) {
+        const result = renderOne(req);
+        out.push(result);
+        if (!result.ok) break;
+      }
+      return stringify(out);
     } finally {
       rendering = false;
     }
