@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import os
 import queue
+import select
 import struct
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -28,6 +30,7 @@ from .errors import RenderError
 
 T = TypeVar("T")
 _WORKER = str(Path(__file__).with_name("_rasterd.py"))
+STARTUP_LIMIT = 30.0  # seconds for a helper process to import its renderer and say it is ready
 
 
 def _timeout_error(limit: float) -> RenderError:
@@ -74,16 +77,6 @@ def run_native(fn: Callable[[], T], *, limit: float | None = None) -> T:
         raise _timeout_error(limit) from None
 
 
-def _read_exact(stream, n: int) -> bytes:
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = stream.read(n - len(buf))
-        if not chunk:
-            raise EOFError
-        buf += chunk
-    return bytes(buf)
-
-
 class HelperStopped(Exception):
     """The helper process died or was killed (``timed_out``: by our deadline) before it answered."""
 
@@ -108,12 +101,14 @@ class Helper:
         }
         self.proc = subprocess.Popen(  # noqa: S603 - our own helper script, no shell
             [sys.executable, script, *args],
+            bufsize=0,  # replies are read from the raw pipe (see _read)
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             env={**base, **(env or {})},
         )
         self.state: dict[str, Any] = {}  # what the caller loaded into this helper
+        self.ready = False  # the helper writes an empty frame once its imports are done
 
     @property
     def pid(self) -> int:
@@ -133,28 +128,43 @@ class Helper:
     def request(self, header: dict[str, Any], payload: bytes, limit: float) -> tuple[dict[str, Any], bytes]:
         """Send one request and wait for its reply; HelperStopped (and the helper closed) when it dies or
         does not answer within ``limit`` seconds."""
-        timed_out = threading.Event()
-
-        def kill() -> None:
-            timed_out.set()
-            self.proc.kill()
-
-        timer = threading.Timer(limit, kill)
-        timer.daemon = True
-        timer.start()
         try:
+            if not self.ready:  # a request's deadline counts its work, not the interpreter starting
+                if self._read(8, time.monotonic() + STARTUP_LIMIT) != bytes(8):
+                    raise ValueError("bad ready frame")
+                self.ready = True
+            deadline = time.monotonic() + limit
             head = json.dumps(header).encode()
-            self.proc.stdin.write(struct.pack(">II", len(head), len(payload)) + head + payload)
-            self.proc.stdin.flush()
-            hl, pl = struct.unpack(">II", _read_exact(self.proc.stdout, 8))
-            reply = json.loads(_read_exact(self.proc.stdout, hl))
-            body = _read_exact(self.proc.stdout, pl)
+            # The helper is idle in its read loop whenever a request is sent, so this write drains.
+            data = memoryview(struct.pack(">II", len(head), len(payload)) + head + payload)
+            while data:
+                data = data[self.proc.stdin.write(data) :]
+            hl, pl = struct.unpack(">II", self._read(8, deadline))
+            reply = json.loads(self._read(hl, deadline))
+            body = self._read(pl, deadline)
+        except TimeoutError:  # before OSError, its base class
+            self.close()
+            raise HelperStopped(True) from None
         except (EOFError, OSError, ValueError):
             self.close()
-            raise HelperStopped(timed_out.is_set()) from None
-        finally:
-            timer.cancel()
+            raise HelperStopped(False) from None
         return reply, body
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        # poll() on the pipe bounds the wait without a timer thread per request
+        fd = self.proc.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        buf = bytearray()
+        while len(buf) < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not poller.poll(remaining * 1000):
+                raise TimeoutError
+            chunk = os.read(fd, n - len(buf))
+            if not chunk:
+                raise EOFError
+            buf += chunk
+        return bytes(buf)
 
 
 class HelperPool:

@@ -10,7 +10,7 @@ It holds one warm transpiler context (the vendored Sucrase) and one context per 
 ``MAX_CONTEXTS``, least recently used dropped). A bundle context runs ``runtime.js`` (React runtime, module
 loader, lockdown), then each module's factory, then answers renders. A context that timed out or ran out
 of memory is dropped. Protocol as ``_rasterd.py``: frames of ``>II`` (header length, payload length), a
-JSON header, then the payload (JSON text).
+JSON header, then the payload (JSON text); an empty frame first, once V8 is up.
 """
 
 from __future__ import annotations
@@ -162,6 +162,8 @@ async def serve() -> None:
         return {"ok": False, "code": "bad_request", "message": f"unknown op {op!r}"}, b""
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdout.write(struct.pack(">II", 0, 0))  # ready (see isolate.Helper.request)
+    stdout.flush()
     while True:
         try:
             hl, pl = struct.unpack(">II", _read_exact(stdin, 8))
