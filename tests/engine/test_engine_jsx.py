@@ -402,3 +402,40 @@ def test_cache_key_and_example_props():
     assert example_props(bundle) == {"title": "Render images from templates", "subtitle": "Subtitle"}
     assert cache_key(bundle, {"title": "a"}) == cache_key(TEMPLATES / "og-card-tsx", {"title": "a"})
     assert cache_key(bundle, {"title": "a"}) != cache_key(bundle, {"title": "b"})
+
+
+def test_v8_helper_runs_in_another_process_without_secrets(monkeypatch):
+    import os
+
+    from loopwind.engine import isolate
+    from loopwind.engine.jsx import helper_pids
+
+    isolate.shutdown()
+    monkeypatch.setenv("SECRET_KEY", "do-not-leak")
+    monkeypatch.setenv("DATABASE_URL", "postgres://user:pw@db/x")
+    render(make_files(engine="jsx"), {"title": "x"})
+    pids = helper_pids()
+    assert pids and os.getpid() not in pids
+    environ = open(f"/proc/{pids[0]}/environ", "rb").read().split(b"\0")
+    names = {e.split(b"=", 1)[0].decode() for e in environ if e}
+    assert names <= {"PATH", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "TZ"}
+    assert b"do-not-leak" not in b"".join(environ)
+    import sys
+
+    assert "py_mini_racer" not in sys.modules  # V8 was never loaded into this process
+
+
+def test_forked_child_renders_jsx_with_its_own_helpers():
+    import os
+
+    files = make_files(engine="jsx")
+    assert render(files, {"title": "parent"}).startswith(b"\x89PNG")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os._exit(0 if render(files, {"title": "child"}).startswith(b"\x89PNG") else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert render(files, {"title": "parent again"}).startswith(b"\x89PNG")

@@ -9,6 +9,7 @@ compiled modules, never the sources again.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -194,3 +195,11 @@ def result_tree(result: dict[str, Any]) -> dict[str, Any]:
     if not result.get("ok"):
         raise _error(TemplateError, result)
     return result
+
+
+def _after_fork_in_child() -> None:
+    global _cache_lock
+    _cache_lock = threading.Lock()  # it may have been held by another thread of the parent
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
