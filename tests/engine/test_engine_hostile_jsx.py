@@ -46,6 +46,7 @@ EXPECTED = {
     "deep-nesting.tsx": (RenderError, "markup_too_deep"),
     "img-file.tsx": (TemplateError, "resource_not_allowed"),
     "css-url-metadata.tsx": (TemplateError, "resource_not_allowed"),
+    "svg-external-image.tsx": (TemplateError, "resource_not_allowed"),
     "html-comment-escape.tsx": (BundleError, "syntax_error"),
     "syntax-error.tsx": (BundleError, "syntax_error"),
     "binary-garbage.tsx": (BundleError, None),  # not UTF-8: invalid_encoding
