@@ -439,3 +439,21 @@ def test_forked_child_renders_jsx_with_its_own_helpers():
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert render(files, {"title": "parent again"}).startswith(b"\x89PNG")
+
+
+def test_renders_from_a_process_under_an_address_space_limit():
+    """The server's render children run under a soft RLIMIT_AS; the V8 helper they start lifts it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, sys; _, hard = resource.getrlimit(resource.RLIMIT_AS);"
+        "resource.setrlimit(resource.RLIMIT_AS, (3 * 1024 ** 3, hard));"
+        "sys.path.insert(0, sys.argv[1]); from engine_helpers import make_files;"
+        "from loopwind.engine import render;"
+        "print(render(make_files(engine='jsx'), {'title': 'limited'})[:4])"
+    )
+    tests_dir = str(TEMPLATES.parents[1] / "tests" / "engine")
+    out = subprocess.run([sys.executable, "-c", code, tests_dir], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == repr(b"\x89PNG")

@@ -45,6 +45,17 @@ def _rss() -> int:
 
 
 def main() -> None:
+    # A caller that runs under an address-space or CPU-time soft limit (the server's render children do)
+    # passes it on; V8 cannot start under RLIMIT_AS (it reserves terabytes of address space), and a
+    # long-lived helper would outlive a per-task CPU budget. Memory is bounded by RLIMIT_DATA below and
+    # time by the parent's deadline instead.
+    for which in (resource.RLIMIT_AS, resource.RLIMIT_CPU):
+        soft, hard = resource.getrlimit(which)
+        if soft != hard:
+            try:
+                resource.setrlimit(which, (hard, hard))
+            except (ValueError, OSError):
+                pass
     data_limit = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     if data_limit:
         _, hard = resource.getrlimit(resource.RLIMIT_DATA)
