@@ -286,6 +286,11 @@ def test_qr_fit_text_and_clamp_text():
     with pytest.raises(TemplateError) as exc:
         jsx('export default (p, { fitText }) => <h1 style={{ fontSize: fitText("x", {}) }} />;')
     assert exc.value.code == "helper_error" and "width" in exc.value.message
+    with pytest.raises(TemplateError) as exc:
+        jsx(
+            'export default (p, { fitText }) => <h1 style={{ fontSize: fitText("x", { width: 9, max: 1e9 }) }} />;'
+        )
+    assert exc.value.message == "fitText(): max must be a number from 1 to 1000."
 
 
 def test_video_helpers_and_animation_classes():

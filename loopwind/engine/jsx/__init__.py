@@ -128,33 +128,53 @@ def with_meta(
     return merged, compiled
 
 
+# Bounds for the measuring helpers' numbers: a template cannot ask Takumi to lay out a 10^9 px font.
+_BOUNDS = {"width": (1, 16384), "height": (1, 16384), "max": (1, 1000), "min": (1, 1000), "size": (1, 1000),
+           "weight": (1, 1000), "lines": (1, 100), "lineHeight": (0.5, 10)}  # fmt: skip
+
+
+def _opt(kind: str, opts: dict, key: str, default: Any = None, *, required: bool = False) -> Any:
+    value = opts.get(key, default)
+    if value is None:
+        if required:
+            raise TemplateError(
+                f"{kind}(): the option {key!r} is required.", code="helper_error", details={"helper": kind}
+            )
+        return None
+    lo, hi = _BOUNDS[key]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+        raise TemplateError(
+            f"{kind}(): {key} must be a number from {lo:g} to {hi:g}.",
+            code="helper_error",
+            details={"helper": kind, "option": key},
+        )
+    return value
+
+
 def _helper(job, kind: str, args: list) -> Any:
     text, opts = args
-    try:
-        if kind == "qr":
-            from ..pipeline import _qr
+    name = {"fit": "fitText", "clamp": "clampText"}.get(kind, kind)
+    family = opts.get("family")
+    family = str(family) if family is not None else None
+    if kind == "qr":
+        from ..pipeline import _qr
 
-            extra = {k: opts[k] for k in ("dark", "light", "border") if k in opts}
-            return _qr(text, **extra)
-        if kind == "fit":
-            return job.fitter.fit_text(
-                text, opts["width"], height=opts.get("height"), max=opts.get("max", 96), min=opts.get("min", 12),
-                weight=opts.get("weight", 400), lines=opts.get("lines"), line_height=opts.get("lineHeight", 1.2),
-                family=opts.get("family"),
-            )  # fmt: skip
-        if kind == "clamp":
-            return job.fitter.clamp_text(
-                text, opts["width"], opts["size"], lines=opts.get("lines", 1), weight=opts.get("weight", 400),
-                line_height=opts.get("lineHeight", 1.2), family=opts.get("family"),
-            )  # fmt: skip
-    except KeyError as exc:
-        raise TemplateError(
-            f"{kind}(): the option {exc.args[0]!r} is required.",
-            code="helper_error",
-            details={"helper": kind},
-        ) from None
-    except (TypeError, ValueError) as exc:
-        raise TemplateError(f"{kind}(): {exc}", code="helper_error", details={"helper": kind}) from None
+        try:
+            return _qr(text, **{k: opts[k] for k in ("dark", "light", "border") if k in opts})
+        except (TypeError, ValueError) as exc:
+            raise TemplateError(f"qr(): {exc}", code="helper_error", details={"helper": "qr"}) from None
+    if kind == "fit":
+        return job.fitter.fit_text(
+            text, _opt(name, opts, "width", required=True), height=_opt(name, opts, "height"),
+            max=_opt(name, opts, "max", 96), min=_opt(name, opts, "min", 12), weight=_opt(name, opts, "weight", 400),
+            lines=_opt(name, opts, "lines"), line_height=_opt(name, opts, "lineHeight", 1.2), family=family,
+        )  # fmt: skip
+    if kind == "clamp":
+        return job.fitter.clamp_text(
+            text, _opt(name, opts, "width", required=True), _opt(name, opts, "size", required=True),
+            lines=_opt(name, opts, "lines", 1), weight=_opt(name, opts, "weight", 400),
+            line_height=_opt(name, opts, "lineHeight", 1.2), family=family,
+        )  # fmt: skip
     raise TemplateError(f"Unknown helper {kind!r}.", code="helper_error", details={"helper": kind})
 
 
