@@ -21,6 +21,9 @@ from typing import Any
 from ..errors import TemplateError
 
 TOKEN = re.compile("\ue000lw(\\d+)\ue001")
+# The runtime only emits these; checked again here because the tree comes out of the sandbox.
+_TAG = re.compile(r"[A-Za-z][A-Za-z0-9:._-]*")
+_ATTR = re.compile(r"[A-Za-z_:][A-Za-z0-9_:.-]*")
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 # React's unitless CSS properties: a number stays a number
 UNITLESS = frozenset(
@@ -116,9 +119,15 @@ class Converter:
             out.append(escape(self.resolve(node), quote=False))
             return
         tag, attrs, children = node
+        if not isinstance(tag, str) or not _TAG.fullmatch(tag) or not isinstance(attrs, dict):
+            raise TemplateError(
+                "The template produced an invalid element.", code="invalid_element", details={}
+            )
         in_svg = in_svg or tag == "svg"
         out.append("<" + tag)
         for key, value in attrs.items():
+            if not _ATTR.fullmatch(key):
+                continue
             if key == "style":
                 text = (
                     style_text(value, self.resolve) if isinstance(value, dict) else self.resolve(str(value))
