@@ -462,3 +462,19 @@ def test_renders_from_a_process_under_an_address_space_limit():
     out = subprocess.run([sys.executable, "-c", code, tests_dir], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == repr(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "React.useState(0)",
+        "React.useEffect(() => {})",
+        "React.useContext(React.createContext(1))",
+        "useRef(null)",
+    ],
+)
+def test_hooks_are_refused_clearly(call):
+    with pytest.raises(TemplateError) as exc:
+        jsx(f'import React, {{ useRef }} from "react";\nexport default () => {{ {call}; return <div />; }};')
+    assert exc.value.code == "hooks_not_supported"
+    assert "pure function of its props" in exc.value.message
