@@ -22,6 +22,7 @@ ALLOWED_EXTENSIONS = frozenset(
         "png", "jpg", "jpeg", "webp", "gif",
         "mp3", "wav", "m4a",
         "ttf", "otf", "woff", "woff2",
+        "tsx", "ts", "jsx", "js",
     }
 )  # fmt: skip
 

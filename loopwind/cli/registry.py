@@ -30,10 +30,15 @@ def parse_ref(ref: str) -> tuple[str, str | None]:
 
 
 def template_folder(folder: str) -> Path:
+    """A folder with loopwind.json, or a jsx template whose .tsx/.jsx file exports meta (no manifest)."""
     path = Path(folder)
-    if not (path / "loopwind.json").is_file():
+    if not (path / "loopwind.json").is_file() and not any(
+        p.suffix.lower() in (".tsx", ".jsx") and p.is_file()
+        for p in (path.iterdir() if path.is_dir() else ())
+    ):
         raise UsageProblem(
-            f"No loopwind.json in {path}: not a template folder (try `loopwind init`).", code="no_manifest"
+            f"No loopwind.json (or .tsx template) in {path}: not a template folder (try `loopwind init`).",
+            code="no_manifest",
         )
     return path
 
@@ -72,9 +77,16 @@ def bundle_files(archive: bytes) -> dict[str, bytes]:
 @cli.command()
 @click.argument("name")
 @click.option("--video", is_flag=True, help="A video template (else an image).")
+@click.option(
+    "--engine",
+    type=click.Choice(["html", "jsx"]),
+    default="html",
+    show_default=True,
+    help="jsx: a React-style template.tsx component; html: Jinja HTML + Tailwind.",
+)
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="Folder (default: ./NAME).")
 @json_option
-def init(name: str, video: bool, directory: str | None):
+def init(name: str, video: bool, engine: str, directory: str | None):
     """Create a template folder that renders as is."""
     if not NAME.match(name):
         raise UsageProblem(
@@ -84,11 +96,16 @@ def init(name: str, video: bool, directory: str | None):
     if folder.exists() and any(folder.iterdir()):
         raise UsageProblem(f"{folder} exists and is not empty.", code="folder_exists")
     folder.mkdir(parents=True, exist_ok=True)
-    written = scaffold.files(name, video)
+    written = scaffold.files(name, video, engine)
     for path, text in written.items():
         (folder / path).write_text(text)
     out().result(
-        {"folder": str(folder), "files": sorted(written), "type": "video" if video else "image"},
+        {
+            "folder": str(folder),
+            "files": sorted(written),
+            "type": "video" if video else "image",
+            "engine": engine,
+        },
         f'✓ Created {folder}/ ({", ".join(sorted(written))})\n  loopwind render {folder} --props \'{{"title": "Hi"}}\'',
     )
 

@@ -149,7 +149,16 @@ def _ms(started: float) -> int:
 def remote_slug(lw, template: str) -> str:
     """user/name as given; a bare name or a template folder means your own published template."""
     if Path(template).is_dir():
-        manifest = json.loads((template_folder(template) / "loopwind.json").read_text())
+        folder = template_folder(template)
+        if (folder / "loopwind.json").is_file():
+            manifest = json.loads((folder / "loopwind.json").read_text())
+        else:  # a single .tsx template: its meta names it
+            from ..engine import EngineError, load_bundle
+
+            try:
+                manifest = load_bundle(folder).manifest_dict()
+            except EngineError as exc:
+                raise _engine_error(exc) from None
         template = manifest.get("name") or Path(template).resolve().name
     if "/" not in template:
         return f"{lw.me()['username']}/{template}"

@@ -1,11 +1,13 @@
-"""loopwind.engine: render template bundles (HTML + Tailwind, or SVG) into images and videos.
+"""loopwind.engine: render template bundles (JSX/TSX components, HTML + Tailwind, or SVG) into images and videos.
 
 Pure Python plus native wheels; no Django. The server's ``rendering`` app and the CLI both call it.
+JSX templates run in V8 in helper processes (``jsx/``), never in the calling process.
 
 Public API
 ----------
 ``load_bundle(path_or_mapping) -> Bundle``
-    Load a folder or an in-memory ``{path: bytes|str}`` map and validate it (BundleError).
+    Load a folder or an in-memory ``{path: bytes|str}`` map and validate it (BundleError). A jsx bundle
+    may have no loopwind.json: its entry's ``export const meta`` is the manifest.
     ``Bundle.manifest_dict()`` is the normalized manifest (JSON data), ``Bundle.checksum`` a stable
     sha256 over every file path and content (the render cache key's bundle part),
     ``Bundle.props`` the PropSpecs, ``Bundle.total_frames`` for videos.

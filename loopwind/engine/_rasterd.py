@@ -36,6 +36,8 @@ def main() -> None:
     import resvg_py
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdout.write(struct.pack(">II", 0, 0))  # ready (see isolate.Helper.request)
+    stdout.flush()
     while True:
         try:
             hl, pl = struct.unpack(">II", _read_exact(stdin, 8))

@@ -176,7 +176,7 @@ def render(
     fmt = check_output(bundle, format, scale, quality)
     frame = frame_for_time(bundle, time)
     job = Job(bundle, props, images=images)
-    if bundle.engine == "html":
+    if bundle.engine in ("html", "jsx"):
         if fmt == "pdf":
             return svg_to_pdf(render_html(job, format="svg", frame=frame))
         if fmt == "svg":

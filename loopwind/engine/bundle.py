@@ -26,6 +26,8 @@ TOP_LEVEL_KEYS = frozenset(
      "version", "author", "license", "homepage", "repository", "$schema", "preview", "category", "readme"}
 )  # fmt: skip
 _NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+DEFAULT_ENTRIES = {"html": "template.html", "svg": "template.svg", "jsx": "template.tsx"}
+ENTRY_EXTENSIONS = {"html": (".html",), "svg": (".svg",), "jsx": (".tsx", ".jsx", ".ts", ".js")}
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Bundle:
     manifest: dict[str, Any]  # the manifest as given (parsed JSON)
     name: str
     type: str  # "image" | "video"
-    engine: str  # "html" | "svg"
+    engine: str  # "html" | "svg" | "jsx"
     entry: str
     width: int
     height: int
@@ -114,25 +116,45 @@ def bundle_checksum(files: Mapping[str, bytes]) -> str:
 
 
 def load_bundle(source: str | os.PathLike | Mapping[str, Any] | Bundle) -> Bundle:
-    """Load and validate a bundle from a folder path or an in-memory ``{path: bytes|str}`` map."""
+    """Load and validate a bundle from a folder path or an in-memory ``{path: bytes|str}`` map.
+
+    A jsx bundle may leave loopwind.json out: its one .tsx/.jsx file's ``export const meta`` is then the
+    manifest (see ``jsx.with_meta``)."""
     if isinstance(source, Bundle):
         return source
     files = normalize_mapping(source) if isinstance(source, Mapping) else read_folder(Path(source))
     for path in files:
         check_path(path)
-    if MANIFEST not in files:
+    manifest: Any = None
+    if MANIFEST in files:
+        try:
+            manifest = json.loads(files[MANIFEST].decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise BundleError(
+                f"loopwind.json is not valid JSON: {exc}",
+                code="manifest_invalid_json",
+                details={"file": MANIFEST},
+            ) from None
+    elif not any(p.lower().endswith(tuple("." + e for e in L.SCRIPT_EXTENSIONS)) for p in files):
         raise BundleError(
             "The bundle has no loopwind.json.", code="manifest_missing", details={"file": MANIFEST}
         )
+    if manifest is not None and not (isinstance(manifest, dict) and manifest.get("engine") == "jsx"):
+        return _build(files, manifest)
+    from .jsx import with_meta
+
+    checksum = bundle_checksum(files)
+    merged, compiled = with_meta(files, manifest, checksum)
     try:
-        manifest = json.loads(files[MANIFEST].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BundleError(
-            f"loopwind.json is not valid JSON: {exc}",
-            code="manifest_invalid_json",
-            details={"file": MANIFEST},
-        ) from None
-    return _build(files, manifest)
+        bundle = _build(files, merged)
+    except BundleError as exc:
+        if manifest is None and exc.details.get("file") == MANIFEST:  # the fields came from the meta export
+            exc.message = exc.message.replace(MANIFEST + ":", f"{merged.get('entry')} (meta):", 1)
+            exc.args = (exc.message,)
+            exc.details["file"] = merged.get("entry")
+        raise
+    bundle._cache["jsx"] = compiled
+    return bundle
 
 
 def _field_error(field_name: str, message: str, code: str = "invalid_manifest", **extra: Any) -> BundleError:
@@ -171,15 +193,17 @@ def _build(files: dict[str, bytes], m: Any) -> Bundle:
     if btype not in ("image", "video"):
         raise _field_error("type", "must be 'image' or 'video'.")
     engine = m.get("engine", "html")
-    if engine not in ("html", "svg"):
-        raise _field_error("engine", "must be 'html' or 'svg'.")
-    entry = m.get("entry", "template.html" if engine == "html" else "template.svg")
+    if engine not in ENTRY_EXTENSIONS:
+        raise _field_error("engine", "must be 'html', 'svg' or 'jsx'.")
+    entry = m.get("entry", DEFAULT_ENTRIES[engine])
     if not isinstance(entry, str) or entry not in files:
         raise _field_error(
             "entry", f"file {entry!r} is not in the bundle.", "entry_missing", file_missing=str(entry)
         )
-    if not entry.lower().endswith("." + ("html" if engine == "html" else "svg")):
-        raise _field_error("entry", f"engine {engine!r} needs a .{engine} entry file.")
+    if not entry.lower().endswith(ENTRY_EXTENSIONS[engine]):
+        raise _field_error(
+            "entry", f"engine {engine!r} needs a {' / '.join(ENTRY_EXTENSIONS[engine])} entry file."
+        )
     size = m.get("size")
     if not isinstance(size, dict):
         raise _field_error("size", "must be an object with width and height.")

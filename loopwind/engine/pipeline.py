@@ -12,6 +12,7 @@ from .errors import PropsError, TemplateError
 from .fonts import takumi_renderer
 from .limits import IMAGE_EXTENSIONS
 from .props import ImageValue, validate_props
+from .qr import qr_data_uri
 from .resources import check_css, check_svg
 from .sandbox import compile_template, evaluate, make_environment
 from .textfit import TextFitter
@@ -57,23 +58,6 @@ def bundle_resources(bundle) -> dict[str, Any]:
         return res
 
 
-def _qr(text: Any, dark: str = "#000000", light: str = "#ffffff", border: int = 2) -> str:
-    import segno
-
-    from .colors import normalize_color
-
-    text = str(text)
-    if len(text) > 2000:
-        raise TemplateError(
-            "qr() text is longer than 2000 characters.", code="helper_error", details={"helper": "qr"}
-        )
-    dark_c, light_c = normalize_color(str(dark)), normalize_color(str(light))
-    if dark_c is None or light_c is None:
-        raise TemplateError("qr() colors must be CSS colors.", code="helper_error", details={"helper": "qr"})
-    qr = segno.make(text, micro=False)
-    return qr.svg_data_uri(scale=10, border=max(0, min(int(border), 10)), dark=dark_c, light=light_c)
-
-
 class Job:
     """One render request: the compiled template, its context and the images Takumi may see."""
 
@@ -81,12 +65,14 @@ class Job:
         self.bundle = bundle
         self.props = validate_props(bundle, props, images=images)
         res = bundle_resources(bundle)
-        self.template = compile_template(res["env"], bundle.entry)
+        self.jsx = bundle.engine == "jsx"
+        self.template = None if self.jsx else compile_template(res["env"], bundle.entry)
         self.stylesheets = list(res["stylesheets"])
         self.renderer = takumi_renderer(bundle)
-        self.html = bundle.engine == "html"
+        self.html = bundle.engine in ("html", "jsx")  # both end as markup for Takumi
         self.images: dict[str, bytes] = dict(res["images"]) if self.html else {}
-        fitter = TextFitter(self.renderer, bundle)
+        self.assets = frozenset(res["images"])
+        self.fitter = fitter = TextFitter(self.renderer, bundle)
         context: dict[str, Any] = {}
         for name, value in self.props.items():
             context[name] = self._image_src(name, value) if isinstance(value, ImageValue) else value
@@ -94,13 +80,15 @@ class Job:
             width=bundle.width,
             height=bundle.height,
             asset=self._asset,
-            qr=_qr,
+            qr=qr_data_uri,
             fit_text=fitter.fit_text,
             clamp_text=fitter.clamp_text,
         )
         self.allowed = frozenset(self.images)
         self.base_context = context
         self._asset_uris: dict[str, str] = {}
+        self._prefetched: dict[int | None, Any] = {}
+        self._prefetcher = None
 
     def _image_src(self, name: str, value: ImageValue) -> str:
         if value.data is None:
@@ -152,4 +140,39 @@ class Job:
         return ctx
 
     def markup(self, frame: int | None = None) -> str:
+        if self.jsx:
+            from .jsx import markup
+
+            pending = self._prefetched.pop(frame, None)
+            if pending is None:
+                return markup(self, frame)
+            value = pending.result()[frame]
+            if isinstance(value, Exception):
+                raise value
+            return value
         return evaluate(self.template, self.frame_context(frame))
+
+    def prefetch(self, frames: list[int]) -> None:
+        """Start computing jsx frames' markup in the background, in one trip to V8 (videos: the V8 work
+        for the next frames overlaps Takumi drawing this one, and the per-call overhead is shared)."""
+        frames = [f for f in frames if f not in self._prefetched and 0 <= f < self.bundle.total_frames]
+        if not frames:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .jsx import markups
+
+        if self._prefetcher is None:
+            self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loopwind-jsx")
+        future = self._prefetcher.submit(markups, self, frames)
+        for f in frames:
+            self._prefetched[f] = future
+
+    def close(self) -> None:
+        """Stop the background work of ``prefetch`` (its results are dropped)."""
+        for pending in self._prefetched.values():
+            pending.cancel()
+        self._prefetched.clear()
+        if self._prefetcher is not None:
+            self._prefetcher.shutdown(wait=True)
+            self._prefetcher = None

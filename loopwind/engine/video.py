@@ -24,6 +24,7 @@ from .api import _coerce_bundle, check_output
 from .errors import RenderError
 from .pipeline import Job
 
+JSX_BATCH = 8  # video frames per call into the V8 helper
 # Even size for 4:2:0, and BT.709 (what browsers assume for HD) tagged so players agree on colors.
 _EVEN = "pad=ceil(iw/2)*2:ceil(ih/2)*2,scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
 _BT709 = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
@@ -54,6 +55,17 @@ def _encoder_args(fmt: str, fps: int, has_audio: bool) -> list[str]:
 
 def _frame_source(job: Job) -> Callable[[int], bytes]:
     b = job.bundle
+    if b.engine == "jsx":
+        from .html_engine import render_html
+
+        def jsx_frame(i: int) -> bytes:
+            # Frames are asked of V8 in batches, the next batch while Takumi draws this one's frames.
+            if i % JSX_BATCH == 0:
+                job.prefetch(list(range(i, i + JSX_BATCH)))
+                job.prefetch(list(range(i + JSX_BATCH, i + 2 * JSX_BATCH)))
+            return render_html(job, format="raw", frame=i)
+
+        return jsx_frame
     if b.engine == "html":
         from .html_engine import render_html
 
@@ -94,79 +106,84 @@ def render_video(
             details={"type": bundle.type},
         )
     job = Job(bundle, props, images=images)
-    frame_bytes = _frame_source(job)
-    total = bundle.total_frames
-    w, h = bundle.width, bundle.height
-    deadline = _time.monotonic() + L.VIDEO_TIME_LIMIT
-    audio_path = (bundle.manifest.get("video") or {}).get("audio")
-    with tempfile.TemporaryDirectory(prefix="loopwind-video-") as tmp:
-        out_file = Path(tmp) / f"out.{fmt}"
-        cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgba",
-               "-s", f"{w}x{h}", "-framerate", str(bundle.fps), "-thread_queue_size", "4", "-protocol_whitelist", "pipe",
-               "-i", "pipe:0"]  # fmt: skip
-        has_audio = bool(audio_path) and fmt != "gif"
-        if has_audio:
-            audio_file = Path(tmp) / ("audio." + audio_path.rsplit(".", 1)[-1])
-            audio_file.write_bytes(bundle.files[audio_path])
-            # The demuxer is forced by extension and only local files are allowed: an ".mp3" that is
-            # really a playlist must not make ffmpeg open URLs.
-            demuxer = {"mp3": "mp3", "wav": "wav", "m4a": "mov"}[audio_file.suffix[1:].lower()]
-            cmd += ["-protocol_whitelist", "file", "-f", demuxer, "-i", str(audio_file)]
-            cmd += ["-map", "0:v", "-map", "1:a", "-t", f"{bundle.duration:.3f}"]
-        cmd += _encoder_args(fmt, bundle.fps or 30, has_audio)
-        cmd += [
-            "-threads",
-            "2",
-            "-fflags",
-            "+bitexact",
-            "-flags",
-            "+bitexact",
-            "-map_metadata",
-            "-1",
-            "-y",
-            str(out_file),
-        ]
-        err_file = open(Path(tmp) / "ffmpeg.log", "w+b")  # noqa: SIM115 - closed below
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err_file)  # noqa: S603
-        try:
-            for i in range(total):
-                if should_cancel is not None and should_cancel():
-                    raise RenderError(
-                        "The render was cancelled.", code="render_cancelled", details={"frame": i}
-                    )
-                if _time.monotonic() > deadline:
-                    raise RenderError(
-                        "The video render took too long.",
-                        code="render_timeout",
-                        details={"limit": L.VIDEO_TIME_LIMIT},
-                    )
-                data = frame_bytes(i)
-                if len(data) != w * h * 4:
-                    raise RenderError(
-                        "A frame came back with the wrong size.", code="render_failed", details={"frame": i}
-                    )
-                try:
-                    proc.stdin.write(data)
-                except BrokenPipeError:
-                    break
-                if on_progress is not None:
-                    on_progress(i + 1, total)
-            proc.stdin.close()
-            rc = proc.wait(timeout=max(5.0, deadline - _time.monotonic()))
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        finally:
-            err_file.seek(0)
-            log = err_file.read().decode("utf-8", "replace")[-2000:]
-            err_file.close()
-        if rc != 0 or not out_file.exists():
-            raise RenderError(
-                f"ffmpeg failed ({rc}): {log.strip()}", code="encode_failed", details={"format": fmt}
-            )
-        if output_path is not None:
-            target = Path(output_path)
-            target.write_bytes(out_file.read_bytes())
-            return target
-        return out_file.read_bytes()
+    try:
+        frame_bytes = _frame_source(job)
+        total = bundle.total_frames
+        w, h = bundle.width, bundle.height
+        deadline = _time.monotonic() + L.VIDEO_TIME_LIMIT
+        audio_path = (bundle.manifest.get("video") or {}).get("audio")
+        with tempfile.TemporaryDirectory(prefix="loopwind-video-") as tmp:
+            out_file = Path(tmp) / f"out.{fmt}"
+            cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgba",
+                   "-s", f"{w}x{h}", "-framerate", str(bundle.fps), "-thread_queue_size", "4", "-protocol_whitelist", "pipe",
+                   "-i", "pipe:0"]  # fmt: skip
+            has_audio = bool(audio_path) and fmt != "gif"
+            if has_audio:
+                audio_file = Path(tmp) / ("audio." + audio_path.rsplit(".", 1)[-1])
+                audio_file.write_bytes(bundle.files[audio_path])
+                # The demuxer is forced by extension and only local files are allowed: an ".mp3" that is
+                # really a playlist must not make ffmpeg open URLs.
+                demuxer = {"mp3": "mp3", "wav": "wav", "m4a": "mov"}[audio_file.suffix[1:].lower()]
+                cmd += ["-protocol_whitelist", "file", "-f", demuxer, "-i", str(audio_file)]
+                cmd += ["-map", "0:v", "-map", "1:a", "-t", f"{bundle.duration:.3f}"]
+            cmd += _encoder_args(fmt, bundle.fps or 30, has_audio)
+            cmd += [
+                "-threads",
+                "2",
+                "-fflags",
+                "+bitexact",
+                "-flags",
+                "+bitexact",
+                "-map_metadata",
+                "-1",
+                "-y",
+                str(out_file),
+            ]
+            err_file = open(Path(tmp) / "ffmpeg.log", "w+b")  # noqa: SIM115 - closed below
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err_file)  # noqa: S603
+            try:
+                for i in range(total):
+                    if should_cancel is not None and should_cancel():
+                        raise RenderError(
+                            "The render was cancelled.", code="render_cancelled", details={"frame": i}
+                        )
+                    if _time.monotonic() > deadline:
+                        raise RenderError(
+                            "The video render took too long.",
+                            code="render_timeout",
+                            details={"limit": L.VIDEO_TIME_LIMIT},
+                        )
+                    data = frame_bytes(i)
+                    if len(data) != w * h * 4:
+                        raise RenderError(
+                            "A frame came back with the wrong size.",
+                            code="render_failed",
+                            details={"frame": i},
+                        )
+                    try:
+                        proc.stdin.write(data)
+                    except BrokenPipeError:
+                        break
+                    if on_progress is not None:
+                        on_progress(i + 1, total)
+                proc.stdin.close()
+                rc = proc.wait(timeout=max(5.0, deadline - _time.monotonic()))
+            except BaseException:
+                proc.kill()
+                proc.wait()
+                raise
+            finally:
+                err_file.seek(0)
+                log = err_file.read().decode("utf-8", "replace")[-2000:]
+                err_file.close()
+            if rc != 0 or not out_file.exists():
+                raise RenderError(
+                    f"ffmpeg failed ({rc}): {log.strip()}", code="encode_failed", details={"format": fmt}
+                )
+            if output_path is not None:
+                target = Path(output_path)
+                target.write_bytes(out_file.read_bytes())
+                return target
+            return out_file.read_bytes()
+    finally:
+        job.close()  # stops a jsx frame prefetch still running

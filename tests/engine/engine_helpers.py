@@ -21,7 +21,11 @@ def make_files(manifest_overrides=None, *, template=None, engine="html", extra=N
     }
     manifest.update(manifest_overrides or {})
     files = {"loopwind.json": json.dumps(manifest).encode()}
-    if engine == "html":
+    if engine == "jsx":
+        files["template.tsx"] = (
+            template or 'export default ({ title }) => <div tw="flex w-full h-full bg-white">{title}</div>;'
+        ).encode()
+    elif engine == "html":
         files["template.html"] = (
             template or '<div tw="flex w-full h-full bg-white">{{ title }}</div>'
         ).encode()

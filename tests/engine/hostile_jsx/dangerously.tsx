@@ -1,0 +1,3 @@
+export default function Template() {
+  return <div dangerouslySetInnerHTML={{ __html: "<img src=/etc/passwd>" }} />;
+}

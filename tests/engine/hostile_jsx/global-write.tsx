@@ -1,0 +1,4 @@
+export default function Template({ title }) {
+  (globalThis as any).lastTitle = title;
+  return <div />;
+}

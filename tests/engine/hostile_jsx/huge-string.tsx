@@ -1,0 +1,4 @@
+export default function Template() {
+  let s = "x";
+  for (;;) s += s;
+}

@@ -1,0 +1,4 @@
+export default function Template() {
+  const fs = import("fs");
+  return <div>{String(fs)}</div>;
+}

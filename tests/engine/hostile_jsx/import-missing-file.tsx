@@ -1,0 +1,4 @@
+import { Badge } from "./Badge";
+export default function Template() {
+  return <div><Badge /></div>;
+}

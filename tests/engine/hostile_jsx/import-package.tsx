@@ -1,0 +1,4 @@
+import satori from "satori";
+export default function Template() {
+  return <div>{String(satori)}</div>;
+}

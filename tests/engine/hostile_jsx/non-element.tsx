@@ -1,0 +1,3 @@
+export default function Template() {
+  return 42;
+}

@@ -1,0 +1,3 @@
+export default function Template({ title }) {
+  return <div>{{ title }}</div>;
+}

@@ -1,0 +1,3 @@
+export default async function Template() {
+  return <div>later</div>;
+}

@@ -1,0 +1,4 @@
+export default function Template() {
+  setTimeout(() => {}, 0);
+  return <div />;
+}
