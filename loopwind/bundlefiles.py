@@ -70,6 +70,14 @@ def check_path(path: str) -> str:
     return path
 
 
+def is_template_folder(root: Path) -> bool:
+    """A folder with loopwind.json, or a jsx template whose top-level .tsx/.jsx file exports its
+    manifest as ``meta`` (the engine picks the entry; see docs/engine.md)."""
+    if (root / "loopwind.json").is_file():
+        return True
+    return root.is_dir() and any(p.suffix.lower() in (".tsx", ".jsx") and p.is_file() for p in root.iterdir())
+
+
 def read_folder(root: Path) -> dict[str, bytes]:
     if not root.is_dir():
         raise BundleFileError(

@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 
 import click
 
+from ..bundlefiles import is_template_folder
 from ..sdk import errors
 from ..sdk._core import folder_files
 from . import scaffold
@@ -32,10 +33,7 @@ def parse_ref(ref: str) -> tuple[str, str | None]:
 def template_folder(folder: str) -> Path:
     """A folder with loopwind.json, or a jsx template whose .tsx/.jsx file exports meta (no manifest)."""
     path = Path(folder)
-    if not (path / "loopwind.json").is_file() and not any(
-        p.suffix.lower() in (".tsx", ".jsx") and p.is_file()
-        for p in (path.iterdir() if path.is_dir() else ())
-    ):
+    if not is_template_folder(path):
         raise UsageProblem(
             f"No loopwind.json (or .tsx template) in {path}: not a template folder (try `loopwind init`).",
             code="no_manifest",

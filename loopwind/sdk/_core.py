@@ -154,8 +154,10 @@ def slug_path(slug: str) -> str:
 def folder_files(folder: str | os.PathLike) -> dict[str, bytes]:
     """The files of a template folder as ``{relative/path: bytes}`` (hidden and tool folders skipped)."""
     root = Path(folder)
-    if not (root / "loopwind.json").is_file():
-        raise errors.BadRequest(f"No loopwind.json in {root}: not a template folder.", code="no_manifest")
+    if not bundlefiles.is_template_folder(root):
+        raise errors.BadRequest(
+            f"No loopwind.json (or .tsx template) in {root}: not a template folder.", code="no_manifest"
+        )
     try:  # the engine's reader and rules: what renders locally is what gets published
         return bundlefiles.read_folder(root)
     except bundlefiles.BundleFileError as exc:

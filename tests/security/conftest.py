@@ -1,6 +1,7 @@
 """The security suite reuses the rendering fixtures (published templates, a private one) and adds
 ``objects``: one of every kind of thing a user owns, for the IDOR and scope matrices."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -55,3 +56,29 @@ def objects(user, other_user):
         "delivery": delivery.public_id,
         "key": key.public_id,
     }
+
+
+TIME_BUDGET = 15.0  # seconds a hostile request may take: RENDER_TIME_LIMIT (10 s) plus the round trip
+
+
+@pytest.fixture
+def business(user_api, user):
+    user.plan = "business"
+    user.save(update_fields=["plan"])
+    return user_api
+
+
+def timed_request(call):
+    """A request with a hostile template: answered within the time budget, and never with a 5xx."""
+    start = time.monotonic()
+    response = call()
+    elapsed = time.monotonic() - start
+    assert elapsed < TIME_BUDGET, elapsed
+    assert response.status_code < 500, (response.status_code, response.content[:300])
+    return response
+
+
+def assert_no_leak(content: bytes) -> None:
+    # what a successful escape would show: Python objects, tracebacks, secrets, /etc/passwd
+    for marker in (b"<class '", b"<function ", b"<module ", b"Traceback", b"SECRET_KEY", b"root:x:0:0"):
+        assert marker not in content

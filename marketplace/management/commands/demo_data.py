@@ -16,6 +16,7 @@ from django.db import transaction
 from accounts import keyformat, services
 from accounts.models import API_KEY_SCOPES, ApiKey, User
 from loopwind import engine
+from loopwind.bundlefiles import is_template_folder
 from templates_registry.models import Template
 from templates_registry.services import template_publish
 
@@ -61,7 +62,7 @@ class Command(BaseCommand):
     def _publish_examples(self, official: User) -> list[str]:
         """Publishes each example once; a changed example becomes its next patch version."""
         slugs = []
-        for folder in sorted(p for p in EXAMPLES.iterdir() if (p / "loopwind.json").exists()):
+        for folder in sorted(p for p in EXAMPLES.iterdir() if is_template_folder(p)):
             bundle = engine.load_bundle(folder)
             template = (
                 Template.objects.filter(owner=official, name=bundle.name)
