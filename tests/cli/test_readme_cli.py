@@ -28,3 +28,16 @@ def test_readme_quick_start(live_server, settings, loopwind_exe, tmp_path):
     assert (tmp_path / "hello.png").is_file() and (tmp_path / "remote.png").is_file()
     assert f"{account['username']}/my-card" in outputs[3].stdout
     assert outputs[5].stdout.startswith(f"{live_server.url}/i/{account['username']}/my-card.png?")
+
+
+def test_readme_template_example_renders(tmp_path):
+    """The README's "A template" example is a whole template as written: one .tsx file."""
+    from loopwind.engine import load_bundle, render
+
+    text = (ROOT / "README.md").read_text()
+    code = re.search(r"```tsx\n// og-card/og-card.tsx\n(.*?)```", text, re.S)[1]
+    folder = tmp_path / "og-card"
+    folder.mkdir()
+    (folder / "og-card.tsx").write_text(code)
+    assert load_bundle(folder).manifest_dict()["engine"] == "jsx"
+    assert render(folder, {"title": "Hello"}).startswith(b"\x89PNG")
