@@ -1,5 +1,8 @@
 """Every page, signed out and signed in, with the security headers."""
 
+import html
+import re
+
 import pytest
 from django.test import Client
 
@@ -170,3 +173,21 @@ def test_list_pages_query_counts(official, member_client, django_assert_max_num_
         assert member_client.get("/").status_code == 200
     with django_assert_max_num_queries(10):
         assert member_client.get("/templates?q=card&sort=recent").status_code == 200
+
+
+def test_a_single_file_tsx_template_has_a_page_props_and_try_it(db, member_client, official):
+    """jsx templates on the website: the page lists the props from the .tsx file's meta, and "try it"
+    renders the visitor's text (the form's text typed by the manifest, then the V8 sandbox)."""
+    owner, _ = official
+    template_publish(user=owner, files=example_files("og-card-tsx"))
+    page = member_client.get("/loopwind/og-card-tsx").content.decode()
+    for expected in ("Try it", "Props", "title", "subtitle", "accent", "1.0.0"):
+        assert expected in page, expected
+    tried = member_client.post(
+        "/loopwind/og-card-tsx/try", {"title": "Hello from the page", "accent": "#22d3ee"}
+    )
+    assert tried.status_code == 200, tried.content[:500]
+    result = re.search(r'<img[^>]+src="[^"]*(/files/[^"]+)"[^>]*alt="Your render', tried.content.decode())
+    assert result, tried.content.decode()[:3000]
+    image = member_client.get(html.unescape(result[1]))
+    assert image.status_code == 200 and b"".join(image.streaming_content).startswith(b"\x89PNG")
