@@ -48,8 +48,9 @@ class RenderSecrets(models.Model):
 
 
 class Render(models.Model):
-    """One synchronous render that did work (a cache miss). Cache hits answer with the id of
-    the render that made the output."""
+    """One render that did work: a sync cache miss, or a completed async job (``source`` "job").
+    Cache hits answer with the id of the render that made the output. These rows are what the
+    templates' ``renders`` counters are summed from (maintenance.render_counts_flush)."""
 
     public_id = models.CharField(max_length=32, unique=True, default=new_render_id, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="renders")
@@ -63,11 +64,22 @@ class Render(models.Model):
     output = models.CharField(max_length=255)
     size = models.PositiveIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(default=0)
-    source = models.CharField(max_length=10, default="api")  # api | url (signed image URL)
+    source = models.CharField(max_length=10, default="api")  # api | url (signed image URL) | web | job
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
         return self.public_id
+
+
+class RenderCountMark(models.Model):
+    """The last Render row whose count is in the templates' ``renders`` counters. One row: the
+    flush that moves it holds its lock, so two flushes never count a render twice."""
+
+    last_render_id = models.BigIntegerField(default=0)
+    flushed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"renders counted up to #{self.last_render_id}"
 
 
 class RenderJob(models.Model):

@@ -12,6 +12,7 @@ import logging
 import threading
 
 import dramatiq
+from django.core.cache import cache
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name
@@ -25,6 +26,9 @@ RENDER_JOB = "render_job"
 RENDER_JOB_PRIORITY = "render_job_priority"
 DELIVER_WEBHOOK = "deliver_webhook"
 CLEANUP_OUTPUTS = "cleanup_outputs"
+FLUSH_RENDER_COUNTS = "flush_render_counts"
+# How soon after the work they follow up on the upkeep actors run (enqueue_once).
+UPKEEP_DELAY_MS = {CLEANUP_OUTPUTS: 3600 * 1000, FLUSH_RENDER_COUNTS: 60 * 1000}
 _embedded_worker: dramatiq.Worker | None = None
 _lock = threading.Lock()
 
@@ -54,6 +58,18 @@ def enqueue(actor_name: str, *args, delay_ms: int | None = None) -> None:
         _ensure_embedded_worker(broker)
     with _broker_down_is_503():
         actor.send_with_options(args=args, delay=delay_ms)
+
+
+def enqueue_once(actor_name: str) -> None:
+    """Upkeep without a separate scheduler: whoever does the work an upkeep actor follows up on
+    calls this, and at most one message for it is pending, due UPKEEP_DELAY_MS from the first
+    call. Best effort: a broker or cache that is down only postpones it to a later call."""
+    delay = UPKEEP_DELAY_MS[actor_name]
+    try:
+        if cache.add(f"rendering:{actor_name}-scheduled", 1, timeout=delay // 1000):
+            enqueue(actor_name, delay_ms=delay)
+    except Exception:
+        logger.warning("could not schedule %s", actor_name, exc_info=True)
 
 
 def held_arguments(*actor_names: str) -> set:

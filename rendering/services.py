@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.selectors import user_get_by_username
@@ -30,6 +29,7 @@ from loopwind import engine
 from rendering.bundles import bundle_for, version_files
 from rendering.errors import BadSignature, RenderFailed, UseAsyncEndpoint  # noqa: F401  (re-exported)
 from rendering.models import Render, RenderSecrets, new_signing_secret, new_webhook_secret
+from rendering.queue import FLUSH_RENDER_COUNTS, enqueue_once
 from templates_registry.models import Template, TemplateVersion
 
 logger = logging.getLogger(__name__)
@@ -179,7 +179,9 @@ def render_image(
         duration_ms=duration,
         source=source,
     )
-    Template.objects.filter(pk=template.pk).update(renders=F("renders") + 1)
+    enqueue_once(
+        FLUSH_RENDER_COUNTS
+    )  # the template's counter is summed from the Render rows, off this request
     if stored:
         _cache_set(key, {"name": name, "rid": render.public_id})
     return RenderResult(content, engine.CONTENT_TYPES[fmt], render.public_id, False, duration, key, name)

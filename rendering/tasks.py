@@ -38,6 +38,12 @@ def deliver_webhook(delivery_id: int) -> None:
         webhooks.webhook_enqueue(delivery_id, delay_ms=delay)
 
 
+@dramatiq.actor(actor_name=queue.FLUSH_RENDER_COUNTS, queue_name="maintenance", max_retries=3)
+def flush_render_counts() -> None:
+    """A minute after renders happened: their count into the templates' counters."""
+    maintenance.render_counts_flush()
+
+
 @dramatiq.actor(actor_name=queue.CLEANUP_OUTPUTS, queue_name="maintenance", max_retries=3)
 def cleanup_outputs() -> None:
     """Hourly upkeep: expired outputs, and jobs whose queue message was lost."""

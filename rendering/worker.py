@@ -22,8 +22,8 @@ from core.renderpool.pools import image_pool, video_pool
 from loopwind import engine
 from rendering import webhooks
 from rendering.bundles import bundle_for, version_files
-from rendering.maintenance import cleanup_schedule
-from rendering.models import JobOutput, RenderJob
+from rendering.models import JobOutput, Render, RenderJob
+from rendering.queue import CLEANUP_OUTPUTS, FLUSH_RENDER_COUNTS, enqueue_once
 from rendering.services import remote_images_fetch
 
 logger = logging.getLogger(__name__)
@@ -113,7 +113,8 @@ def render_job_run(job_id: str) -> None:
     finally:
         if folder is not None:
             folder.cleanup()
-    cleanup_schedule()
+    enqueue_once(CLEANUP_OUTPUTS)
+    enqueue_once(FLUSH_RENDER_COUNTS)
 
 
 def _retry_or_fail(job: RenderJob, exc: Exception, code: str, message: str) -> None:
@@ -182,6 +183,12 @@ def _store_and_complete(job: RenderJob, content_or_path, duration_ms: int) -> No
             )
             if not updated:  # cancelled while rendering: keep no output
                 raise _Cancelled()
+            # The render's record, for the template's renders counter (summed off the request):
+            # inside this transaction, so a job completed twice after a crash is counted once.
+            Render.objects.create(
+                user_id=job.user_id, template_id=job.template_id, version_id=job.version_id, format=job.format,
+                scale=job.scale, output=name, size=len(content), duration_ms=duration_ms, source="job",
+            )  # fmt: skip
             JOB_OUTCOMES.labels(status="completed").inc()
             RENDER_SECONDS.labels(format=job.format, cache="job").observe(duration_ms / 1000)
             logger.info("job %s completed in %d ms, attempt %d", job.public_id, duration_ms, job.attempts)

@@ -140,8 +140,6 @@ def template_try(request, username: str, name: str):
     except ApiError as exc:
         status = exc.status if 400 <= exc.status < 500 else 503
         return _template_page(request, template, form=form, try_error=exc.message, status=status)
-    if not result.cache_hit:
-        template.renders += 1  # counted in the database by render_image; shown on this page too
     return _template_page(
         request, template, form=form, result_url=file_url(result.output_name, expires_in=3600)
     )
