@@ -175,3 +175,23 @@ def keys_create(name: str, scopes: str | None):
 def keys_revoke(key_id: str):
     make_client().keys.revoke(key_id)
     out().result({"revoked": key_id}, f"✓ Revoked {key_id}")
+
+
+def _meter(used: int, limit: int | None) -> str:
+    if limit is None:
+        return f"{used:,} (unlimited)"
+    width, filled = 20, min(20, round(20 * used / limit)) if limit else 20
+    return f"{'█' * filled}{'░' * (width - filled)} {used:,} / {limit:,}"
+
+
+@cli.command()
+@json_option
+def usage():
+    """This month's renders, publishes and templates against your plan."""
+    summary = make_client().usage()
+    plan = summary["plan"]
+    lines = [f"Plan {plan['name']} · resets {summary['resetAt'][:10]}"]
+    for label, key in (("Image renders", "imageRenders"), ("Video renders", "videoRenders"),
+                       ("Templates", "templates"), ("Publishes", "publishes")):  # fmt: skip
+        lines.append(f"  {label:<14} {_meter(summary[key]['used'], summary[key]['limit'])}")
+    out().result(summary, "\n".join(lines))

@@ -131,6 +131,30 @@ def warn_deprecation(response: httpx.Response) -> None:
         warnings.warn(message, errors.LoopwindDeprecationWarning, stacklevel=5)
 
 
+class SseParser:
+    """Server-Sent Events, a line at a time (both clients feed it): ``feed(line)`` returns
+    ``(event, data)`` when a blank line ends an event, else None. Comments (keep-alives) and
+    ``retry:`` lines are skipped: the clients reconnect at once after a stream ends."""
+
+    def __init__(self):
+        self.event, self.data = "message", []
+
+    def feed(self, line: str) -> tuple[str, str] | None:
+        if not line:
+            if not self.data:
+                return None
+            done = (self.event, "\n".join(self.data))
+            self.event, self.data = "message", []
+            return done
+        field, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if field == "event":
+            self.event = value
+        elif field == "data":
+            self.data.append(value)
+        return None
+
+
 def connection_error(base_url: str, exc: Exception) -> errors.APIConnectionError:
     reason = str(exc) or type(exc).__name__
     return errors.APIConnectionError(f"Cannot reach {base_url}: {reason}", code="connection_error")

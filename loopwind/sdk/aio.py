@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import httpx
 
-from ._core import Call, connection_error, finish
+from ._core import Call, SseParser, connection_error, finish
 from .client import BaseClient, JobBase
 
 
 class AsyncJob(JobBase):
+    async def events(self) -> AsyncIterator[dict]:
+        """Like ``Job.events``: ``async for update in job.events(): …``."""
+        while not self.done:
+            async with self._client._stream(self._events_call()) as lines:
+                parser = SseParser()
+                async for line in lines:
+                    event = parser.feed(line)
+                    if event is not None:
+                        yield self._event(*event)
+
     async def wait(self, timeout: float | None = 600, *, on_progress=None) -> AsyncJob:
         """Like ``Job.wait``; ``on_progress(job)`` may be a plain function."""
         for delay in self._waits(timeout, on_progress):
@@ -40,6 +52,17 @@ class AsyncLoopwind(BaseClient):
                 return finish(call, response)
             await asyncio.sleep(delay)
             attempt += 1
+
+    @contextlib.asynccontextmanager
+    async def _stream(self, call: Call):
+        try:
+            async with self._http.stream(**call.request_kwargs()) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    finish(call, response)
+                yield response.aiter_lines()
+        except httpx.TransportError as exc:
+            raise connection_error(self.base_url, exc) from None
 
     async def aclose(self) -> None:
         await self._http.aclose()

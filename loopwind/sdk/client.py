@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,6 +15,7 @@ from ._core import (
     TERMINAL,
     USER_AGENT,
     Call,
+    SseParser,
     connection_error,
     content,
     env_auth,
@@ -20,7 +24,7 @@ from ._core import (
     poll_delays,
     retry_delay,
 )
-from .resources import Auth, Keys, Operations, Templates
+from .resources import Auth, Billing, Keys, Operations, Templates, Users, Webhooks
 
 
 class BaseClient(Operations):
@@ -53,6 +57,9 @@ class BaseClient(Operations):
         }
         self.templates = Templates(self)
         self.keys = Keys(self)
+        self.users = Users(self)
+        self.webhooks = Webhooks(self)
+        self.billing = Billing(self)
         self.auth_api = Auth(self)
 
     def _delay(self, response: httpx.Response, attempt: int) -> float | None:
@@ -94,6 +101,14 @@ class JobBase:
         return self._client._run(
             Call("GET", f"/api/render/{self.id}", parse=lambda r: self._update(r.json()))
         )
+
+    def _events_call(self) -> Call:
+        return Call("GET", f"/api/render/{self.id}/events", headers={"Accept": "text/event-stream, */*"})
+
+    def _event(self, name: str, data: str) -> dict:
+        """An event from the stream: the job is updated with it; ``{"event", "job"}`` is returned."""
+        self._update(json.loads(data))
+        return {"event": name, "job": self}
 
     def cancel(self):
         """Ask the server to cancel (returns the job)."""
@@ -149,6 +164,18 @@ class JobBase:
 
 
 class Job(JobBase):
+    def events(self) -> Iterator[dict]:
+        """Follow the job as it renders, over Server-Sent Events: yields ``{"event", "job"}`` for
+        each ``progress`` and then the final ``completed`` / ``failed`` / ``cancelled``, with the job
+        updated. Each stream lasts at most about 45 s; this reconnects until the final event."""
+        while not self.done:
+            with self._client._stream(self._events_call()) as lines:
+                parser = SseParser()
+                for line in lines:
+                    event = parser.feed(line)
+                    if event is not None:
+                        yield self._event(*event)
+
     def wait(self, timeout: float | None = 600, *, on_progress=None) -> Job:
         """Poll (0.5 s, then backing off to 5 s) until the job ends; returns it when completed, raises
         RenderFailed / JobCancelled / WaitTimeout otherwise. ``on_progress(job)`` after each poll."""
@@ -180,6 +207,18 @@ class Loopwind(BaseClient):
                 return finish(call, response)
             time.sleep(delay)
             attempt += 1
+
+    @contextlib.contextmanager
+    def _stream(self, call: Call):
+        """The response's lines, read as they arrive (an error status raises as ``_run`` does)."""
+        try:
+            with self._http.stream(**call.request_kwargs()) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    finish(call, response)
+                yield response.iter_lines()
+        except httpx.TransportError as exc:
+            raise connection_error(self.base_url, exc) from None
 
     def close(self) -> None:
         self._http.close()

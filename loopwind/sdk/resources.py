@@ -7,11 +7,16 @@ import json
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ._core import Call, content, folder_files, render_body, slug_path
 
 if TYPE_CHECKING:
     from .client import BaseClient
+
+
+def _version_path(slug: str, version: str) -> str:
+    return f"{slug_path(slug)}/versions/{quote(version, safe='')}"
 
 
 class Resource:
@@ -54,10 +59,49 @@ class Templates(Resource):
         return self._run(call)
 
     def get(self, slug: str):
+        """A template: its latest version's files (with URLs and checksums), stats and preview."""
         return self._run(Call("GET", slug_path(slug)))
 
+    def mine(self):
+        """Your templates, private ones included."""
+        return self._run(Call("GET", "/api/me/templates"))
+
+    def update(self, slug: str, *, description: str | None = None, tags: list[str] | None = None,
+               private: bool | None = None):  # fmt: skip
+        """Edit a template you own; what is left out stays as it is."""
+        body = {
+            k: v
+            for k, v in {"description": description, "tags": tags, "private": private}.items()
+            if v is not None
+        }
+        return self._run(Call("PATCH", slug_path(slug), json=body))
+
+    def unpublish(self, slug: str):
+        """Hide the template and all its versions from everyone (renders included); its name stays yours."""
+        return self._run(Call("DELETE", slug_path(slug)))
+
     def versions(self, slug: str):
+        """Every version, newest first, with its deprecation and yank state."""
         return self._run(Call("GET", f"{slug_path(slug)}/versions"))
+
+    def deprecate(self, slug: str, version: str, message: str):
+        """Deprecate a version with a message shown to whoever renders it ("" takes it back)."""
+        return self._run(Call("PATCH", _version_path(slug, version), json={"deprecated": message}))
+
+    def yank(self, slug: str, version: str, *, reason: str = "", yanked: bool = True):
+        """Withdraw a version (never "latest"; pinned renders still work, with a warning);
+        ``yanked=False`` takes it back."""
+        return self._run(
+            Call("PATCH", _version_path(slug, version), json={"yanked": yanked, "reason": reason})
+        )
+
+    def star(self, slug: str):
+        """Star a template (once per user; starring again changes nothing)."""
+        return self._run(Call("POST", f"{slug_path(slug)}/star"))
+
+    def unstar(self, slug: str):
+        """Take your star back."""
+        return self._run(Call("DELETE", f"{slug_path(slug)}/star"))
 
     def download(self, slug: str, *, version: str | None = None):
         """The bundle as zip bytes."""
@@ -94,8 +138,45 @@ class Templates(Resource):
         return self._run(Call("POST", "/api/templates/publish", data=data, files=parts))
 
 
+class Users(Resource):
+    def get(self, username: str):
+        """A public profile: the user or organization and its public templates."""
+        return self._run(Call("GET", f"/api/users/{quote(username, safe='')}"))
+
+
+class Webhooks(Resource):
+    def deliveries(self):
+        """The newest webhook deliveries, each with every attempt (``attemptLog``)."""
+        return self._run(Call("GET", "/api/webhooks/deliveries"))
+
+    def redeliver(self, delivery_id: str):
+        """Send a delivery again now, with the same webhook-id."""
+        return self._run(Call("POST", f"/api/webhooks/deliveries/{quote(delivery_id, safe='')}/redeliver"))
+
+    def secret(self):
+        """``{"secret": "whsec_…", "rotatedAt"}``: verify deliveries with ``loopwind.webhooks.verify``."""
+        return self._run(Call("GET", "/api/webhooks/secret"))
+
+    def rotate_secret(self):
+        """A new ``whsec_`` secret: deliveries are signed with it from now on."""
+        return self._run(Call("POST", "/api/webhooks/secret"))
+
+
+class Billing(Resource):
+    def checkout(self, plan: str):
+        """A Stripe Checkout URL for ``pro`` or ``business``."""
+        return self._run(
+            Call("POST", "/api/billing/checkout", json={"plan": plan}, parse=lambda r: r.json()["url"])
+        )
+
+    def portal(self):
+        """A Stripe Billing Portal URL (invoices, card, cancel)."""
+        return self._run(Call("POST", "/api/billing/portal", parse=lambda r: r.json()["url"]))
+
+
 class Keys(Resource):
     def list(self):
+        """Your API keys (their prefixes, scopes and last use; never the keys themselves)."""
         return self._run(Call("GET", "/api/keys"))
 
     def create(self, name: str, *, scopes: list[str] | None = None):
@@ -106,26 +187,42 @@ class Keys(Resource):
         return self._run(Call("POST", "/api/keys", json=body))
 
     def revoke(self, key_id: str):
+        """Revoke a key: requests with it fail from now on."""
         return self._run(Call("DELETE", f"/api/keys/{key_id}"))
 
 
 class Auth(Resource):
-    """Sign-in calls the CLI uses (device flow, refresh, logout)."""
+    """Accounts and sessions: register, log in, refresh, log out, the CLI's device flow."""
+
+    def register(self, email: str, password: str, *, name: str = "", username: str = ""):
+        """``{user, token, refreshToken}`` for a new account."""
+        body = {"email": email, "password": password, "name": name, "username": username}
+        return self._run(Call("POST", "/api/auth/register", json=body, anonymous=True))
+
+    def login(self, email: str, password: str):
+        """``{user, token, refreshToken}``; the token lives 15 minutes, refresh it with ``refresh``."""
+        return self._run(
+            Call("POST", "/api/auth/login", json={"email": email, "password": password}, anonymous=True)
+        )
 
     def device_start(self, client_name: str = "loopwind"):
+        """Start a device login (RFC 8628 style): ``{deviceCode, userCode, verificationUri, interval}``."""
         return self._run(Call("POST", "/api/auth/device", json={"clientName": client_name}, anonymous=True))
 
     def device_token(self, device_code: str):
+        """Poll a device login: the session once approved, else an error saying to wait or why not."""
         return self._run(
             Call("POST", "/api/auth/device/token", json={"deviceCode": device_code}, anonymous=True)
         )
 
     def refresh(self, refresh_token: str):
+        """A new ``{token, refreshToken}``; the refresh token given stops working (single use)."""
         return self._run(
             Call("POST", "/api/auth/refresh", json={"refreshToken": refresh_token}, anonymous=True)
         )
 
     def logout(self, refresh_token: str | None = None):
+        """End that session; without a refresh token, every session of the caller (needs ``keys:manage``)."""
         body = {"refreshToken": refresh_token} if refresh_token else {}
         return self._run(Call("POST", "/api/auth/logout", json=body, anonymous=bool(refresh_token)))
 
@@ -134,7 +231,21 @@ class Operations(Resource):
     """The top-level methods of both clients."""
 
     def me(self):
+        """The caller's profile and plan."""
         return self._run(Call("GET", "/api/me"))
+
+    def update_me(self, *, name: str | None = None, bio: str | None = None, avatar_url: str | None = None):
+        """Edit your profile (needs ``keys:manage``: an account-level call)."""
+        body = {k: v for k, v in {"name": name, "bio": bio, "avatarUrl": avatar_url}.items() if v is not None}
+        return self._run(Call("PATCH", "/api/me", json=body))
+
+    def usage(self):
+        """This month's renders, publishes and templates against the plan, and when they reset."""
+        return self._run(Call("GET", "/api/me/usage"))
+
+    def rotate_signing_secret(self):
+        """A new secret for your signed image URLs: every URL signed before stops working."""
+        return self._run(Call("POST", "/api/render/signing-secret"))
 
     def render(self, template: str, *, props=None, format="png", scale=None, quality=None, version=None):  # noqa: A002
         """Render an image; returns its bytes."""

@@ -217,3 +217,35 @@ def test_preview_renders_again_when_a_file_changes(make_cli):
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=10)
     assert process.returncode == 0 and "Stopped." in stderr
+
+
+def test_usage_deprecate_yank_and_unpublish(server, make_cli):
+    """Issue 13 (16): the CLI covers the account's usage and the lifecycle of published versions."""
+    account = register(server, "versions@example.com", plan="pro")
+    user = account["username"]
+    cli = make_cli(api_key=api_key(server, account["token"])["key"])
+    cli("init", "card")
+    cli("publish", "card", "--version", "1.0.0")
+    cli("publish", "card", "--version", "1.1.0")
+
+    usage = cli.json("usage")
+    assert usage["templates"] == {"used": 1, "limit": None} and usage["publishes"]["used"] == 2
+    text = cli("usage").stdout
+    assert "Plan Pro" in text and "Image renders" in text and "░" in text
+
+    assert cli.json("deprecate", "card@1.1.0", "-m", "Use 1.0.0")["deprecated"] == "Use 1.0.0"
+    rendered = cli("render", f"{user}/card@1.1.0", "--remote", "--prop", "title=Hi", "--out", "old.png")
+    assert "⚠ Deprecated: Use 1.0.0" in rendered.stderr
+    assert cli.json("deprecate", "card@1.1.0", "--undo")["deprecated"] == ""
+    assert cli.json("yank", f"{user}/card@1.0.0", "--reason", "typo")["yanked"] is True
+    assert cli.json("yank", "card@1.0.0", "--undo")["yanked"] is False
+    for args in (("deprecate", "card", "-m", "x"), ("deprecate", "card@1.0.0"), ("yank", "card")):
+        assert cli.json(*args, expect=2)["error"]["code"] in ("no_version", "no_message")
+    assert cli.json("deprecate", "card@9.9.9", "-m", "x", expect=4)["error"]["code"] == "not_found"
+
+    assert cli.json("unpublish", "card", expect=2)["error"]["code"] == "confirm"  # no terminal, no --yes
+    assert cli.json("unpublish", "card", "--yes") == {"template": f"{user}/card", "unpublished": True}
+    assert (
+        cli.json("render", f"{user}/card", "--remote", "--out", "x.png", expect=4)["error"]["code"]
+        == "not_found"
+    )

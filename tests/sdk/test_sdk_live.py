@@ -15,6 +15,7 @@ from loopwind.sdk import (
     BadRequest,
     Conflict,
     JobCancelled,
+    LoopwindError,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -149,3 +150,48 @@ def test_rate_limited_after_bounded_retries(account, settings):
                 lw.me()
     assert limited.value.status == 429 and limited.value.code == "rate_limited"
     assert 0 < limited.value.retry_after <= 60
+
+
+def test_every_other_endpoint(account, worker, settings):
+    """The methods issue 13 (16) added, each against the live server (tests/sdk/test_sdk_coverage.py
+    checks that every operation of the schema has one)."""
+    user = account["username"]
+    slug = f"{user}/og-card"
+    with Loopwind(api_key=account["key"], base_url=account["url"]) as lw:
+        assert lw.update_me(name="Ann", bio="Designs cards")["bio"] == "Designs cards"
+        usage = lw.usage()
+        assert usage["plan"]["code"] == "pro" and usage["templates"]["used"] == 2
+        assert lw.templates.update(slug, description="Cards", tags=["og"])["description"] == "Cards"
+        lw.templates.star(slug)
+        assert lw.templates.get(slug)["stats"]["stars"] == 1
+        lw.templates.unstar(slug)
+        assert lw.users.get(user)["username"] == user
+        assert {t["slug"] for t in lw.templates.mine()} == {slug, f"{user}/promo-video"}
+        lw.templates.publish(example_files("og-card"), version="1.1.0")
+        assert lw.templates.deprecate(slug, "1.1.0", "Use 1.0.0")["deprecated"] == "Use 1.0.0"
+        assert lw.templates.yank(slug, "1.0.0", reason="broken")["yanked"] is True
+        assert lw.templates.yank(slug, "1.0.0", yanked=False)["yanked"] is False
+        first = lw.webhooks.secret()["secret"]
+        assert lw.webhooks.rotate_secret()["secret"] != first
+        assert lw.rotate_signing_secret()["rotatedAt"]
+        assert lw.webhooks.deliveries() == []
+
+        job = lw.render_video(f"{user}/promo-video", props={"headline": "Events"}, format="gif")
+        events = [(update["event"], update["job"].current_frame) for update in job.events()]
+        assert events[-1] == ("completed", 90) and job.status == "completed"
+        assert all(name == "progress" for name, _ in events[:-1])
+
+        lw.templates.unpublish(f"{user}/promo-video")
+        with pytest.raises(NotFound):
+            lw.templates.get(f"{user}/promo-video")
+
+    with Loopwind(base_url=account["url"]) as anonymous:
+        session = anonymous.auth_api.register("new@example.com", "a long passphrase nobody guesses 7")
+        assert session["user"]["email"] == "new@example.com"
+        again = anonymous.auth_api.login("new@example.com", "a long passphrase nobody guesses 7")
+        assert anonymous.auth_api.logout(again["refreshToken"]) is None
+        with pytest.raises(AuthError):
+            anonymous.auth_api.refresh(again["refreshToken"])
+    with Loopwind(api_key=account["key"], base_url=account["url"]) as lw, pytest.raises(LoopwindError) as off:
+        lw.billing.checkout("business")
+    assert off.value.code == "billing_disabled"  # Stripe is tested in tests/billing/test_stripe.py
