@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import unquote_plus
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -241,6 +242,44 @@ class ApiErrorMiddleware:
             return error_response(404, "not_found", "Not found.")
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, "server_error", "Something went wrong on our side. It has been logged.")
+
+
+class NulBytesMiddleware:
+    """No text input may carry a NUL: PostgreSQL refuses it in every text column and JSON value, so
+    one that reached a query was a 500. A path with one names nothing (404); a query string, a JSON
+    body or a form body with one is a 400. Error JSON under /api/ and /i/, plain pages elsewhere.
+    Multipart bodies are left alone: uploaded files are binary, and their text fields are checked
+    by the serializers (DRF's CharField refuses NULs)."""
+
+    MACHINE_PATHS = ("/api/", "/i/")
+    TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            return self._refuse(request, 404, "not_found", "Not found.")
+        if "\x00" in unquote_plus(request.META.get("QUERY_STRING", "")):
+            return self._refuse(request, 400, "invalid_input", "The query string contains a NUL character.")
+        if request.content_type in self.TEXT_BODIES and self._body_has_nul(request):
+            return self._refuse(request, 400, "invalid_input", "The request body contains a NUL character.")
+        return self.get_response(request)
+
+    @staticmethod
+    def _body_has_nul(request) -> bool:
+        try:
+            body = request.body  # read once; Django keeps it for the view
+        except RequestDataTooBig:
+            return False  # answered 413 by the view's parsing
+        if request.content_type == "application/json":
+            return b"\x00" in body or b"\\u0000" in body.lower()
+        return "\x00" in unquote_plus(body.decode("latin-1"))
+
+    def _refuse(self, request, status: int, code: str, message: str):
+        if request.path.startswith(self.MACHINE_PATHS) or "\x00" in request.path[:5]:
+            return error_response(status, code, message)
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 def json_errors(view):

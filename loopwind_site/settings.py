@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # outside ApiErrorMiddleware, so the headers land on the error JSON it substitutes
     "billing.ratelimit.RateLimitHeadersMiddleware",
+    "core.errors.NulBytesMiddleware",  # inside the rate-limit headers: refusals carry them too
     "core.errors.ApiErrorMiddleware",
 ]
 

@@ -184,7 +184,7 @@ class SignApi(APIView):
 
 
 class SigningSecretApi(APIView):
-    required_scopes = "render:write"
+    required_scopes = "keys:manage"  # account-level: rotating it stops every signed URL at once
 
     class Output(serializers.Serializer):
         rotatedAt = serializers.DateTimeField(source="signing_rotated_at")
@@ -431,7 +431,8 @@ class RedeliverApi(APIView):
 
 
 class WebhookSecretApi(APIView):
-    required_scopes = {"GET": "render:read", "POST": "render:write"}
+    # Account-level: whoever reads the secret can sign webhooks as loopwind to the owner's receiver.
+    required_scopes = "keys:manage"
 
     class Output(serializers.Serializer):
         secret = serializers.CharField(source="webhook_secret")

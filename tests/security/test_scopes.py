@@ -46,9 +46,11 @@ ENDPOINTS = [
     ("GET", "/api/render/{job}/events", None, RR),
     ("GET", "/api/webhooks/deliveries", None, RR),
     ("POST", "/api/webhooks/deliveries/{delivery}/redeliver", None, RW),
-    ("GET", "/api/webhooks/secret", None, RR),
-    ("POST", "/api/webhooks/secret", None, RW),
-    ("POST", "/api/render/signing-secret", None, RW),
+    # Secrets are account-level: a render key that could read the webhook secret could forge webhooks
+    # to its owner (issue 22, item 11), and rotating the signing secret breaks every signed URL.
+    ("GET", "/api/webhooks/secret", None, KM),
+    ("POST", "/api/webhooks/secret", None, KM),
+    ("POST", "/api/render/signing-secret", None, KM),
     ("POST", "/api/auth/logout", {}, KM),  # every session of the owner
     ("DELETE", "/api/render/{job}", None, RW),
     ("DELETE", "/api/keys/{key}", None, KM),
