@@ -22,6 +22,18 @@ _CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
 _IMPORT = re.compile(r"@import", re.I)
 _DATA_URI = re.compile(r"data:([a-z0-9.+/-]*)((?:;[a-z0-9=.+-]+)*?)(;base64)?,(.*)", re.I | re.S)
 _FORBIDDEN_SVG = frozenset({"script", "foreignObject", "iframe", "object", "embed", "audio", "video"})
+# Animation elements that could set a link target after the checks above looked at it: a customer who
+# inlines a rendered SVG would run <set attributeName="href" to="javascript:…"> on a click.
+_ANIMATION = frozenset({"set", "animate", "animateMotion", "animateTransform", "animateColor", "discard"})
+_LINK_ATTRIBUTES = frozenset({"href", "src"})
+_SCRIPT_URL = ("javascript:", "vbscript:", "data:text/html", "data:application/xhtml")
+
+
+def _script_url(value: str) -> bool:
+    """Whether an attribute value holds a scripting URL anywhere (``to``, ``values`` and ``from`` lists
+    included), ignoring the whitespace and control characters browsers ignore inside a scheme."""
+    squeezed = "".join(ch for ch in value if ch > " ").lower()
+    return any(marker in squeezed for marker in _SCRIPT_URL)
 MAX_SVG_NESTING = 3
 
 
@@ -103,8 +115,21 @@ def check_svg(
                 code="svg_element_forbidden",
                 details={"element": tag},
             )
+        target = el.attrib.get("attributeName", "").rsplit(":", 1)[-1]
+        if tag in _ANIMATION and target in _LINK_ATTRIBUTES:
+            raise TemplateError(
+                f"<{tag}> may not animate {target}: a link must not change after it is checked.",
+                code="svg_element_forbidden",
+                details={"element": tag, "attribute": target},
+            )
         for key, value in el.attrib.items():
             name = key.rsplit("}", 1)[-1]
+            if _script_url(value):
+                raise TemplateError(
+                    f"A scripting URL in <{tag} {name}> is not allowed.",
+                    code="svg_element_forbidden",
+                    details={"element": tag, "attribute": name},
+                )
             if name in ("href", "src"):
                 check_reference(value, allowed, f"<{tag} {name}>", depth=depth)
             elif name == "style" or "url(" in value:

@@ -70,6 +70,11 @@ EXPECTED = {
     "svg-script.svg": (TemplateError, "svg_element_forbidden"),
     "svg-foreignobject.svg": (TemplateError, "svg_element_forbidden"),
     "svg-onload.svg": (TemplateError, "svg_element_forbidden"),
+    # issue 22 (10): links that change after the check, and scripting URLs in any attribute
+    "svg-set-href-javascript.svg": (TemplateError, "svg_element_forbidden"),
+    "svg-animate-xlink-href.svg": (TemplateError, "svg_element_forbidden"),
+    "svg-values-javascript.svg": (TemplateError, "svg_element_forbidden"),
+    "svg-data-html.svg": (TemplateError, "svg_element_forbidden"),
     "svg-malformed.svg": (TemplateError, "svg_malformed"),
     "svg-not-svg.svg": (TemplateError, "svg_malformed"),
     "svg-billion-laughs.svg": (TemplateError, "svg_doctype_forbidden"),
@@ -222,3 +227,43 @@ def test_image_decompression_bombs(size):
         load_bundle(make_files(extra={"assets/bomb.png": bomb}))
     assert exc.value.code == "image_too_large"
     assert exc.value.details["file"] == "assets/bomb.png"
+
+
+def test_a_bundle_svg_or_an_svg_prop_cannot_carry_an_animated_link():
+    """Issue 22 (10): bundle SVG assets and SVG image props go through the same check as entries."""
+    from engine_helpers import make_files
+
+    from loopwind.engine import BundleError, PropsError
+
+    evil = (
+        (HOSTILE / "svg-set-href-javascript.svg")
+        .read_text()
+        .replace("{{ width }}", "64")
+        .replace("{{ height }}", "48")
+    )
+    files = make_files(template='<img src="{{ asset(\'assets/evil.svg\') }}" tw="w-16 h-12"/>')
+    files["assets/evil.svg"] = evil.encode()
+    with pytest.raises((TemplateError, BundleError)) as asset:
+        render(files, {"title": "x"})
+    assert asset.value.code == "svg_element_forbidden"
+    prop = make_files({"props": {"logo": "image"}}, template='<img src="{{ logo }}" tw="w-16 h-12"/>')
+    with pytest.raises((TemplateError, PropsError)) as image:
+        render(prop, {"logo": evil.encode()})
+    assert image.value.code in ("svg_element_forbidden", "invalid_image")
+
+
+@pytest.mark.parametrize("engine", ["html", "jsx"])
+def test_an_inline_svg_with_an_animated_link_never_reaches_an_svg_output(engine):
+    """Drawn into a PNG the animation is inert; an SVG output a customer may inline is refused."""
+    from engine_helpers import make_files
+
+    inline = '<svg width="64" height="48"><a href="#ok"><set attributeName="href" to="javascript:alert(1)"/>' \
+             '<text y="40">x</text></a></svg>'  # fmt: skip
+    files = make_files(engine=engine)
+    if engine == "jsx":
+        files["template.tsx"] = f'export default () => <div tw="flex w-full h-full">{inline}</div>;'.encode()
+    else:
+        files["template.html"] = f'<div tw="flex w-full h-full">{inline}</div>'.encode()
+    with pytest.raises(TemplateError) as refused:
+        render(files, {"title": "x"}, format="svg")
+    assert refused.value.code == "svg_element_forbidden"
