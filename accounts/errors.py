@@ -1,4 +1,4 @@
-from core.errors import ApiError, Conflict, Unauthorized
+from core.errors import ApiError, Conflict, Forbidden, Unauthorized
 
 
 class EmailTaken(Conflict):
@@ -20,6 +20,10 @@ class InvalidCredentials(Unauthorized):
 class InvalidRefreshToken(Unauthorized):
     code = "invalid_refresh_token"
     message = "The refresh token is invalid, expired or already used. Sign in again."
+
+
+class KeyLimit(Forbidden):
+    code = "plan_limit"  # as billing's PlanLimit: the plan does not allow more
 
 
 class UnknownScope(ApiError):

@@ -19,12 +19,13 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import keyformat
+from accounts import keyformat, policies
 from accounts.errors import (
     DeviceFlowError,
     EmailTaken,
     InvalidCredentials,
     InvalidRefreshToken,
+    KeyLimit,
     UnknownScope,
     UsernameTaken,
 )
@@ -225,13 +226,24 @@ def api_key_create(
     if not scopes:
         raise UnknownScope("A key needs at least one scope.", details={"allowed": list(API_KEY_SCOPES)})
     raw = raw_key or keyformat.generate_key()
-    key = ApiKey.objects.create(
-        user=user,
-        name=name.strip(),
-        prefix=keyformat.display_prefix(raw),
-        key_hash=keyformat.hash_key(raw),
-        scopes=scopes,
-    )
+    with transaction.atomic():
+        # Keys share the account's rate limit, and the plan caps how many there are: counted under the
+        # account's row lock, so concurrent requests cannot pass the cap.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        limit = policies.api_key_limit(user)
+        active = ApiKey.objects.filter(user=user, revoked_at=None).count()
+        if limit is not None and active >= limit:
+            raise KeyLimit(
+                f"Your plan allows {limit} active API keys; revoke one or upgrade.",
+                details={"limit": limit, "active": active},
+            )
+        key = ApiKey.objects.create(
+            user=user,
+            name=name.strip(),
+            prefix=keyformat.display_prefix(raw),
+            key_hash=keyformat.hash_key(raw),
+            scopes=scopes,
+        )
     return key, raw
 
 

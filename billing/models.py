@@ -21,6 +21,13 @@ class Plan(models.Model):
     priority_rendering = models.BooleanField(default=False)
     render_time_limit = models.PositiveIntegerField(default=10, help_text="seconds per image render")
     max_video_seconds = models.PositiveIntegerField(default=30)
+    # Keys share the account's requests a minute; this caps how many it may hold (empty: unlimited).
+    max_api_keys = models.PositiveIntegerField(null=True, blank=True, default=3, help_text="empty: unlimited")
+    # Renders the account may have running at once, across every web process (sync and signed URLs).
+    renders_in_flight = models.PositiveIntegerField(default=1)
+    # Uncached renders of the account's signed /i/ URLs a minute (cache hits are free): their own
+    # bucket, so strangers loading a page with its og:image cannot spend the account's API limit.
+    image_url_renders_per_minute = models.PositiveIntegerField(default=60)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db import DatabaseError
 from rest_framework.throttling import BaseThrottle
 
-from accounts.models import ApiKey
 from billing.plans import plan_limits
 from core.errors import ApiError, error_response
 from core.ratelimit import client_ip, rate_limit_hit
@@ -17,11 +16,9 @@ from core.ratelimit import client_ip, rate_limit_hit
 def identity_and_limit(request) -> tuple[str, int]:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        per_minute = plan_limits(user).requests_per_minute
-        auth = getattr(request, "auth", None)
-        if isinstance(auth, ApiKey):
-            return f"key:{auth.pk}", per_minute
-        return f"user:{user.pk}", per_minute
+        # One bucket per account, whatever the credentials: keys share their owner's plan limit
+        # (16 keys were 16 buckets, 97 renders in 7.6 s on a 10-a-minute plan).
+        return f"user:{user.pk}", plan_limits(user).requests_per_minute
     return f"ip:{client_ip(request)}", settings.ANON_REQUESTS_PER_MINUTE
 
 

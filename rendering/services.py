@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -116,13 +117,15 @@ def render_image(
     source: str = "api",
     count_quota: bool = True,
     props_are_text: bool = False,
+    before_rendering: Callable[[], None] | None = None,
 ) -> RenderResult:
     """Validates props (400 before any work), answers from the cache (free: hits do not count
     against the quota), or spends one image render of the quota and renders in a child.
     ``count_quota=False`` is for renders nobody is billed for (anonymous "try it" on the website,
     limited per IP instead); they are recorded under ``user``, the template's owner.
     ``props_are_text`` for props from a URL's query or a form: typed by the manifest first
-    (JSON props must already have their types)."""
+    (JSON props must already have their types). ``before_rendering`` runs on a cache miss only, before
+    any work (signed URLs count their renders there; hits are free)."""
     if template.type == "video":
         raise UseAsyncEndpoint(details={"asyncEndpoint": "/api/render/async"})
     started = time.perf_counter()
@@ -142,6 +145,8 @@ def render_image(
                 content, engine.CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key, hit["name"]
             )
 
+    if before_rendering is not None:
+        before_rendering()
     if count_quota:
         quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER)
     try:

@@ -28,8 +28,6 @@ def signed_image(request, username: str, filename: str):
     if signer is None:
         raise services.BadSignature()
     services.image_url_verify(path=f"/i/{username}/{filename}", params=params, signer=signer)
-    # Image URLs count against the signer's requests a minute, like their API calls.
-    rate_limit_hit(request, identity=f"user:{signer.pk}", per_minute=plan_limits(signer).requests_per_minute)
     template = registry.template_get(username=username, name=name, viewer=signer, tags=False)
     version = registry.version_get(template=template, version=params.get("v"))
     scale_text = params.get("scale", "1")
@@ -40,9 +38,17 @@ def signed_image(request, username: str, filename: str):
             code="invalid_scale",
         )
     props = {key: value for key, value in params.items() if key not in services.URL_RESERVED_PARAMS}
+
+    # Uncached renders of a signer's URLs count in a bucket of their own (the plan's
+    # image_url_renders_per_minute), never the signer's API limit: anyone can load a page carrying
+    # an og:image, and strangers must not lock its owner out of the API. Cache hits are free.
+    def count_render():
+        per_minute = plan_limits(signer).image_url_renders_per_minute
+        rate_limit_hit(request, identity=f"imgurl:{signer.pk}", per_minute=per_minute, headers=False)
+
     result = services.render_image(
         user=signer, template=template, version=version, props=props, fmt=fmt, scale=scale, source="url",
-        props_are_text=True,
+        props_are_text=True, before_rendering=count_render,
     )  # fmt: skip
     etag = f'"{result.cache_key}"'
     response = image_response(result, fmt)
@@ -54,9 +60,5 @@ def signed_image(request, username: str, filename: str):
     pinned = params.get("v") not in (None, "", "latest")
     response["Cache-Control"] = LONG_CACHE if pinned else "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"
-    state = getattr(request, "rate_limit_state", None)
-    if state is not None:
-        response["X-RateLimit-Limit"], response["X-RateLimit-Remaining"], response["X-RateLimit-Reset"] = map(
-            str, state
-        )
+    # No X-RateLimit-* here: the answer is cacheable (a CDN would serve one caller's numbers to all)
     return response

@@ -34,6 +34,8 @@ def _script_url(value: str) -> bool:
     included), ignoring the whitespace and control characters browsers ignore inside a scheme."""
     squeezed = "".join(ch for ch in value if ch > " ").lower()
     return any(marker in squeezed for marker in _SCRIPT_URL)
+
+
 MAX_SVG_NESTING = 3
 
 

@@ -48,14 +48,23 @@ def test_free_plan_gets_ten_a_minute_then_429_with_retry_after(user_api, user):
     assert response["X-RateLimit-Remaining"] == "0"
 
 
-def test_each_api_key_has_its_own_counter(api, user):
-    first_key, first = api_key_create(user=user, name="a")
-    second_key, second = api_key_create(user=user, name="b")
-    wait_for_fresh_window(f"key:{first_key.pk}", f"key:{second_key.pk}", need=5)
-    for _ in range(10):
-        assert bearer(api, first).get("/api/me").status_code == 200
-    assert_error(bearer(api, first).get("/api/me"), 429)
-    assert bearer(api, second).get("/api/me").status_code == 200
+def test_keys_share_their_accounts_limit_and_are_capped_by_the_plan(api, user, user_api):
+    """Issue 22 (4): each key had its own counter, so 16 keys made 97 renders in 7.6 s on a
+    10-a-minute plan. The plan's limit is the account's, whatever the credentials; and the plan
+    caps the keys (free: 3)."""
+    keys = [api_key_create(user=user, name=f"k{n}")[1] for n in range(3)]
+    wait_for_fresh_window(f"user:{user.pk}", need=15)
+    error = assert_error(user_api.post("/api/keys", {"name": "fourth"}, format="json"), 403, "plan_limit")
+    assert error["details"] == {"limit": 3, "active": 3}  # request 1 of the account's 10
+    statuses = [bearer(api, keys[n % 3]).get("/api/me").status_code for n in range(8)]
+    statuses.append(user_api.get("/api/me").status_code)  # the JWT is the same account
+    assert statuses == [200] * 9
+    for key in keys:
+        assert_error(bearer(api, key).get("/api/me"), 429, "rate_limited")
+    assert_error(user_api.get("/api/me"), 429, "rate_limited")
+    user.plan = "pro"  # a bigger plan, more keys
+    user.save(update_fields=["plan"])
+    assert api_key_create(user=user, name="fourth")[0].name == "fourth"
 
 
 def test_pro_plan_gets_a_hundred(user_api, user):
@@ -126,7 +135,7 @@ def test_limit_is_shared_by_two_server_processes(live_server, user, tmp_path):
     server.start()
     try:
         shared, key = api_key_create(user=user, name="shared")
-        wait_for_fresh_window(f"key:{shared.pk}", need=15)
+        wait_for_fresh_window(f"user:{user.pk}", need=15)
         from django.core.cache import cache
 
         cache.clear()
@@ -149,24 +158,38 @@ def test_limit_is_shared_by_two_server_processes(live_server, user, tmp_path):
         server.stop()
 
 
-def test_signed_image_urls_count_against_their_signer(user_api, client, user):
+def test_strangers_loading_signed_urls_do_not_spend_the_signers_api_limit(user_api, client, user, request):
+    """Issue 22 (3): anonymous fetches of a user's signed /i/ URLs counted in the same bucket as the
+    user's API calls, so any og:image in a public page let anyone lock its owner out of the API. Now
+    uncached renders of signed URLs have a bucket of their own (the plan's, per signer) and cache
+    hits are free."""
+    from billing.models import Plan
+    from billing.plans import plans_reload
+    from rendering.services import image_url_sign
     from templates_registry.services import template_publish
     from tests.templates_registry.helpers import example_files
 
-    template_publish(user=user, files=example_files("og-card"))
-    wait_for_fresh_window(f"user:{user.pk}", need=15)  # the sign call and the renders: one window
-    url = user_api.post(
-        "/api/render/sign", {"template": f"{user.username}/og-card", "props": {"title": "x"}}, format="json"
-    ).json()["url"]
-    path = url.split("8000", 1)[1]
-    statuses = [client.get(path).status_code for _ in range(10)]
-    assert statuses.count(200) == 9 and statuses.count(429) == 1  # the sign call was the tenth request
+    Plan.objects.filter(code="free").update(image_url_renders_per_minute=5)
+    plans_reload()
+    request.addfinalizer(plans_reload)  # the row is rolled back after the test: forget the cached one
+    template = template_publish(user=user, files=example_files("og-card")).template
+    wait_for_fresh_window(f"user:{user.pk}", f"imgurl:{user.pk}", need=20)
+    urls = [image_url_sign(signer=user, template=template, version="1.0.0", props={"title": f"t{n}"}, fmt="png")
+            for n in range(6)]  # fmt: skip
+    paths = [url.split("8000", 1)[1] for url in urls]
+    assert [client.get(path).status_code for path in paths[:5]] == [200] * 5
+    refused = client.get(paths[5])  # a sixth new render in the minute
+    assert_error(refused, 429, "rate_limited")
+    assert int(refused["Retry-After"]) >= 1
+    assert [client.get(path).status_code for path in paths[:5] * 3] == [200] * 15  # hits are free
+    # the owner's API limit was never touched: 10 calls left this minute
+    assert user_api.get("/api/me")["X-RateLimit-Remaining"] == "9"
 
 
-def test_a_key_refused_for_its_scopes_counts_against_the_key_not_the_ip(api, user):
-    """403 for a missing scope happens before DRF's throttle; it still counts for the key."""
+def test_a_key_refused_for_its_scopes_counts_against_its_account_not_the_ip(api, user):
+    """403 for a missing scope happens before DRF's throttle; it still counts for the key's account."""
     read_only, key = api_key_create(user=user, name="read-only", scopes=["templates:read"])
-    wait_for_fresh_window(f"key:{read_only.pk}", need=5)
+    wait_for_fresh_window(f"user:{user.pk}", need=5)
     response = bearer(api, key).post("/api/render", {"template": "x/y"}, format="json")
     assert_error(response, 403)
     assert response["X-RateLimit-Limit"] == "10" and response["X-RateLimit-Remaining"] == "9"

@@ -34,7 +34,10 @@ EXPECTED = {
     "prototype-pollution.tsx": (TemplateError, SEC),
     "global-write.tsx": (TemplateError, SEC),
     "ten-million-nodes.tsx": (TemplateError, ("template_memory", "template_timeout")),
-    "many-nodes-lazy.tsx": (TemplateError, ("markup_too_large", "template_timeout")),  # whichever limit is first
+    "many-nodes-lazy.tsx": (
+        TemplateError,
+        ("markup_too_large", "template_timeout"),
+    ),  # whichever limit is first
     "non-element.tsx": (TemplateError, "invalid_return"),
     "throws.tsx": (TemplateError, RUNTIME),
     "promise.tsx": (TemplateError, "template_async"),

@@ -155,18 +155,18 @@ def test_readme_examples(node, sdk_app, ts_account, worker, tmp_path, settings):
 
 def test_rate_limited_call_is_retried(node, sdk_app, ts_account, settings):
     """Rate limits on and a free plan (10 requests a minute): the 11th call gets a 429 whose
-    Retry-After is the rest of the key's minute; the SDK waits it out and the call succeeds. Of a few
-    new keys (each has its own window) the one whose minute ends soonest is used, to keep it short."""
-    from accounts.models import ApiKey, User
+    Retry-After is the rest of the account's minute; the SDK waits it out and the call succeeds. Each
+    account has its own window (keys share their account's), so of a few new free accounts the one
+    whose minute ends soonest is used, to keep the wait short."""
+    from accounts.models import User
+    from accounts.services import api_key_create
 
-    User.objects.filter(pk=ts_account["user"].pk).update(plan="free")
-    from tests.cli.helpers import api_key
-
-    keys = [api_key(ts_account["url"], ts_account["token"]) for _ in range(16)]
+    accounts = []
+    for n in range(12):
+        free = User.objects.create_user(f"rl{n}@example.com", f"rate-limited-{n}", "x" * 20, plan="free")
+        accounts.append((seconds_left_in_window(f"user:{free.pk}"), api_key_create(user=free, name="rl")[1]))
     settings.RATE_LIMITS_ENABLED = True
-    by_left = sorted(
-        (seconds_left_in_window(f"key:{ApiKey.objects.get(public_id=k['id']).pk}"), k["key"]) for k in keys
-    )
+    by_left = sorted(accounts)
     left, key = next(((s, k) for s, k in by_left if s >= 3), by_left[-1])
     output = run(
         [node, str(harness(sdk_app, "rate_limit.mjs"))],
