@@ -83,5 +83,6 @@ urlpatterns = [
     path("<str:username>", public.profile, name="profile"),
     path("<str:username>/<str:name>", public.template_detail, name="template-detail"),
     path("<str:username>/<str:name>/try", public.template_try, name="template-try"),
+    path("<str:username>/<str:name>/og.png", public.template_og_image, name="template-og-image"),
     path("<str:username>/<str:name>/star", public.template_star, name="template-star"),
 ]

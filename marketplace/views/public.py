@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
 from billing.plans import plan_limits
+from core import files as stored_files
 from core.errors import ApiError, NotFound
 from core.files import file_url
 from core.ratelimit import client_ip, rate_limit_hit
@@ -143,6 +144,30 @@ def template_try(request, username: str, name: str):
     return _template_page(
         request, template, form=form, result_url=file_url(result.output_name, expires_in=3600)
     )
+
+
+@require_GET
+def template_og_image(request, username: str, name: str):
+    """The Open Graph image of a template page: its latest version's preview (rendered once, at
+    publish, with the template's own example props), to anyone while the template is public.
+    Made private or unpublished, it is a 404 at once. It renders nothing and bills nobody: the
+    site never signs URLs that put a template's text into another account's renders."""
+    try:
+        template = registry.template_get(username=username, name=name, viewer=None, tags=False)
+    except NotFound:
+        raise Http404("No such template.") from None
+    version = template.latest_version
+    if version is None or not version.preview:
+        raise Http404("No preview yet.")
+    try:
+        content = stored_files.file_read(version.preview)
+    except FileNotFoundError:
+        raise Http404("No preview yet.") from None
+    response = HttpResponse(content, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=3600"  # a template made private drops out within the hour
+    response["ETag"] = f'"{version.checksum}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @require_POST

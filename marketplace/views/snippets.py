@@ -6,11 +6,7 @@ import json
 import logging
 
 from django.conf import settings
-
-from accounts.selectors import user_get_by_username
-from core.errors import ApiError
-from rendering import services as rendering
-from templates_registry import selectors as registry
+from django.urls import reverse
 
 logger = logging.getLogger(__name__)
 OFFICIAL_OG = ("loopwind", "og-card")
@@ -86,27 +82,8 @@ def typescript_snippet(template, props: dict, fmt: str, self_hosted: bool) -> st
 
 
 def og_image_url(template, version) -> str:
-    """A signed /i/ URL: the template itself when it is an image whose example props are complete,
-    otherwise the official OG card titled with the template's name."""
-    try:
-        if version is not None and template.type == "image" and not template.private:
-            props = example_props((version.manifest or {}).get("props", {}))
-            rendering.check_props(version=version, props=props)
-            return rendering.image_url_sign(
-                signer=template.owner, template=template, version=version.version, props=props, fmt="png"
-            )
-        official_owner = user_get_by_username(username=OFFICIAL_OG[0])
-        if official_owner is None:
-            return ""
-        official = registry.template_get(username=OFFICIAL_OG[0], name=OFFICIAL_OG[1], viewer=official_owner)
-        props = {"title": template.slug, "subtitle": (template.description or "")[:300]}
-        return rendering.image_url_sign(
-            signer=official_owner,
-            template=official,
-            version=official.latest_version.version,
-            props=props,
-            fmt="png",
-        )
-    except ApiError as exc:
-        logger.info("no OG image for %s: %s", template.slug, exc.message)
+    """The page's og:image: the template's own preview, served by the site while it is public
+    (public.template_og_image); none for private templates."""
+    if version is None or template.private or not version.preview:
         return ""
+    return f"{settings.SITE_URL}{reverse('template-og-image', args=[template.owner.username, template.name])}"

@@ -80,7 +80,7 @@ def test_home_lists_templates_with_previews(official):
 def test_template_page_content(official, member_client):
     body = member_client.get("/loopwind/og-card").content.decode()
     for expected in ("Try it", "Props", "Versions", "1.0.0", "loopwind render loopwind/og-card --remote",
-                     "/api/render", "from loopwind import Loopwind", "#og", 'property="og:image"', "/i/loopwind/og-card.png?"):  # fmt: skip
+                     "/api/render", "from loopwind import Loopwind", "#og", 'property="og:image"', "/loopwind/og-card/og.png"):  # fmt: skip
         assert expected in body, expected
 
 
@@ -102,7 +102,7 @@ def test_video_template_page_has_video_preview(db, member_client, official):
     template_publish(user=owner, files=example_files("promo-video"))
     body = member_client.get("/loopwind/promo-video").content.decode()
     assert "<video" in body and "/api/render/async" in body
-    assert 'property="og:image"' in body  # the official OG card titled with the template
+    assert 'property="og:image"' in body and "/loopwind/promo-video/og.png" in body  # its PNG preview
 
 
 def test_signup_page_signed_out_and_redirect_signed_in(member_client):
