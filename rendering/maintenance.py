@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from core import files as stored_files
@@ -85,7 +85,22 @@ def outputs_cleanup() -> dict[str, int]:
         JobOutput.objects.filter(pk=output.pk).update(deleted_at=now)
         removed += 1
     keys, _ = IdempotencyRecord.objects.filter(created_at__lt=now - KEY_LIFETIME).delete()
-    return {"outputs": removed, "idempotencyKeys": keys}
+    return {"outputs": removed, "renders": render_outputs_cleanup(now=now), "idempotencyKeys": keys}
+
+
+def render_outputs_cleanup(*, now) -> int:
+    """Deletes the stored images of sync renders once the render cache has forgotten them
+    (RENDER_CACHE_TTL after the render; hits do not extend it), unless a newer render of the same
+    key, still cached, shares the file (names are content-addressed). They grew without bound."""
+    cutoff = now - timedelta(seconds=settings.RENDER_CACHE_TTL)
+    newer = Render.objects.filter(output=OuterRef("output"), created_at__gte=cutoff)
+    stale = Render.objects.filter(created_at__lt=cutoff, output_deleted_at=None).exclude(source="job")
+    removed = 0
+    for name in stale.exclude(Exists(newer)).values_list("output", flat=True).distinct().iterator():
+        stored_files.file_delete(name)
+        Render.objects.filter(output=name, created_at__lt=cutoff).update(output_deleted_at=now)
+        removed += 1
+    return removed
 
 
 COUNT_SETTLE = timedelta(seconds=10)  # renders younger than this may still be committing

@@ -65,6 +65,8 @@ class Render(models.Model):
     size = models.PositiveIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(default=0)
     source = models.CharField(max_length=10, default="api")  # api | url (signed image URL) | web | job
+    # When a sync render's cached output was deleted (RENDER_CACHE_TTL after its last render)
+    output_deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:

@@ -81,3 +81,33 @@ def test_concurrent_flushes_count_each_render_once(user_api, user, published):
         thread.join()
     assert not errors and sorted(counted) == [0, 0, 0, 5]
     assert renders(published["og-card"]) == 5
+
+
+def test_cached_render_outputs_are_deleted_when_the_cache_forgets_them(
+    user_api, user, published, settings, _media
+):
+    """Issue 22 (14): sync render outputs under renders/ were never deleted. Once RENDER_CACHE_TTL
+    has passed since a render (hits do not extend it), its file goes, unless a newer render of the
+    same key, still cached, shares it."""
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from rendering.maintenance import outputs_cleanup
+
+    slug = f"{user.username}/og-card"
+    for title in ("old", "again"):
+        user_api.post("/api/render", {"template": slug, "props": {"title": title}}, format="json")
+    old, again = Render.objects.order_by("pk")
+    past = timezone.now() - timedelta(seconds=settings.RENDER_CACHE_TTL + 60)
+    Render.objects.filter(pk__in=[old.pk, again.pk]).update(created_at=past)
+    # the same image rendered again recently (its cache entry expired and came back): the file stays
+    Render.objects.create(user=user, template=again.template, version=again.version, format="png",
+                          cache_key=again.cache_key, output=again.output, size=again.size)  # fmt: skip
+    assert (_media / old.output).exists() and (_media / again.output).exists()
+    counts = outputs_cleanup()
+    assert counts["renders"] == 1
+    assert not (_media / old.output).exists() and (_media / again.output).exists()
+    assert Render.objects.get(pk=old.pk).output_deleted_at is not None  # the log row stays
+    assert Render.objects.get(pk=again.pk).output_deleted_at is None
+    call_command("cleanup_outputs")  # a second run finds nothing more
+    assert outputs_cleanup()["renders"] == 0

@@ -9,5 +9,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = outputs_cleanup()
         self.stdout.write(
-            f"Deleted {counts['outputs']} expired outputs and {counts['idempotencyKeys']} idempotency keys."
+            f"Deleted {counts['outputs']} expired job outputs, {counts['renders']} cached renders past "
+            f"RENDER_CACHE_TTL and {counts['idempotencyKeys']} idempotency keys."
         )
