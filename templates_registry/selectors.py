@@ -8,11 +8,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from accounts.models import User
 from billing.selectors import usage_summary
 from core.errors import ApiError, Forbidden, NotFound
+from templates_registry.categories import CATEGORIES, Category
+from templates_registry.categories import SLUGS as CATEGORY_SLUGS
 from templates_registry.models import Template, TemplateVersion
 
 SORTS = ("popular", "recent", "downloads", "relevance")
@@ -53,6 +55,7 @@ def template_list(
     type: str | None = None,  # noqa: A002
     tags: list[str] | None = None,
     author: str | None = None,
+    category: str | None = None,
     sort: str | None = None,
     page: int = 1,
     limit: int = 20,
@@ -67,9 +70,15 @@ def template_list(
         raise InvalidQuery("type must be image or video.")
     if not (1 <= limit <= MAX_LIMIT) or page < 1:
         raise InvalidQuery(f"page starts at 1 and limit is 1–{MAX_LIMIT}.")
+    if category and category not in CATEGORY_SLUGS:
+        raise InvalidQuery(
+            f"category must be one of {', '.join(CATEGORY_SLUGS)}.", details={"allowed": list(CATEGORY_SLUGS)}
+        )
     queryset = Template.objects.filter(unpublished_at=None, private=False)
     if type:
         queryset = queryset.filter(type=type)
+    if category:
+        queryset = queryset.filter(category=category)
     if author:
         queryset = queryset.filter(owner__username=author.lower())
     for tag in (tags or [])[:10]:
@@ -128,6 +137,25 @@ def _ordering(sort: str, *, searching: bool) -> list:
     if sort == "downloads":
         return ["-downloads", "-pk"]
     return [popular, "-published_at", "-pk"]
+
+
+@dataclass
+class CategoryShelf:
+    category: Category
+    count: int
+
+
+def category_shelves() -> list[CategoryShelf]:
+    """Every category with its number of listed templates (one query), in the fixed order; empty
+    shelves included, so links never appear and disappear as templates come and go."""
+    counts = dict(
+        Template.objects.filter(unpublished_at=None, private=False)
+        .exclude(category="")
+        .values_list("category")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [CategoryShelf(category, counts.get(category.slug, 0)) for category in CATEGORIES]
 
 
 def template_get(*, username: str, name: str, viewer=None, tags: bool = True) -> Template:
