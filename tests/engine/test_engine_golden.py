@@ -10,8 +10,8 @@ import io
 import os
 
 import pytest
-from engine_helpers import GOLDEN, TEMPLATES
-from PIL import Image, ImageChops
+from engine_helpers import GOLDEN, MAX_CHANGED, MAX_MEAN_DIFF, TEMPLATES, compare
+from PIL import Image
 
 from loopwind.engine import render
 
@@ -32,19 +32,6 @@ CASES = {
     "promo-video-t1": ("promo-video", {"headline": "Launch day 🚀"}, {"time": 1.0}),
     "promo-video-t0.3": ("promo-video", {"headline": "Launch day 🚀"}, {"time": 0.3}),
 }
-MAX_MEAN_DIFF = 1.5  # mean absolute difference per channel, 0-255
-MAX_CHANGED = 0.005  # share of pixels differing by more than 48 in some channel
-
-
-def compare(actual: Image.Image, expected: Image.Image) -> tuple[float, float]:
-    assert actual.size == expected.size
-    diff = ImageChops.difference(actual.convert("RGB"), expected.convert("RGB"))
-    hist = diff.histogram()
-    total = actual.size[0] * actual.size[1]
-    mean = sum(i * n for ch in range(3) for i, n in enumerate(hist[ch * 256 : (ch + 1) * 256])) / (3 * total)
-    worst = diff.point(lambda v: 255 if v > 48 else 0).convert("L")
-    changed = sum(worst.histogram()[1:]) / total
-    return mean, changed
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
