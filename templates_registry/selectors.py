@@ -12,10 +12,12 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from accounts.models import User
 from billing.selectors import usage_summary
+from core import files as stored_files
 from core.errors import ApiError, Forbidden, NotFound
 from templates_registry.categories import CATEGORIES, Category
 from templates_registry.categories import SLUGS as CATEGORY_SLUGS
 from templates_registry.models import Template, TemplateVersion
+from templates_registry.services import blob_name
 
 SORTS = ("popular", "recent", "downloads", "relevance")
 MAX_QUERY_LENGTH = 200
@@ -194,6 +196,29 @@ def template_owned(*, username: str, name: str, user) -> Template:
 
 def version_list(*, template: Template) -> QuerySet[TemplateVersion]:
     return template.versions.all()
+
+
+@dataclass
+class BundleFile:
+    path: str
+    size: int
+    checksum: str
+    text: str | None  # None for binary files, files too large to show, or a store that is down
+
+
+def version_files(*, version: TemplateVersion, text_suffixes: tuple[str, ...], max_text: int = 100_000):
+    """A version's files, sorted, with the content of the text ones (``text_suffixes``) up to
+    ``max_text`` bytes each: what the template page shows."""
+    out = []
+    for row in sorted(version.files, key=lambda r: r["path"]):
+        text = None
+        if row["path"].lower().endswith(text_suffixes) and row["size"] <= max_text:
+            try:
+                text = stored_files.file_read(blob_name(row["checksum"])).decode("utf-8", errors="replace")
+            except (FileNotFoundError, stored_files.StorageUnavailable):
+                text = None
+        out.append(BundleFile(row["path"], row["size"], row["checksum"], text))
+    return out
 
 
 def version_get(*, template: Template, version: str | None) -> TemplateVersion:

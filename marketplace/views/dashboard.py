@@ -195,6 +195,7 @@ def billing(request):
             "plans": paid,
             "billing_enabled": stripe_billing.billing_enabled(),
             "checkout": request.GET.get("checkout", ""),
+            "chosen": next((p for p in paid if p.code == request.GET.get("plan")), None),
             "section": "billing",
         },
     )

@@ -89,7 +89,7 @@ def test_try_it_signed_in_counts_against_the_visitor(official, member, member_cl
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'id="try-result"' in body and 'value="A brand new title"' in body
+    assert 'id="try-preview"' in body and "Your render" in body and 'value="A brand new title"' in body
     render = Render.objects.get()
     assert render.user == member and render.source == "web"
     assert Usage.objects.get(user=member, type=Usage.Type.IMAGE_RENDER).count == 1
