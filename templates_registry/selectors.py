@@ -3,6 +3,7 @@ unpublished ones for nobody; everything else gets a 404, never a 403, so names d
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -219,6 +220,20 @@ def version_files(*, version: TemplateVersion, text_suffixes: tuple[str, ...], m
                 text = None
         out.append(BundleFile(row["path"], row["size"], row["checksum"], text))
     return out
+
+
+def version_prop_order(*, version: TemplateVersion) -> list[str]:
+    """The prop names in the order the author wrote them in loopwind.json (the stored manifest is
+    JSONB, which keeps keys in its own order); [] when the file cannot be read."""
+    row = next((r for r in version.files if r["path"] == "loopwind.json"), None)
+    if row is None:
+        return []
+    try:
+        manifest = json.loads(stored_files.file_read(blob_name(row["checksum"])))
+    except (FileNotFoundError, stored_files.StorageUnavailable, ValueError):
+        return []
+    props = manifest.get("props") if isinstance(manifest, dict) else None
+    return list(props) if isinstance(props, dict) else []
 
 
 def version_get(*, template: Template, version: str | None) -> TemplateVersion:

@@ -100,7 +100,10 @@ def _wants_json(request) -> bool:
 
 
 def _props_spec(version) -> dict:
-    return (version.manifest or {}).get("props", {}) if version else {}
+    """The version's props in the author's order (the form lists required ones first, keeping it)."""
+    spec = (version.manifest or {}).get("props", {}) if version else {}
+    order = {name: i for i, name in enumerate(registry.version_prop_order(version=version))} if spec else {}
+    return dict(sorted(spec.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def _template_page(request, template, *, form=None, result_url=None, try_error=None, status=200):
@@ -156,7 +159,7 @@ def _signed_url(request, template, version, typed: dict | None) -> str:
 
 
 def _example(version) -> dict:
-    return example_props(_props_spec(version))
+    return example_props((version.manifest or {}).get("props", {}) if version else {})
 
 
 @require_GET
