@@ -5,6 +5,7 @@ cached by content checksum: published files never change."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
@@ -34,7 +35,9 @@ def highlightable(path: str) -> bool:
     return path.lower().endswith(TEXT_SUFFIXES)
 
 
-def highlight(path: str, text: str, *, checksum: str) -> SafeString:
+def highlight(path: str, *, checksum: str, load: Callable[[], str | None]) -> SafeString | None:
+    """The file highlighted, from the cache when it was shown before (``load`` reads it only then);
+    None when the file cannot be read."""
     key = f"hl:v1:{checksum}:{path.rsplit('.', 1)[-1].lower()}"
     try:
         cached = cache.get(key)
@@ -43,6 +46,9 @@ def highlight(path: str, text: str, *, checksum: str) -> SafeString:
         cached = None
     if cached is not None:
         return mark_safe(cached)  # noqa: S308 - produced below by Pygments, which escapes the text
+    text = load()
+    if text is None:
+        return None
     suffix = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
     lexer = get_lexer_by_name(LEXERS.get(suffix, "text"), stripnl=False)
     html = pygments_highlight(text, lexer, _FORMATTER)

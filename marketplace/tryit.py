@@ -56,9 +56,13 @@ def try_render(*, request, template, version, props: dict) -> TryResult:
     return TryResult(result.output_name, result.cache_hit, result.duration_ms, still_at)
 
 
-def video_render_start(*, user, template, version, props: dict, fmt: str = "mp4") -> RenderJob:
-    """Queues the full video with the visitor's props, as POST /api/render/async does (quota counted
-    when accepted, the plan's video length and priority applied)."""
+def video_render_start(*, request, template, version, props: dict, fmt: str = "mp4") -> RenderJob:
+    """Queues the full video with the signed-in visitor's props, as POST /api/render/async does (the
+    plan's rate limit, the quota counted when accepted, its video length and queue priority)."""
+    user = request.user
+    rate_limit_hit(
+        request, identity=f"user:{user.pk}", rate=f"{plan_limits(user).requests_per_minute}/m", headers=False
+    )
     typed = engine.props_from_text(bundle_for(version).props, props)
     job = jobs.render_job_create(user=user, template=template, version=version, props=typed, fmt=fmt)
     jobs.render_job_enqueue(job=job)

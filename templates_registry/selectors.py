@@ -4,11 +4,13 @@ unpublished ones for nobody; everything else gets a 404, never a 403, so names d
 from __future__ import annotations
 
 import json
+import logging
 import math
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from accounts.models import User
@@ -20,6 +22,7 @@ from templates_registry.categories import SLUGS as CATEGORY_SLUGS
 from templates_registry.models import Template, TemplateVersion
 from templates_registry.services import blob_name
 
+logger = logging.getLogger(__name__)
 SORTS = ("popular", "recent", "downloads", "relevance")
 MAX_QUERY_LENGTH = 200
 MAX_LIMIT = 100
@@ -199,41 +202,40 @@ def version_list(*, template: Template) -> QuerySet[TemplateVersion]:
     return template.versions.all()
 
 
-@dataclass
-class BundleFile:
-    path: str
-    size: int
-    checksum: str
-    text: str | None  # None for binary files, files too large to show, or a store that is down
-
-
-def version_files(*, version: TemplateVersion, text_suffixes: tuple[str, ...], max_text: int = 100_000):
-    """A version's files, sorted, with the content of the text ones (``text_suffixes``) up to
-    ``max_text`` bytes each: what the template page shows."""
-    out = []
-    for row in sorted(version.files, key=lambda r: r["path"]):
-        text = None
-        if row["path"].lower().endswith(text_suffixes) and row["size"] <= max_text:
-            try:
-                text = stored_files.file_read(blob_name(row["checksum"])).decode("utf-8", errors="replace")
-            except (FileNotFoundError, stored_files.StorageUnavailable):
-                text = None
-        out.append(BundleFile(row["path"], row["size"], row["checksum"], text))
-    return out
+def blob_text(*, checksum: str) -> str | None:
+    """A stored bundle file as text (None when the store cannot give it)."""
+    try:
+        return stored_files.file_read(blob_name(checksum)).decode("utf-8", errors="replace")
+    except (FileNotFoundError, stored_files.StorageUnavailable):
+        return None
 
 
 def version_prop_order(*, version: TemplateVersion) -> list[str]:
     """The prop names in the order the author wrote them in loopwind.json (the stored manifest is
-    JSONB, which keeps keys in its own order); [] when the file cannot be read."""
+    JSONB, which keeps keys in its own order); [] when the file cannot be read. Cached by the
+    file's checksum: published files never change."""
     row = next((r for r in version.files if r["path"] == "loopwind.json"), None)
     if row is None:
         return []
+    key = f"proporder:v1:{row['checksum']}"
     try:
-        manifest = json.loads(stored_files.file_read(blob_name(row["checksum"])))
-    except (FileNotFoundError, stored_files.StorageUnavailable, ValueError):
+        cached = cache.get(key)
+    except Exception:  # the cache is an optimisation
+        logger.warning("cache unavailable; reading loopwind.json", exc_info=True)
+        cached = None
+    if cached is not None:
+        return cached
+    try:
+        manifest = json.loads(blob_text(checksum=row["checksum"]) or "")
+    except ValueError:
         return []
     props = manifest.get("props") if isinstance(manifest, dict) else None
-    return list(props) if isinstance(props, dict) else []
+    order = list(props) if isinstance(props, dict) else []
+    try:
+        cache.set(key, order, timeout=7 * 24 * 3600)
+    except Exception:
+        logger.warning("cache unavailable; prop order not kept", exc_info=True)
+    return order
 
 
 def version_get(*, template: Template, version: str | None) -> TemplateVersion:

@@ -16,7 +16,7 @@ from core.files import file_url
 from loopwind import engine
 from marketplace import markdown, selectors, tryit
 from marketplace.forms import PropsForm
-from marketplace.highlight import TEXT_SUFFIXES, highlight
+from marketplace.highlight import highlight, highlightable
 from marketplace.views.snippets import example_props, og_image_url, props_for_snippet, signed_url, snippets
 from rendering import selectors as rendering_selectors
 from rendering.apis import JobStatus
@@ -135,17 +135,23 @@ def _template_page(request, template, *, form=None, result_url=None, try_error=N
     return render(request, "marketplace/template_detail.html", context, status=status)
 
 
+MAX_SHOWN_FILE = 100_000  # bytes: larger text files are in the zip, not on the page
+
+
 def _files(version) -> list[dict]:
     if version is None:
         return []
-    return [
-        {
-            "path": f.path,
-            "size": f.size,
-            "html": highlight(f.path, f.text, checksum=f.checksum) if f.text is not None else None,
-        }
-        for f in registry.version_files(version=version, text_suffixes=TEXT_SUFFIXES)
-    ]
+    out = []
+    for row in sorted(version.files, key=lambda r: r["path"]):
+        html = None
+        if highlightable(row["path"]) and row["size"] <= MAX_SHOWN_FILE:
+            html = highlight(
+                row["path"],
+                checksum=row["checksum"],
+                load=lambda checksum=row["checksum"]: registry.blob_text(checksum=checksum),
+            )
+        out.append({"path": row["path"], "size": row["size"], "html": html})
+    return out
 
 
 def _signed_url(request, template, version, typed: dict | None) -> str:
@@ -251,7 +257,7 @@ def template_render_video(request, username: str, name: str):
         )
     try:
         job = tryit.video_render_start(
-            user=request.user, template=template, version=version, props=form.props()
+            request=request, template=template, version=version, props=form.props()
         )
     except ApiError as exc:
         return _try_failed(request, template, form, exc)

@@ -250,3 +250,33 @@ def test_job_status_is_json(gallery, member, member_client):
     job = RenderJob.objects.get(user=member)
     data = json.loads(member_client.get(f"/dashboard/jobs/{job.public_id}").content)
     assert {"jobId", "status", "progress", "currentFrame", "totalFrames", "outputUrl"} <= set(data)
+
+
+def test_files_are_read_and_highlighted_once(gallery, monkeypatch):
+    """Published files never change: the page reads and highlights each once, then the cache answers."""
+    from templates_registry import selectors
+
+    reads = []
+    original = selectors.blob_text
+    monkeypatch.setattr(
+        selectors, "blob_text", lambda *, checksum: reads.append(checksum) or original(checksum=checksum)
+    )
+    first = Client().get("/loopwind/blog-post").content.decode()
+    assert len(reads) == 4  # loopwind.json for the props' order, then the three files to highlight
+    second = Client().get("/loopwind/blog-post").content.decode()
+    assert len(reads) == 4 and second.count('<div class="hl">') == first.count('<div class="hl">') == 3
+
+
+def test_render_video_is_rate_limited_like_the_api(gallery, member, member_client, settings):
+    settings.RATE_LIMITS_ENABLED = True
+    member.plan = "free"
+    member.save()
+    for n in range(10):  # the free plan's requests a minute
+        assert member_client.post(
+            "/loopwind/promo-video/render-video", {"headline": f"{n}"}, **JSON
+        ).status_code in (202, 429)
+    limited = member_client.post("/loopwind/promo-video/render-video", {"headline": "more"}, **JSON)
+    assert limited.status_code == 429 and limited.json()["error"]["code"] in (
+        "rate_limited",
+        "quota_exceeded",
+    )
