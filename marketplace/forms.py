@@ -2,6 +2,7 @@ from django import forms
 
 from accounts.models import API_KEY_SCOPES
 from accounts.services import DEFAULT_KEY_SCOPES
+from templates_registry.categories import CATEGORIES
 
 
 class SignupForm(forms.Form):
@@ -21,6 +22,12 @@ class SignupForm(forms.Form):
 
 class TemplateEditForm(forms.Form):
     description = forms.CharField(label="Description", required=False, max_length=2000, widget=forms.Textarea)
+    category = forms.ChoiceField(
+        label="Category",
+        required=False,
+        choices=[("", "None")] + [(c.slug, c.label) for c in CATEGORIES],
+        help_text="The marketplace shelf it is listed on. A new version whose loopwind.json names one moves it.",
+    )
     tags = forms.CharField(label="Tags", required=False, help_text="Comma-separated.", max_length=400)
     private = forms.BooleanField(label="Private (only you can see and render it)", required=False)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
+from billing.models import Plan
+from billing.plans import plans_by_code
 from rendering.models import Render, RenderJob
 from templates_registry.models import Tag, Template
 from templates_registry.selectors import template_visible_q
@@ -55,3 +57,9 @@ def starred_templates(*, user, viewer, limit: int = 24) -> list[Template]:
         .defer("search_vector")
         .order_by("-star_set__created_at")[:limit]
     )
+
+
+def pricing_plans() -> list[Plan]:
+    """The plans as the admin has them (rows, with the built-in defaults for any missing), cheapest
+    first: what /pricing shows, so editing a plan changes the page."""
+    return sorted(plans_by_code().values(), key=lambda plan: (plan.sort_order, plan.price_cents, plan.code))

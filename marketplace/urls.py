@@ -7,7 +7,7 @@ from django.templatetags.static import static
 from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
-from marketplace.views import account, dashboard, docs, public
+from marketplace.views import account, dashboard, docs, pricing, public
 
 password_reset = [
     path(
@@ -67,6 +67,7 @@ dashboard_patterns = [
         name="dashboard-redeliver",
     ),
     path("dashboard/renders", dashboard.renders, name="dashboard-renders"),
+    path("dashboard/jobs/<str:job_id>", public.job_status, name="job-status"),
 ]
 
 urlpatterns = [
@@ -74,6 +75,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=False)),
     path("admin", RedirectView.as_view(url="/admin/", permanent=True)),  # not a profile
     path("templates", public.browse, name="browse"),
+    path("pricing", pricing.pricing, name="pricing"),
     path("signup", account.signup, name="signup"),
     *password_reset,
     *dashboard_patterns,
@@ -84,5 +86,8 @@ urlpatterns = [
     path("<str:username>/<str:name>", public.template_detail, name="template-detail"),
     path("<str:username>/<str:name>/try", public.template_try, name="template-try"),
     path("<str:username>/<str:name>/og.png", public.template_og_image, name="template-og-image"),
+    path(
+        "<str:username>/<str:name>/render-video", public.template_render_video, name="template-render-video"
+    ),
     path("<str:username>/<str:name>/star", public.template_star, name="template-star"),
 ]

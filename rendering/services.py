@@ -61,11 +61,17 @@ def _normalized(value: Any) -> Any:
 
 
 def render_cache_key(
-    *, version: TemplateVersion, props: dict, fmt: str, scale: int, quality: int | None
+    *,
+    version: TemplateVersion,
+    props: dict,
+    fmt: str,
+    scale: int,
+    quality: int | None,
+    time: float | None = None,
 ) -> str:
     """Keyed by what determines the output: the bundle's checksum, the props after validation and
-    defaults (so key order and defaulted values do not matter), format, scale and quality.
-    A remote image counts by its URL: change the URL to refresh a cached render."""
+    defaults (so key order and defaulted values do not matter), format, scale and quality (and for a
+    still of a video, its time). A remote image counts by its URL: change the URL to refresh it."""
     material = {
         "bundle": version.checksum,
         "props": {name: _normalized(value) for name, value in props.items()},
@@ -73,6 +79,8 @@ def render_cache_key(
         "scale": scale,
         "quality": quality,
     }
+    if time is not None:  # only stills of videos carry it: image keys stay what they were
+        material["time"] = round(float(time), 3)
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -118,6 +126,7 @@ def render_image(
     count_quota: bool = True,
     props_are_text: bool = False,
     before_rendering: Callable[[], None] | None = None,
+    still_at: float | None = None,
 ) -> RenderResult:
     """Validates props (400 before any work), answers from the cache (free: hits do not count
     against the quota), or spends one image render of the quota and renders in a child.
@@ -125,25 +134,17 @@ def render_image(
     limited per IP instead); they are recorded under ``user``, the template's owner.
     ``props_are_text`` for props from a URL's query or a form: typed by the manifest first
     (JSON props must already have their types). ``before_rendering`` runs on a cache miss only, before
-    any work (signed URLs count their renders there; hits are free)."""
-    if template.type == "video":
-        raise UseAsyncEndpoint(details={"asyncEndpoint": "/api/render/async"})
+    any work (signed URLs count their renders there; hits are free). ``still_at`` (seconds) renders
+    one frame of a video template as an image (the website's live preview): videos need it, images
+    ignore it."""
     started = time.perf_counter()
-    bundle = bundle_for(version)
-    props = engine.props_from_text(bundle.props, props or {}) if props_are_text else props or {}
-    validated = check_props(version=version, props=props, bundle=bundle)
-    key = render_cache_key(version=version, props=validated, fmt=fmt, scale=scale, quality=quality)
-    hit = _cache_get(key)
+    key, props, bundle, hit = _lookup(
+        template=template, version=version, props=props, fmt=fmt, scale=scale, quality=quality,
+        props_are_text=props_are_text, still_at=still_at,
+    )  # fmt: skip
     if hit is not None:
-        try:
-            content = stored_files.file_read(hit["name"])
-        except (FileNotFoundError, stored_files.StorageUnavailable):
-            content = None  # rendered again below
-        if content is not None:
-            RENDER_SECONDS.labels(format=fmt, cache="hit").observe(time.perf_counter() - started)
-            return RenderResult(
-                content, engine.CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key, hit["name"]
-            )
+        RENDER_SECONDS.labels(format=fmt, cache="hit").observe(time.perf_counter() - started)
+        return RenderResult(hit[0], engine.CONTENT_TYPES[fmt], hit[1], True, _ms(started), key, hit[2])
 
     if before_rendering is not None:
         before_rendering()
@@ -152,7 +153,16 @@ def render_image(
     try:
         images = remote_images_fetch(bundle, props)
         content = image_pool().run(
-            RenderTask(bundle.checksum, None, props, format=fmt, scale=scale, quality=quality, images=images),
+            RenderTask(
+                bundle.checksum,
+                None,
+                props,
+                format=fmt,
+                scale=scale,
+                quality=quality,
+                images=images,
+                time=still_at,
+            ),
             files_loader=lambda: version_files(version),
             wall_seconds=plan_limits(user).render_time_limit,
         )
@@ -190,6 +200,28 @@ def render_image(
     if stored:
         _cache_set(key, {"name": name, "rid": render.public_id})
     return RenderResult(content, engine.CONTENT_TYPES[fmt], render.public_id, False, duration, key, name)
+
+
+def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, still_at):
+    """(cache key, the props as given (typed, not normalized: the render child and the image fetch
+    take them so), the bundle, and (content, render id, stored name) of a cache hit or None)."""
+    if template.type == "video" and still_at is None:
+        raise UseAsyncEndpoint(details={"asyncEndpoint": "/api/render/async"})
+    if template.type != "video":
+        still_at = None
+    bundle = bundle_for(version)
+    props = engine.props_from_text(bundle.props, props or {}) if props_are_text else props or {}
+    validated = check_props(version=version, props=props, bundle=bundle)
+    key = render_cache_key(
+        version=version, props=validated, fmt=fmt, scale=scale, quality=quality, time=still_at
+    )
+    hit = _cache_get(key)
+    if hit is not None:
+        try:
+            return key, props, bundle, (stored_files.file_read(hit["name"]), hit["rid"], hit["name"])
+        except (FileNotFoundError, stored_files.StorageUnavailable):
+            pass  # rendered again
+    return key, props, bundle, None
 
 
 def _ms(started: float) -> int:

@@ -20,6 +20,7 @@ class TemplateAdmin(admin.ModelAdmin):
         "name",
         "owner",
         "type",
+        "category",
         "private",
         "featured",
         "downloads",
@@ -27,7 +28,7 @@ class TemplateAdmin(admin.ModelAdmin):
         "published_at",
         "unpublished_at",
     )
-    list_filter = ("type", "private", "featured", "unpublished_at")
+    list_filter = ("featured", "category", "type", "private", "unpublished_at")
     search_fields = ("name", "owner__username", "public_id", "description")
     list_select_related = ("owner",)
     raw_id_fields = ("owner", "latest_version")

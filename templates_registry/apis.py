@@ -18,6 +18,7 @@ from core.api import validated
 from core.errors import NotFound
 from core.files import file_url
 from templates_registry import selectors, services
+from templates_registry.categories import SLUGS as CATEGORY_SLUGS
 from templates_registry.errors import TemplateInvalid
 from templates_registry.models import Template, TemplateVersion
 from templates_registry.uploads import (
@@ -57,6 +58,7 @@ class TemplateOutput(serializers.Serializer):
     stats = StatsOutput(source="*")
     private = serializers.BooleanField()
     tags = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
     previewUrl = serializers.SerializerMethodField()
     previewVideoUrl = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
@@ -80,6 +82,10 @@ class TemplateOutput(serializers.Serializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_tags(self, template: Template) -> list[str]:
         return sorted(tag.name for tag in template.tags.all())
+
+    @extend_schema_field(serializers.ChoiceField(choices=CATEGORY_SLUGS, allow_null=True))
+    def get_category(self, template: Template) -> str | None:
+        return template.category or None
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_previewUrl(self, template: Template) -> str | None:
@@ -139,6 +145,10 @@ class VersionOutput(serializers.Serializer):
     yanked = serializers.SerializerMethodField()
     yankedAt = serializers.DateTimeField(source="yanked_at", allow_null=True)
     yankReason = serializers.CharField(source="yank_reason", allow_blank=True)
+
+    changelog = serializers.CharField(
+        allow_blank=True, help_text="this version's section of the bundle's CHANGELOG.md (Markdown)"
+    )
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_yanked(self, version) -> bool:
@@ -260,6 +270,7 @@ class TemplateListApi(RegistryView):
             required=False, allow_blank=True, max_length=400, help_text="comma-separated, all must match"
         )
         author = serializers.CharField(required=False, max_length=39)
+        category = serializers.ChoiceField(choices=CATEGORY_SLUGS, required=False)
         sort = serializers.ChoiceField(choices=selectors.SORTS, required=False)
         page = serializers.IntegerField(required=False, min_value=1, max_value=100_000, default=1)
         limit = serializers.IntegerField(
@@ -290,6 +301,9 @@ class TemplateDetailApi(RegistryView):
             child=serializers.CharField(max_length=32), required=False, max_length=50
         )
         private = serializers.BooleanField(required=False)
+        category = serializers.ChoiceField(
+            choices=CATEGORY_SLUGS, required=False, allow_blank=True, help_text="empty: no category"
+        )
 
     @extend_schema(
         parameters=[OpenApiParameter("version", str, description="a version; default latest")],

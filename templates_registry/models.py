@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.ids import public_id
+from templates_registry.categories import CATEGORIES
 
 NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -37,6 +38,10 @@ class Template(models.Model):
     renders = models.PositiveIntegerField(default=0)
     stars = models.PositiveIntegerField(default=0)
     featured = models.BooleanField(default=False)
+    # One of categories.SLUGS, from the manifest's "category" (blank: none given); the browse shelves.
+    category = models.CharField(
+        max_length=32, blank=True, default="", db_index=True, choices=[(c.slug, c.label) for c in CATEGORIES]
+    )
     # Unpublished templates keep their rows (and name) but are invisible to everyone.
     unpublished_at = models.DateTimeField(null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)  # maintained on PostgreSQL only
@@ -107,6 +112,8 @@ class TemplateVersion(models.Model):
     # with the warning, so images already in pages keep working (Cargo's rule).
     yanked_at = models.DateTimeField(null=True, blank=True)
     yank_reason = models.CharField(max_length=500, blank=True)
+    # This version's notes: its section of the bundle's CHANGELOG.md (Markdown), read at publish.
+    changelog = models.TextField(blank=True, default="")
     published_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -3,18 +3,26 @@ unpublished ones for nobody; everything else gets a 404, never a 403, so names d
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.db.models import F, Q, QuerySet, Sum
+from django.core.cache import cache
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from accounts.models import User
 from billing.selectors import usage_summary
+from core import files as stored_files
 from core.errors import ApiError, Forbidden, NotFound
+from templates_registry.categories import CATEGORIES, Category
+from templates_registry.categories import SLUGS as CATEGORY_SLUGS
 from templates_registry.models import Template, TemplateVersion
+from templates_registry.services import blob_name
 
+logger = logging.getLogger(__name__)
 SORTS = ("popular", "recent", "downloads", "relevance")
 MAX_QUERY_LENGTH = 200
 MAX_LIMIT = 100
@@ -53,6 +61,7 @@ def template_list(
     type: str | None = None,  # noqa: A002
     tags: list[str] | None = None,
     author: str | None = None,
+    category: str | None = None,
     sort: str | None = None,
     page: int = 1,
     limit: int = 20,
@@ -67,9 +76,15 @@ def template_list(
         raise InvalidQuery("type must be image or video.")
     if not (1 <= limit <= MAX_LIMIT) or page < 1:
         raise InvalidQuery(f"page starts at 1 and limit is 1–{MAX_LIMIT}.")
+    if category and category not in CATEGORY_SLUGS:
+        raise InvalidQuery(
+            f"category must be one of {', '.join(CATEGORY_SLUGS)}.", details={"allowed": list(CATEGORY_SLUGS)}
+        )
     queryset = Template.objects.filter(unpublished_at=None, private=False)
     if type:
         queryset = queryset.filter(type=type)
+    if category:
+        queryset = queryset.filter(category=category)
     if author:
         queryset = queryset.filter(owner__username=author.lower())
     for tag in (tags or [])[:10]:
@@ -130,6 +145,25 @@ def _ordering(sort: str, *, searching: bool) -> list:
     return [popular, "-published_at", "-pk"]
 
 
+@dataclass
+class CategoryShelf:
+    category: Category
+    count: int
+
+
+def category_shelves() -> list[CategoryShelf]:
+    """Every category with its number of listed templates (one query), in the fixed order; empty
+    shelves included, so links never appear and disappear as templates come and go."""
+    counts = dict(
+        Template.objects.filter(unpublished_at=None, private=False)
+        .exclude(category="")
+        .values_list("category")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [CategoryShelf(category, counts.get(category.slug, 0)) for category in CATEGORIES]
+
+
 def template_get(*, username: str, name: str, viewer=None, tags: bool = True) -> Template:
     """``tags=False`` for callers that never read the tags (rendering): one query less per render."""
     template = (
@@ -166,6 +200,42 @@ def template_owned(*, username: str, name: str, user) -> Template:
 
 def version_list(*, template: Template) -> QuerySet[TemplateVersion]:
     return template.versions.all()
+
+
+def blob_text(*, checksum: str) -> str | None:
+    """A stored bundle file as text (None when the store cannot give it)."""
+    try:
+        return stored_files.file_read(blob_name(checksum)).decode("utf-8", errors="replace")
+    except (FileNotFoundError, stored_files.StorageUnavailable):
+        return None
+
+
+def version_prop_order(*, version: TemplateVersion) -> list[str]:
+    """The prop names in the order the author wrote them in loopwind.json (the stored manifest is
+    JSONB, which keeps keys in its own order); [] when the file cannot be read. Cached by the
+    file's checksum: published files never change."""
+    row = next((r for r in version.files if r["path"] == "loopwind.json"), None)
+    if row is None:
+        return []
+    key = f"proporder:v1:{row['checksum']}"
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache is an optimisation
+        logger.warning("cache unavailable; reading loopwind.json", exc_info=True)
+        cached = None
+    if cached is not None:
+        return cached
+    try:
+        manifest = json.loads(blob_text(checksum=row["checksum"]) or "")
+    except ValueError:
+        return []
+    props = manifest.get("props") if isinstance(manifest, dict) else None
+    order = list(props) if isinstance(props, dict) else []
+    try:
+        cache.set(key, order, timeout=7 * 24 * 3600)
+    except Exception:
+        logger.warning("cache unavailable; prop order not kept", exc_info=True)
+    return order
 
 
 def version_get(*, template: Template, version: str | None) -> TemplateVersion:

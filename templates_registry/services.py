@@ -27,6 +27,8 @@ from loopwind import engine
 from moderation.errors import TemplateRemoved
 from moderation.selectors import violation_reason
 from templates_registry import semver
+from templates_registry.categories import SLUGS as CATEGORY_SLUGS
+from templates_registry.changelog import changelog_for
 from templates_registry.errors import SmokeRenderFailed, TemplateInvalid, VersionExists
 from templates_registry.models import NAME_PATTERN, Star, Tag, Template, TemplateVersion
 from templates_registry.previews import render_previews
@@ -112,6 +114,20 @@ def _check_meta_agrees(meta: dict | None, manifest: dict) -> None:
             )
 
 
+def check_category(value) -> str:
+    """A category slug from the fixed list (categories.py), lowercased; '' for none."""
+    if value is None or value == "":
+        return ""
+    slug = value.strip().lower() if isinstance(value, str) else None
+    if slug not in CATEGORY_SLUGS:
+        raise TemplateInvalid(
+            f"Unknown category {str(value)[:40]!r}; use one of {', '.join(CATEGORY_SLUGS)}.",
+            code="invalid_category",
+            details={"fields": {"category": ["unknown"]}, "allowed": list(CATEGORY_SLUGS)},
+        )
+    return slug
+
+
 def _engine_error(exc: engine.EngineError) -> TemplateInvalid:
     return TemplateInvalid(exc.message, code=exc.code, details=exc.details)
 
@@ -183,6 +199,7 @@ def template_publish(
     manifest = bundle.manifest_dict()
     name = _check_name(name or bundle.name)
     _check_meta_agrees(meta, manifest)
+    category = check_category(manifest.get("category"))
     tag_list = normalize_tags(tags)
     if description is not None:
         description = description.strip()[:2000]
@@ -229,6 +246,8 @@ def template_publish(
             description=description,
             private=private,
             tags=tag_list,
+            category=category,
+            changelog=changelog_for(bundle.files, str(parsed_version)),
         )
     except Exception:
         # Nothing half-published: files this attempt wrote go again. (Blobs are content-addressed,
@@ -243,7 +262,7 @@ def template_publish(
 
 @transaction.atomic
 def _record_version(*, user, name, bundle, manifest, parsed_version, file_rows, preview_names, description,
-                    private, tags) -> tuple[Template, TemplateVersion]:  # fmt: skip
+                    private, tags, category, changelog) -> tuple[Template, TemplateVersion]:  # fmt: skip
     User.objects.select_for_update().filter(pk=user.pk).first()  # one publish per user at a time
     template = Template.objects.select_for_update().filter(owner=user, name=name).first()
     _check_not_removed(template)  # again under the lock: staff may have marked it meanwhile
@@ -257,6 +276,7 @@ def _record_version(*, user, name, bundle, manifest, parsed_version, file_rows, 
             description=description if description is not None else (bundle.description or "").strip()[:2000],
             type=bundle.type,
             private=private,
+            category=category,
             published_at=now,
         )
         if tags is None:
@@ -268,6 +288,8 @@ def _record_version(*, user, name, bundle, manifest, parsed_version, file_rows, 
         template.private = private
         template.unpublished_at = None
         template.published_at = now
+        if category:  # a manifest naming a category moves the template; one naming none keeps it
+            template.category = category
     try:
         with transaction.atomic():
             version_row = TemplateVersion.objects.create(
@@ -284,6 +306,7 @@ def _record_version(*, user, name, bundle, manifest, parsed_version, file_rows, 
                 size=sum(row["size"] for row in file_rows),
                 preview=preview_names.get("png", ""),
                 preview_video=preview_names.get("mp4", ""),
+                changelog=changelog,
                 published_at=now,
             )
     except IntegrityError as exc:  # a concurrent publish of the same version won
@@ -347,6 +370,8 @@ def template_update(*, template: Template, user: User, **fields) -> Template:
         template.private = fields["private"]
     if fields.get("description") is not None:
         template.description = fields["description"].strip()[:2000]
+    if fields.get("category") is not None:
+        template.category = check_category(fields["category"])
     template.save()
     if fields.get("tags") is not None:
         _set_tags(template, normalize_tags(fields["tags"]) or [])

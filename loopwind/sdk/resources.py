@@ -31,8 +31,11 @@ class Resource:
 
 
 class Templates(Resource):
-    def list(self, *, q=None, type=None, tags=None, author=None, sort=None, page=None, limit=None):  # noqa: A002
-        """One page: ``{"templates": [...], "total", "page", "pages"}``."""
+    def list(
+        self, *, q=None, type=None, tags=None, author=None, category=None, sort=None, page=None, limit=None
+    ):  # noqa: A002
+        """One page: ``{"templates": [...], "total", "page", "pages"}``. ``category`` is one of the
+        marketplace's category slugs (``open-graph``, ``social``, ``marketing``, …)."""
         if isinstance(tags, list | tuple):
             tags = ",".join(tags)
         params = {
@@ -40,6 +43,7 @@ class Templates(Resource):
             "type": type,
             "tags": tags,
             "author": author,
+            "category": category,
             "sort": sort,
             "page": page,
             "limit": limit,

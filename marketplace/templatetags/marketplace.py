@@ -43,3 +43,35 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def dollars(cents) -> str:
+    """A plan's monthly price from cents: 1900 → "$19", 1950 → "$19.50"."""
+    try:
+        cents = int(cents)
+    except (TypeError, ValueError):
+        return ""
+    return f"${cents // 100:,}" if cents % 100 == 0 else f"${cents / 100:,.2f}"
+
+
+@register.filter
+def filesize(size) -> str:
+    try:
+        size = int(size)
+    except (TypeError, ValueError):
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+@register.filter
+def intcomma_plain(value) -> str:
+    """12000 → "12,000" (django.contrib.humanize is not installed; this is all it would be used for)."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)

@@ -3,17 +3,32 @@ reset pages are Django's views with our templates (marketplace/urls.py)."""
 
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.services import user_register
+from billing.plans import plans_by_code
 from core.errors import ApiError
 from marketplace.forms import SignupForm
 
 
+def _chosen_plan(request):
+    """A paid plan picked on /pricing (``?plan=pro``), carried through sign-up to the billing page."""
+    plan = plans_by_code().get(request.POST.get("plan") or request.GET.get("plan") or "")
+    return plan if plan is not None and plan.price_cents else None
+
+
+def _after_signup(plan):
+    if plan is None:
+        return redirect("dashboard")
+    return redirect(f"{reverse('dashboard-billing')}?plan={plan.code}")
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    plan = _chosen_plan(request)
     if request.user.is_authenticated:
-        return redirect("dashboard")
+        return _after_signup(plan)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -37,5 +52,6 @@ def signup(request):
                 form.add_error(target, exc.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("dashboard")
-    return render(request, "marketplace/signup.html", {"form": form}, status=400 if form.errors else 200)
+            return _after_signup(plan)
+    context = {"form": form, "plan": plan}
+    return render(request, "marketplace/signup.html", context, status=400 if form.errors else 200)

@@ -67,6 +67,7 @@ def template_edit(request, name: str):
     template = _own_template(request, name)
     initial = {
         "description": template.description,
+        "category": template.category,
         "tags": ", ".join(tag.name for tag in template.tags.all()),
         "private": template.private,
     }
@@ -77,6 +78,7 @@ def template_edit(request, name: str):
                 template=template,
                 user=request.user,
                 description=form.cleaned_data["description"],
+                category=form.cleaned_data["category"],
                 tags=form.cleaned_data["tags"],
                 private=form.cleaned_data["private"],
             )
@@ -206,6 +208,7 @@ def billing(request):
             "plans": paid,
             "billing_enabled": stripe_billing.billing_enabled(),
             "checkout": request.GET.get("checkout", ""),
+            "chosen": next((p for p in paid if p.code == request.GET.get("plan")), None),
             "section": "billing",
         },
     )

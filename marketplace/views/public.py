@@ -1,24 +1,28 @@
-"""Public pages: home, browse, template page (with "try it" and stars) and profiles."""
+"""Public pages: home, browse, template page (with "try it", files, versions and stars) and profiles."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
-from billing.plans import plan_limits
 from core import files as stored_files
 from core.errors import ApiError, NotFound
 from core.files import file_url
-from core.ratelimit import client_ip, rate_limit_hit
-from marketplace import selectors
+from loopwind import engine
+from marketplace import markdown, selectors, tryit
 from marketplace.forms import PropsForm
-from marketplace.views.snippets import og_image_url, snippets
-from rendering import services as rendering
+from marketplace.highlight import highlight, highlightable
+from marketplace.views.snippets import example_props, og_image_url, props_for_snippet, signed_url, snippets
+from rendering import selectors as rendering_selectors
+from rendering.apis import JobStatus
 from templates_registry import selectors as registry
+from templates_registry.categories import category_get
 from templates_registry.services import star_add, star_remove
 
 PAGE_SIZE = 12
@@ -30,9 +34,10 @@ def home(request):
         request,
         "marketplace/home.html",
         {
-            "featured": selectors.featured_templates(limit=6),
-            "popular": registry.template_list(sort="popular", limit=6).templates,
-            "recent": registry.template_list(sort="recent", limit=6).templates,
+            "shelves": registry.category_shelves(),
+            "featured": selectors.featured_templates(limit=8),
+            "videos": registry.template_list(type="video", sort="popular", limit=4).templates,
+            "popular": registry.template_list(sort="popular", limit=8).templates,
         },
     )
 
@@ -49,12 +54,19 @@ def browse(request):
     q = request.GET.get("q", "").strip()
     type_ = request.GET.get("type") or None
     tag = request.GET.get("tag", "").strip().lower()
+    category = request.GET.get("category", "").strip().lower()
     sort = request.GET.get("sort") or None
     page_number = _int(request.GET.get("page"), 1)
     error = None
     try:
         page = registry.template_list(
-            q=q, type=type_, tags=[tag] if tag else None, sort=sort, page=page_number, limit=PAGE_SIZE
+            q=q,
+            type=type_,
+            tags=[tag] if tag else None,
+            category=category or None,
+            sort=sort,
+            page=page_number,
+            limit=PAGE_SIZE,
         )
     except ApiError as exc:
         error = exc.message
@@ -64,6 +76,8 @@ def browse(request):
         "q": q,
         "type": type_ or "",
         "tag": tag,
+        "category": category_get(category),
+        "shelves": registry.category_shelves(),
         "sort": sort or ("relevance" if q else "popular"),
         "sorts": registry.SORTS if q else [s for s in registry.SORTS if s != "relevance"],
         "tags": selectors.popular_tags(),
@@ -81,19 +95,40 @@ def _template_or_404(request, username: str, name: str):
         raise Http404("No such template.") from None
 
 
+def _wants_json(request) -> bool:
+    """The page's script asks for JSON; without it, forms post and the page is rendered again."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _props_spec(version) -> dict:
+    """The version's props in the author's order (the form lists required ones first, keeping it)."""
+    spec = (version.manifest or {}).get("props", {}) if version else {}
+    order = {name: i for i, name in enumerate(registry.version_prop_order(version=version))} if spec else {}
+    return dict(sorted(spec.items(), key=lambda item: order.get(item[0], len(order))))
+
+
 def _template_page(request, template, *, form=None, result_url=None, try_error=None, status=200):
     version = template.latest_version
-    props_spec = (version.manifest or {}).get("props", {}) if version else {}
-    form = form or PropsForm(props_spec=props_spec)
+    form = form or PropsForm(props_spec=_props_spec(version))
+    typed = (
+        engine.props_from_text(form.props_spec, form.props()) if form.is_bound and form.is_valid() else None
+    )
     context = {
         "template": template,
         "version": version,
-        "versions": list(registry.version_list(template=template)),
+        "versions": [
+            {"row": row, "notes": markdown.render(row.changelog) if row.changelog else ""}
+            for row in registry.version_list(template=template)
+        ],
+        "files": _files(version),
+        "category": category_get(template.category),
         "props_spec": form.props_spec,
         "form": form,
         "starred": registry.starred_by(user=request.user, template=template),
-        "snippets": snippets(template, version),
+        "snippets": snippets(template, version, props_for_snippet(form.props_spec, typed) if typed else None),
+        "signed_url": _signed_url(request, template, version, typed),
         "og_image": og_image_url(template, version),
+        "still_at": tryit.still_time(version) if template.type == "video" and version else None,
         "result_url": result_url,
         "try_error": try_error,
         "is_owner": request.user.is_authenticated and request.user.pk == template.owner_id,
@@ -101,49 +136,153 @@ def _template_page(request, template, *, form=None, result_url=None, try_error=N
     return render(request, "marketplace/template_detail.html", context, status=status)
 
 
+MAX_SHOWN_FILE = 100_000  # bytes: larger text files are in the zip, not on the page
+
+
+def _files(version) -> list[dict]:
+    if version is None:
+        return []
+    out = []
+    for row in sorted(version.files, key=lambda r: r["path"]):
+        html = None
+        if highlightable(row["path"]) and row["size"] <= MAX_SHOWN_FILE:
+            html = highlight(
+                row["path"],
+                checksum=row["checksum"],
+                load=lambda checksum=row["checksum"]: registry.blob_text(checksum=checksum),
+            )
+        out.append({"path": row["path"], "size": row["size"], "html": html})
+    return out
+
+
+def _signed_url(request, template, version, typed: dict | None) -> str:
+    """Signed by the visitor, when signed in (their renders, their secret). A signed-out visitor gets
+    none: a URL the site signed with the author's secret would keep rendering after the author made
+    the template private (issue 22, item 13)."""
+    if not request.user.is_authenticated:
+        return ""
+    # the user itself, not the request's lazy wrapper: secrets_for inspects the model class
+    visitor = getattr(request.user, "_wrapped", request.user)
+    return signed_url(template, version, typed if typed is not None else _example(version), visitor)
+
+
+def _example(version) -> dict:
+    return example_props((version.manifest or {}).get("props", {}) if version else {})
+
+
 @require_GET
 def template_detail(request, username: str, name: str):
     return _template_page(request, _template_or_404(request, username, name))
 
 
+def _try_failed(request, template, form, exc: ApiError):
+    status = exc.status if 400 <= exc.status < 500 else 503
+    if _wants_json(request):
+        prop = (exc.details or {}).get("prop") if isinstance(exc.details, dict) else None
+        response = JsonResponse(
+            {"error": {"code": exc.code, "message": exc.message, "details": exc.details, "prop": prop}},
+            status=status,
+        )
+        for header, value in exc.headers.items():
+            response[header] = value
+        return response
+    return _template_page(request, template, form=form, try_error=exc.message, status=status)
+
+
 @require_POST
 def template_try(request, username: str, name: str):
-    """Renders the latest version with the visitor's props: signed-in visitors through their own quota
-    and rate limit; anonymous visitors bill nobody's quota (the author's would be spendable by
-    strangers) and are limited per IP instead."""
+    """Renders the latest version with the visitor's props (a video template: its middle frame).
+    The page's script calls it as the visitor types and gets JSON; without script the form posts
+    and the page comes back with the render (marketplace/tryit.py has who pays and what limits)."""
     template = _template_or_404(request, username, name)
     version = template.latest_version
-    if version is None or template.type != "image":
+    if version is None:
         return redirect("template-detail", username=template.owner.username, name=template.name)
-    form = PropsForm(request.POST, props_spec=(version.manifest or {}).get("props", {}))
+    form = PropsForm(request.POST, props_spec=_props_spec(version))
     if not form.is_valid():
+        fields = {name: " ".join(errors) for name, errors in form.errors.items()}
+        if _wants_json(request):
+            return JsonResponse(
+                {
+                    "error": {
+                        "code": "invalid_props",
+                        "message": "Check the highlighted fields.",
+                        "fields": fields,
+                    }
+                },
+                status=400,
+            )
         return _template_page(
             request, template, form=form, try_error="Check the highlighted fields.", status=400
         )
-    if request.user.is_authenticated:
-        renderer = request.user
-        identity, rate = f"user:{renderer.pk}", f"{plan_limits(renderer).requests_per_minute}/m"
-    else:
-        renderer = template.owner
-        identity, rate = f"try:ip:{client_ip(request)}", settings.TRY_IT_ANON_RATE
     try:
-        rate_limit_hit(request, identity=identity, rate=rate, headers=False)
-        result = rendering.render_image(
-            user=renderer,
-            template=template,
-            version=version,
-            props=form.props(),
-            fmt="png",
-            source="web",
-            count_quota=request.user.is_authenticated,
-            props_are_text=True,
+        result = tryit.try_render(request=request, template=template, version=version, props=form.props())
+    except ApiError as exc:
+        return _try_failed(request, template, form, exc)
+    url = file_url(result.output_name, expires_in=3600)
+    if not _wants_json(request):
+        if not result.cache_hit:
+            template.renders += 1  # counted in the database by render_image; shown on this page too
+        return _template_page(request, template, form=form, result_url=url)
+    typed = engine.props_from_text(form.props_spec, form.props())
+    return JsonResponse(
+        {
+            "url": url,
+            "cached": result.cache_hit,
+            "ms": result.duration_ms,
+            "stillAt": result.still_at,
+            "snippets": snippets(template, version, props_for_snippet(form.props_spec, typed)),
+            "signedUrl": _signed_url(request, template, version, typed),
+        }
+    )
+
+
+@require_POST
+def template_render_video(request, username: str, name: str):
+    """Starts the full video with the visitor's props (signed in: their quota, their queue priority),
+    like POST /api/render/async. The script follows the job at job-status; without script the
+    visitor lands on the dashboard's render history."""
+    template = _template_or_404(request, username, name)
+    version = template.latest_version
+    if not request.user.is_authenticated:
+        if _wants_json(request):
+            return JsonResponse(
+                {"error": {"code": "not_authenticated", "message": "Sign in to render videos."}}, status=401
+            )
+        return redirect(f"{settings.LOGIN_URL}?next=/{template.owner.username}/{template.name}")
+    if version is None or template.type != "video":
+        raise Http404("Not a video template.")
+    form = PropsForm(request.POST, props_spec=_props_spec(version))
+    if not form.is_valid():
+        return _try_failed(
+            request, template, form, ApiError("Check the highlighted fields.", code="invalid_props")
+        )
+    try:
+        job = tryit.video_render_start(
+            request=request, template=template, version=version, props=form.props()
         )
     except ApiError as exc:
-        status = exc.status if 400 <= exc.status < 500 else 503
-        return _template_page(request, template, form=form, try_error=exc.message, status=status)
-    return _template_page(
-        request, template, form=form, result_url=file_url(result.output_name, expires_in=3600)
-    )
+        return _try_failed(request, template, form, exc)
+    if _wants_json(request):
+        return JsonResponse(
+            {"jobId": job.public_id, "statusUrl": reverse("job-status", args=[job.public_id])}, status=202
+        )
+    messages.success(request, f"Rendering {template.slug}: it appears in your render history when done.")
+    return redirect("dashboard-renders")
+
+
+@login_required
+@require_GET
+def job_status(request, job_id: str):
+    """One of the visitor's jobs as GET /api/render/{id} shows it, for the template page to poll (the
+    API's event stream takes a bearer token; the website signs in with a session)."""
+    try:
+        job = rendering_selectors.render_job_get(job_id=job_id, user=request.user)
+    except NotFound:
+        raise Http404("No such job.") from None
+    response = JsonResponse(JobStatus(job).data)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET

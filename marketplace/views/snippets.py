@@ -8,6 +8,9 @@ import logging
 from django.conf import settings
 from django.urls import reverse
 
+from core.errors import ApiError
+from rendering import services as rendering
+
 logger = logging.getLogger(__name__)
 OFFICIAL_OG = ("loopwind", "og-card")
 DEFAULT_SITE = "https://loopwind.dev"
@@ -24,10 +27,24 @@ def example_props(props_spec: dict) -> dict:
     return out
 
 
-def snippets(template, version) -> dict[str, str]:
+def props_for_snippet(props_spec: dict, typed: dict) -> dict:
+    """What a visitor typed, for the snippets: required props and those that differ from the
+    default (a snippet spelling out every default would bury the interesting part)."""
+    out = {}
+    for name, value in typed.items():
+        spec = props_spec.get(name, {})
+        if spec.get("required") or value != spec.get("default"):
+            out[name] = value
+    return out
+
+
+def snippets(template, version, props: dict | None = None) -> dict[str, str]:
+    """CLI, curl, Python and TypeScript for rendering ``template`` with ``props`` (its example props
+    when None)."""
     if version is None:
         return {}
-    props = example_props((version.manifest or {}).get("props", {}))
+    if props is None:
+        props = example_props((version.manifest or {}).get("props", {}))
     slug = template.slug
     video = template.type == "video"
     fmt = "mp4" if video else "png"
@@ -79,6 +96,20 @@ def typescript_snippet(template, props: dict, fmt: str, self_hosted: bool) -> st
         lines += [f"const image = await lw.render({slug}, {options});",
                   f"await writeFile({json.dumps(template.name + '.png')}, new Uint8Array(image.data));"]  # fmt: skip
     return "\n".join(lines)
+
+
+def signed_url(template, version, props: dict, signer) -> str:
+    """A signed /i/ URL of an image template with ``props``, signed by ``signer`` (renders count against
+    them); '' for videos and props the template refuses."""
+    if version is None or template.type != "image":
+        return ""
+    try:
+        rendering.check_props(version=version, props=props)
+        return rendering.image_url_sign(
+            signer=signer, template=template, version=version.version, props=props, fmt="png"
+        )
+    except ApiError:
+        return ""
 
 
 def og_image_url(template, version) -> str:

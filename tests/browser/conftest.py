@@ -63,8 +63,8 @@ def shots(tmp_path):
     folder = Path(os.environ.get("LOOPWIND_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name):
-        page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
+    def take(page, name, *, full_page=False):
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)
 
     return take
 

@@ -28,7 +28,7 @@ def test_visitor_journey_and_staff_unpublish(site, browser, shots):
     assert page.locator(".tpl-card").count() >= 2
     assert image_loaded(page, ".tpl-card img")
     assert page.eval_on_selector(".site-header", "el => getComputedStyle(el).display") == "flex"  # our CSS
-    shots(page, "home")
+    shots(page, "journey-home")
 
     # Sign up
     page.get_by_role("link", name="Sign up").click()
@@ -59,18 +59,19 @@ def test_visitor_journey_and_staff_unpublish(site, browser, shots):
     page.wait_for_url(re.compile(r".*/templates\?q=open\+graph.*"))
     assert page.locator(".tpl-card h3").all_inner_texts() == ["loopwind/og-card"]
 
-    # Open the template and try it with new props
+    # Open the template and try it with new props (the preview follows the typing; the button renders now)
     page.locator(".tpl-card a.tpl-link").first.click()
     page.wait_for_url(site + "/loopwind/og-card")
-    preview_src = page.locator(".preview img").get_attribute("src")
+    preview_src = page.locator("#try-preview").get_attribute("src")
     page.get_by_label("title", exact=True).fill("Rendered in the browser journey")
     page.get_by_label("accent (optional)").fill("#10b981")
     page.get_by_role("button", name="Render").click()
-    page.wait_for_selector("#try-result")
-    assert page.locator("#try-result").get_attribute("src") != preview_src
-    page.wait_for_function("() => document.getElementById('try-result').complete")
-    assert image_loaded(page, "#try-result")
-    shots(page, "template")
+    page.wait_for_function(
+        "src => document.getElementById('try-preview').getAttribute('src') !== src", arg=preview_src
+    )
+    page.wait_for_function("() => document.getElementById('try-preview').complete")
+    assert image_loaded(page, "#try-preview")
+    shots(page, "journey-template")
 
     # Star it, then find it on the profile
     page.get_by_role("button", name=re.compile("Star")).click()

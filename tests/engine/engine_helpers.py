@@ -8,6 +8,22 @@ from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "loopwind" / "templates"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+MAX_MEAN_DIFF = 1.5  # golden images: mean absolute difference per channel, 0-255
+MAX_CHANGED = 0.005  # golden images: share of pixels differing by more than 48 in some channel
+
+
+def compare(actual, expected) -> tuple[float, float]:
+    """(mean absolute difference per channel, share of pixels off by more than 48) of two PIL images."""
+    from PIL import ImageChops
+
+    assert actual.size == expected.size
+    diff = ImageChops.difference(actual.convert("RGB"), expected.convert("RGB"))
+    hist = diff.histogram()
+    total = actual.size[0] * actual.size[1]
+    mean = sum(i * n for ch in range(3) for i, n in enumerate(hist[ch * 256 : (ch + 1) * 256])) / (3 * total)
+    worst = diff.point(lambda v: 255 if v > 48 else 0).convert("L")
+    changed = sum(worst.histogram()[1:]) / total
+    return mean, changed
 
 
 def make_files(manifest_overrides=None, *, template=None, engine="html", extra=None):

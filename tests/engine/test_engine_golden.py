@@ -13,8 +13,8 @@ import io
 import os
 
 import pytest
-from engine_helpers import GOLDEN, TEMPLATES
-from PIL import Image, ImageChops
+from engine_helpers import GOLDEN, MAX_CHANGED, MAX_MEAN_DIFF, TEMPLATES, compare
+from PIL import Image
 
 from loopwind.engine import render
 
@@ -50,19 +50,6 @@ SAME_AS = {
 for _name, _original in SAME_AS.items():
     _template = _name.split("-t")[0] if _name.startswith("promo") else _name
     CASES[_name] = (_template, *CASES[_original][1:])
-MAX_MEAN_DIFF = 1.5  # mean absolute difference per channel, 0-255
-MAX_CHANGED = 0.005  # share of pixels differing by more than 48 in some channel
-
-
-def compare(actual: Image.Image, expected: Image.Image) -> tuple[float, float]:
-    assert actual.size == expected.size
-    diff = ImageChops.difference(actual.convert("RGB"), expected.convert("RGB"))
-    hist = diff.histogram()
-    total = actual.size[0] * actual.size[1]
-    mean = sum(i * n for ch in range(3) for i, n in enumerate(hist[ch * 256 : (ch + 1) * 256])) / (3 * total)
-    worst = diff.point(lambda v: 255 if v > 48 else 0).convert("L")
-    changed = sum(worst.histogram()[1:]) / total
-    return mean, changed
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -35,7 +35,9 @@ def test_postgres_restart_under_load(postgres, processes, _media, tmp_path):
         RATE_LIMITS_ENABLED="0", SITE_URL="http://127.0.0.1",
     )  # fmt: skip
     manage(env, "migrate", "--noinput")
-    key = re.search(r"Demo API key:\s+(\S+)", manage(env, "demo_data")).group(1)
+    key = re.search(
+        r"Demo API key:\s+(\S+)", manage(env, "demo_data", "--templates", "og-card,quote-card")
+    ).group(1)
     manage(env, "set_plan", "demo", "business")
     web = processes.web({**env, "SITE_URL": ""})
     env["SITE_URL"] = web.url

@@ -89,7 +89,7 @@ def test_try_it_signed_in_counts_against_the_visitor(official, member, member_cl
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'id="try-result"' in body and 'value="A brand new title"' in body
+    assert 'id="try-preview"' in body and "Your render" in body and 'value="A brand new title"' in body
     render = Render.objects.get()
     assert render.user == member and render.source == "web"
     assert Usage.objects.get(user=member, type=Usage.Type.IMAGE_RENDER).count == 1
@@ -152,10 +152,14 @@ def test_edit_deprecate_unpublish_own_template(official, member):
     client.force_login(owner)
     page = client.get("/dashboard/templates/og-card").content.decode()
     assert "Deprecate" in page and "Unpublish og-card" in page and 'value="og, social"' in page
-    response = client.post("/dashboard/templates/og-card", {"description": "New words", "tags": "og, launch"})
+    assert 'option value="open-graph" selected' in page
+    response = client.post(
+        "/dashboard/templates/og-card",
+        {"description": "New words", "tags": "og, launch", "category": "marketing"},
+    )
     assert response.status_code == 302
     template = Template.objects.get(pk=templates["og-card"].pk)
-    assert template.description == "New words"
+    assert template.description == "New words" and template.category == "marketing"
     assert sorted(template.tags.values_list("name", flat=True)) == ["launch", "og"]
     client.post("/dashboard/templates/og-card/deprecate", {"version": "1.0.0", "message": "use 2.x"})
     assert template.versions.get().deprecated == "use 2.x"

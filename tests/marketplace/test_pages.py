@@ -15,6 +15,8 @@ PUBLIC_PAGES = [
     "/templates?q=card",
     "/templates?type=image&tag=social&sort=recent",
     "/templates?page=2",
+    "/templates?category=open-graph",
+    "/pricing",
     "/loopwind",
     "/loopwind/og-card",
     "/loopwind/quote-card",

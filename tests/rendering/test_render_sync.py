@@ -117,3 +117,28 @@ class TestBadInput:
         body = json.dumps({"template": f"{user.username}/og-card", "props": {"title": "x" * 5_000_000}})
         response = user_api.generic("POST", "/api/render", body, content_type="application/json")
         assert_error(response, 413, "payload_too_large")
+
+
+def test_a_still_of_a_video_template(user, published_video):
+    """The website's live preview of a video template: one frame, cached under its time; the API's
+    sync render still refuses videos (use /api/render/async)."""
+    from rendering import services
+
+    version = published_video.latest_version
+    with pytest.raises(services.UseAsyncEndpoint):
+        services.render_image(user=user, template=published_video, version=version, props={}, fmt="png")
+    kwargs = dict(
+        user=user, template=published_video, version=version, props={"headline": "Still"}, fmt="png"
+    )
+    at_one = services.render_image(**kwargs, still_at=1.0)
+    assert at_one.content[:8] == b"\x89PNG\r\n\x1a\n" and not at_one.cache_hit
+    assert services.render_image(**kwargs, still_at=1.0).cache_hit
+    assert not services.render_image(**kwargs, still_at=2.0).cache_hit  # another frame, another key
+    # before_rendering runs for renders that cost something only (the try-it and /i/ rate limits)
+    misses = []
+    hit = services.render_image(**kwargs, still_at=2.0, before_rendering=lambda: misses.append(1))
+    assert hit.cache_hit and misses == []
+    services.render_image(
+        **{**kwargs, "props": {"headline": "x"}}, still_at=2.0, before_rendering=lambda: misses.append(1)
+    )
+    assert misses == [1]

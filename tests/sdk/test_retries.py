@@ -114,3 +114,13 @@ def test_unreachable_server():
     ):
         lw.me()
     assert down.value.code == "connection_error" and "127.0.0.1:9" in down.value.message
+
+
+def test_templates_list_sends_the_category(script):
+    """The filters reach the query string (the marketplace's categories included)."""
+    server = script((200, {}, {"templates": [], "total": 0, "page": 1, "pages": 1}))
+    seen = []
+    with Loopwind(api_key="lw_live_x", base_url=server.url) as lw:
+        lw._http.event_hooks["request"].append(lambda request: seen.append(request.url))
+        assert lw.templates.list(category="open-graph", tags=["og", "blog"])["total"] == 0
+    assert dict(seen[0].params) == {"category": "open-graph", "tags": "og,blog"}

@@ -30,6 +30,7 @@ SIGNED_IN_PAGES = [
     "/{u}/og-card",
     "/{u}",
     "/templates",
+    "/pricing",
     "/",
 ]
 KNOWN_POSTS = [
@@ -49,6 +50,7 @@ KNOWN_POSTS = [
     "/dashboard/webhooks/signing-secret",
     "/dashboard/webhooks/{delivery}/redeliver",
     "/{u}/og-card/try",
+    "/{u}/og-card/render-video",
     "/{u}/og-card/star",
 ]
 

@@ -12,6 +12,7 @@ export const meta = {
     logo: { type: "image", required: false, description: "Logo image (URL, asset path or bytes)" },
   },
   tags: ["og", "social", "jsx"],
+  category: "open-graph",
 };
 
 type Props = { title: string; subtitle?: string | null; site: string; accent: string; logo?: string | null };

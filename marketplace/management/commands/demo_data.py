@@ -1,16 +1,21 @@
 """Demo data for `make run`: a demo user with an API key, a staff account for /admin, and the
-official example templates (loopwind/templates/) published under the `loopwind` user.
+official templates (loopwind/templates/) published under the `loopwind` user, a few of them featured.
 
 Idempotent: running it again creates nothing new. The demo credentials are derived from
 SECRET_KEY (HMAC), so the same key and password are printed on every run without being
-stored anywhere in plain text."""
+stored anywhere in plain text.
+
+The first run publishes every official template (each publish renders its preview, the videos a
+whole MP4): about a minute on two cores; later runs compare checksums and publish nothing.
+``--templates og-card,quote-card`` publishes only those (tests that need one or two)."""
 
 import hashlib
 import hmac
+import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import keyformat, services
@@ -21,6 +26,18 @@ from templates_registry.models import Template
 from templates_registry.services import template_publish
 
 EXAMPLES = Path(engine.__file__).resolve().parent.parent / "templates"
+# The home page's featured row on a fresh install: one of each kind, images and videos; staff change it
+# in the admin (Templates → action "Feature on the home page").
+FEATURED = (
+    "product-launch",
+    "github-repo",
+    "post-card",
+    "product-promo",
+    "certificate",
+    "quote-arabic",
+    "kinetic-typography",
+    "sale-banner-ja",
+)
 
 
 def _derived(label: str) -> bytes:
@@ -28,7 +45,14 @@ def _derived(label: str) -> bytes:
 
 
 class Command(BaseCommand):
-    help = "Create the demo user, its API key and a staff account (idempotent)."
+    help = "Create the demo user, its API key, a staff account and the official templates (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--templates",
+            default="",
+            help="Comma-separated official template names to publish (default: all of them).",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -41,7 +65,10 @@ class Command(BaseCommand):
         if official.plan != "business":
             official.plan = "business"
             official.save(update_fields=["plan"])
-        published = self._publish_examples(official)
+        only = {name.strip() for name in options["templates"].split(",") if name.strip()}
+        started = time.monotonic()
+        published, new = self._publish_examples(official, only=only)
+        seconds = time.monotonic() - started
 
         raw_key = keyformat.generate_key(keyformat.base62_from_bytes(_derived("demo-api-key")))
         if not ApiKey.objects.filter(key_hash=keyformat.hash_key(raw_key)).exists():
@@ -56,13 +83,21 @@ class Command(BaseCommand):
             + f"  Demo API key:  {raw_key}\n"
             + f"  Staff (admin): admin@loopwind.dev / {staff_password}  ->  {site}/admin/\n"
             + f'  Try:           curl -H "Authorization: Bearer {raw_key}" {site}/api/me\n'
-            + f"  Templates:     {', '.join(published)}\n"
+            + f"  Templates:     {len(published)} official templates under {site}/loopwind"
+            + (f" ({new} published in {seconds:.0f} s)\n" if new else " (up to date)\n")
         )
 
-    def _publish_examples(self, official: User) -> list[str]:
-        """Publishes each example once; a changed example becomes its next patch version."""
-        slugs = []
-        for folder in sorted(p for p in EXAMPLES.iterdir() if is_template_folder(p)):
+    def _publish_examples(self, official: User, *, only: set[str]) -> tuple[list[str], int]:
+        """Publishes each example once; a changed example becomes its next patch version.
+        Returns the slugs and how many were published now."""
+        slugs, new = [], 0
+        folders = sorted(p for p in EXAMPLES.iterdir() if is_template_folder(p))
+        unknown = only - {folder.name for folder in folders}
+        if unknown:
+            raise CommandError(f"No official template named {', '.join(sorted(unknown))}.")
+        for folder in folders:
+            if only and folder.name not in only:
+                continue
             bundle = engine.load_bundle(folder)
             template = (
                 Template.objects.filter(owner=official, name=bundle.name)
@@ -75,10 +110,11 @@ class Command(BaseCommand):
                 or template.latest_version.checksum != bundle.checksum
             ):
                 template_publish(user=official, files=dict(bundle.files))
-                if template is None:  # featured on first publish only: staff may unfeature them later
+                new += 1
+                if template is None and bundle.name in FEATURED:  # first publish only: staff decide later
                     Template.objects.filter(owner=official, name=bundle.name).update(featured=True)
             slugs.append(f"loopwind/{bundle.name}")
-        return slugs
+        return slugs, new
 
     def _user(self, email: str, username: str, name: str, password: str, *, staff: bool) -> User:
         user = User.objects.filter(email=email).first()

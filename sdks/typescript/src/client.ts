@@ -146,7 +146,7 @@ abstract class Resource {
 }
 
 export class Templates extends Resource {
-  /** One page of the registry: `{ templates, total, page, pages }`. */
+  /** One page of the registry: `{ templates, total, page, pages }`; `category` is a marketplace category slug. */
   list(query: TemplateListQuery & { tags?: string | string[] } = {}, options: RequestOptions = {}) {
     const { tags, ...rest } = query;
     const all = { ...rest, tags: Array.isArray(tags) ? tags.join(',') : tags };
@@ -164,7 +164,7 @@ export class Templates extends Resource {
     return this.json<TemplateDetail>({ method: 'GET', path: slugPath(slug), query }, options);
   }
 
-  /** Edit your template's description, tags or visibility. */
+  /** Edit your template's description, tags, category or visibility. */
   update(slug: string, changes: TemplateUpdate, options: RequestOptions = {}) {
     return this.json<TemplateDetail>({ method: 'PATCH', path: slugPath(slug), json: changes }, options);
   }

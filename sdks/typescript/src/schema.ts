@@ -579,6 +579,22 @@ export interface components {
             username: string;
             avatar: string;
         };
+        /** @enum {unknown} */
+        BlankEnum: "";
+        /**
+         * @description * `open-graph` - open-graph
+         *     * `social` - social
+         *     * `marketing` - marketing
+         *     * `events` - events
+         *     * `media` - media
+         *     * `developer` - developer
+         *     * `quotes` - quotes
+         *     * `ecommerce` - ecommerce
+         *     * `business` - business
+         *     * `celebrations` - celebrations
+         * @enum {string}
+         */
+        CategoryEnum: "open-graph" | "social" | "marketing" | "events" | "media" | "developer" | "quotes" | "ecommerce" | "business" | "celebrations";
         CheckoutApiInputRequest: {
             plan: string;
         };
@@ -699,6 +715,8 @@ export interface components {
         LogoutApiInputRequest: {
             refreshToken?: string;
         };
+        /** @enum {unknown} */
+        NullEnum: null;
         PatchedMeApiInputRequest: {
             name?: string;
             bio?: string;
@@ -708,6 +726,21 @@ export interface components {
             description?: string;
             tags?: string[];
             private?: boolean;
+            /**
+             * @description empty: no category
+             *
+             *     * `open-graph` - open-graph
+             *     * `social` - social
+             *     * `marketing` - marketing
+             *     * `events` - events
+             *     * `media` - media
+             *     * `developer` - developer
+             *     * `quotes` - quotes
+             *     * `ecommerce` - ecommerce
+             *     * `business` - business
+             *     * `celebrations` - celebrations
+             */
+            category?: components["schemas"]["CategoryEnum"] | components["schemas"]["BlankEnum"];
         };
         PatchedVersionDetailApiPatchRequest: {
             /** @description Deprecate with this message (shown to whoever renders the version); empty takes it back. */
@@ -825,6 +858,7 @@ export interface components {
             stats: components["schemas"]["StatsOutput"];
             private: boolean;
             readonly tags: string[];
+            readonly category: (components["schemas"]["CategoryEnum"] | components["schemas"]["NullEnum"]) | null;
             /** Format: uri */
             readonly previewUrl: string | null;
             /** Format: uri */
@@ -855,6 +889,7 @@ export interface components {
             stats: components["schemas"]["StatsOutput"];
             private: boolean;
             readonly tags: string[];
+            readonly category: (components["schemas"]["CategoryEnum"] | components["schemas"]["NullEnum"]) | null;
             /** Format: uri */
             readonly previewUrl: string | null;
             /** Format: uri */
@@ -921,6 +956,8 @@ export interface components {
             /** Format: date-time */
             yankedAt: string | null;
             yankReason: string;
+            /** @description this version's section of the bundle's CHANGELOG.md (Markdown) */
+            changelog: string;
         };
         WebhookSecretApiOutput: {
             secret: string;
@@ -4678,6 +4715,19 @@ export interface operations {
         parameters: {
             query?: {
                 author?: string;
+                /**
+                 * @description * `open-graph` - open-graph
+                 *     * `social` - social
+                 *     * `marketing` - marketing
+                 *     * `events` - events
+                 *     * `media` - media
+                 *     * `developer` - developer
+                 *     * `quotes` - quotes
+                 *     * `ecommerce` - ecommerce
+                 *     * `business` - business
+                 *     * `celebrations` - celebrations
+                 */
+                category?: "open-graph" | "social" | "marketing" | "events" | "media" | "developer" | "quotes" | "ecommerce" | "business" | "celebrations";
                 limit?: number;
                 page?: number;
                 q?: string;

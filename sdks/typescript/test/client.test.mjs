@@ -179,6 +179,13 @@ test('the environment supplies the key and the URL, where there is one', async (
   assert.equal(anonymous.calls[0].headers.get('authorization'), null);
 });
 
+test('templates.list sends the category and joins tags', async () => {
+  const { fetch, calls } = scriptedFetch(() => json({ templates: [], total: 0, page: 1, pages: 1 }));
+  await client(fetch).templates.list({ category: 'open-graph', tags: ['og', 'blog'], sort: 'recent' });
+  const query = calls[0].url.searchParams;
+  assert.deepEqual([query.get('category'), query.get('tags'), query.get('sort')], ['open-graph', 'og,blog', 'recent']);
+});
+
 test('the SSE parser follows the event-stream rules', () => {
   const parser = createSseParser();
   const events = [
