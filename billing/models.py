@@ -44,6 +44,8 @@ class Usage(models.Model):
         IMAGE_RENDER = "image_render"
         VIDEO_RENDER = "video_render"
         PUBLISH = "publish"
+        # CPU milliseconds the renderer spent for the account (failed and timed-out renders included)
+        RENDER_CPU_MS = "render_cpu_ms"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="usage")
     type = models.CharField(max_length=20, choices=Type.choices)

@@ -30,5 +30,7 @@ def usage_summary(*, user, templates_published: int) -> dict:
             "limit": plan.video_renders_per_month,
         },
         "publishes": {"used": counts.get(Usage.Type.PUBLISH, 0), "limit": None},
+        # what the renderer spent for the account, failed and timed-out renders included
+        "renderSeconds": {"used": round(counts.get(Usage.Type.RENDER_CPU_MS, 0) / 1000, 1), "limit": None},
         "templates": {"used": templates_published, "limit": plan.max_templates},
     }

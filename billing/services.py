@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -34,10 +34,6 @@ def quota_limit(user, usage_type: str) -> int | None:
     if usage_type == Type.VIDEO_RENDER:
         return plan.video_renders_per_month
     return None
-
-
-def _row(user, usage_type: str, month: date) -> None:
-    Usage.objects.get_or_create(user=user, type=usage_type, month=month)
 
 
 def quota_consume(*, user, usage_type: str) -> int:
@@ -81,10 +77,17 @@ def quota_refund(*, user, usage_type: str) -> None:
     )
 
 
-def usage_record(*, user, usage_type: str) -> None:
-    with transaction.atomic():
-        _row(user, usage_type, month_start())
-        Usage.objects.filter(user=user, type=usage_type, month=month_start()).update(count=F("count") + 1)
+def usage_record(*, user, usage_type: str, amount: int = 1) -> None:
+    """Adds ``amount`` to this month's count, in one upsert (concurrent adds never lose one)."""
+    if amount <= 0:
+        return
+    table = connection.ops.quote_name(Usage._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, type, month, count) VALUES (%s, %s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (user_id, type, month) DO UPDATE SET count = {table}.count + EXCLUDED.count",
+            [user.pk, usage_type, month_start(), amount],
+        )
 
 
 def private_templates_allowed_or_raise(user) -> None:

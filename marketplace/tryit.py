@@ -41,15 +41,16 @@ def try_render(*, request, template, version, props: dict) -> TryResult:
     render that costs something spends the visitor's rate limit (hits are free)."""
     still_at = still_time(version) if template.type == "video" else None
     if request.user.is_authenticated:
-        renderer = request.user
+        renderer, slot = request.user, None  # the account's own renders-in-flight slots
         identity, rate = f"user:{renderer.pk}", f"{plan_limits(renderer).requests_per_minute}/m"
-    else:
-        renderer = template.owner
+    else:  # billed to nobody: limited per IP, one render at a time
+        renderer, slot = template.owner, (f"renders:ip:{client_ip(request)}", 1)
         identity, rate = f"try:ip:{client_ip(request)}", settings.TRY_IT_ANON_RATE
     result = rendering.render_image(
         user=renderer, template=template, version=version, props=props, fmt="png", source="web",
         count_quota=request.user.is_authenticated, props_are_text=True, still_at=still_at,
         before_rendering=lambda: rate_limit_hit(request, identity=identity, rate=rate, headers=False),
+        in_flight=slot,
     )  # fmt: skip
     return TryResult(result.output_name, result.cache_hit, result.duration_ms, still_at)
 

@@ -7,4 +7,4 @@ class RenderingConfig(AppConfig):
     def ready(self):
         # Declares the actors with the broker in every process (web, worker, commands), so work
         # can be sent to them by name (rendering/queue.py).
-        from rendering import tasks  # noqa: F401
+        from rendering import receivers, tasks  # noqa: F401

@@ -20,8 +20,9 @@ from django.utils import timezone
 from accounts.selectors import user_get_by_username
 from billing.models import Usage
 from billing.plans import plan_limits
-from billing.services import quota_consume, quota_refund
+from billing.services import quota_consume, quota_refund, usage_record
 from core import files as stored_files
+from core import inflight
 from core.netsafe import fetch_image
 from core.observability import RENDER_SECONDS
 from core.renderpool.isolation import RenderTask
@@ -127,6 +128,7 @@ def render_image(
     props_are_text: bool = False,
     before_rendering: Callable[[], None] | None = None,
     still_at: float | None = None,
+    in_flight: tuple[str, int] | None = None,
 ) -> RenderResult:
     """Validates props (400 before any work), answers from the cache (free: hits do not count
     against the quota), or spends one image render of the quota and renders in a child.
@@ -136,7 +138,8 @@ def render_image(
     (JSON props must already have their types). ``before_rendering`` runs on a cache miss only, before
     any work (signed URLs count their renders there; hits are free). ``still_at`` (seconds) renders
     one frame of a video template as an image (the website's live preview): videos need it, images
-    ignore it."""
+    ignore it. ``in_flight`` (slot, limit) overrides the account's renders-in-flight slot (the
+    anonymous try-it holds one per IP)."""
     started = time.perf_counter()
     key, props, bundle, hit = _lookup(
         template=template, version=version, props=props, fmt=fmt, scale=scale, quality=quality,
@@ -148,30 +151,31 @@ def render_image(
 
     if before_rendering is not None:
         before_rendering()
-    if count_quota:
-        quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER)
-    try:
-        images = remote_images_fetch(bundle, props)
-        content = image_pool().run(
-            RenderTask(
-                bundle.checksum,
-                None,
-                props,
-                format=fmt,
-                scale=scale,
-                quality=quality,
-                images=images,
-                time=still_at,
-            ),
-            files_loader=lambda: version_files(version),
-            wall_seconds=plan_limits(user).render_time_limit,
-        )
-    except BaseException as exc:
+    plan = plan_limits(user)
+    slot, limit = in_flight or (f"renders:user:{user.pk}", plan.renders_in_flight)
+    task = RenderTask(bundle.checksum, None, props, format=fmt, scale=scale, quality=quality, time=still_at)
+    with inflight.in_flight(slot, limit=limit, seconds=plan.render_time_limit + 30):
         if count_quota:
-            quota_refund(user=user, usage_type=Usage.Type.IMAGE_RENDER)  # nothing was delivered
-        if isinstance(exc, engine.EngineError):
-            raise engine_error(exc) from exc
-        raise
+            quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER)
+        try:
+            task.images = remote_images_fetch(bundle, props)
+            content = image_pool().run(
+                task,
+                files_loader=lambda: version_files(version),
+                wall_seconds=plan.render_time_limit,
+                account=slot,
+            )
+        except BaseException as exc:
+            # A render that used the renderer counts, failed or timed out (a template whose cost grows
+            # with a prop must not hold renderers for free); one that never reached it is given back.
+            if count_quota and task.cpu_ms is None:
+                quota_refund(user=user, usage_type=Usage.Type.IMAGE_RENDER)
+            if isinstance(exc, engine.EngineError):
+                raise engine_error(exc) from exc
+            raise
+        finally:
+            if count_quota and task.cpu_ms:
+                usage_record(user=user, usage_type=Usage.Type.RENDER_CPU_MS, amount=task.cpu_ms)
     name = f"renders/{key[:2]}/{key}.{fmt}"
     try:
         stored_files.file_save(name, content)  # False when already there: same key, same bytes

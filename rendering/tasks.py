@@ -5,6 +5,7 @@ import dramatiq
 from django.conf import settings
 
 from rendering import maintenance, queue, webhooks, worker
+from templates_registry.services import version_preview_video_render
 
 RENDER_OPTIONS = {
     "max_retries": worker.MAX_ATTEMPTS,
@@ -36,6 +37,13 @@ def deliver_webhook(delivery_id: int) -> None:
     delay = webhooks.attempt(delivery_id)
     if delay is not None:
         webhooks.webhook_enqueue(delivery_id, delay_ms=delay)
+
+
+@dramatiq.actor(actor_name=queue.RENDER_VERSION_PREVIEW, queue_name="render", priority=20, max_retries=3,
+                time_limit=(settings.VIDEO_TIME_LIMIT + 120) * 1000)  # fmt: skip
+def render_version_preview(version_id: int) -> None:
+    """A video version's MP4 preview, after its publish (templates_registry.previews)."""
+    version_preview_video_render(version_id=version_id)
 
 
 @dramatiq.actor(actor_name=queue.FLUSH_RENDER_COUNTS, queue_name="maintenance", max_retries=3)

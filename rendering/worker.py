@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 import time
@@ -14,6 +15,8 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from billing.models import Usage
+from billing.services import usage_record
 from core import files as stored_files
 from core.netsafe import FetchFailed, UnsafeUrl
 from core.observability import JOB_OUTCOMES, RENDER_SECONDS
@@ -146,16 +149,29 @@ def _render(job: RenderJob):
             output_path=str(path),
         )
         try:
-            video_pool().run(
-                task, files_loader=files, on_progress=progress, should_cancel=progress.should_cancel
-            )
+            with _cost_recorded(job, task):
+                video_pool().run(task, files_loader=files, on_progress=progress,
+                                 should_cancel=progress.should_cancel, account=str(job.user_id))  # fmt: skip
         except BaseException:
             folder.cleanup()
             raise
         return path, folder
     task = RenderTask(bundle.checksum, None, job.props, format=job.format, scale=job.scale, images=images)
-    content = image_pool().run(task, files_loader=files, should_cancel=progress.should_cancel)
+    with _cost_recorded(job, task):
+        content = image_pool().run(
+            task, files_loader=files, should_cancel=progress.should_cancel, account=str(job.user_id)
+        )
     return content, None
+
+
+@contextlib.contextmanager
+def _cost_recorded(job: RenderJob, task: RenderTask):
+    """What the renderer spent on the job goes into its owner's usage, whatever the outcome."""
+    try:
+        yield
+    finally:
+        if task.cpu_ms:
+            usage_record(user=job.user, usage_type=Usage.Type.RENDER_CPU_MS, amount=task.cpu_ms)
 
 
 def _store_and_complete(job: RenderJob, content_or_path, duration_ms: int) -> None:

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import admin, messages
 
 from moderation.forms import ReasonActionForm
 from templates_registry import moderation
 from templates_registry.models import Star, Tag, Template, TemplateVersion
+from templates_registry.previews import HEAVY_SHARE
 
 
 class VersionInline(admin.TabularInline):
@@ -78,9 +80,26 @@ class TemplateAdmin(admin.ModelAdmin):
         self.message_user(request, "Cleared; the owner can publish the template again.", messages.SUCCESS)
 
 
+class HeavyFilter(admin.SimpleListFilter):
+    """Versions whose publish preview took much of the render time limit: a template whose cost grows
+    with a prop can hold renderers (issue 22); staff look at these first."""
+
+    title = "render cost"
+    parameter_name = "heavy"
+
+    def lookups(self, request, model_admin):
+        return [("1", f"preview over {HEAVY_SHARE:.0%} of the render time limit")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(preview_cpu_ms__gt=HEAVY_SHARE * settings.RENDER_TIME_LIMIT * 1000)
+        return queryset
+
+
 @admin.register(TemplateVersion)
 class TemplateVersionAdmin(admin.ModelAdmin):
-    list_display = ("template", "version", "published_at", "downloads", "deprecated")
+    list_display = ("template", "version", "published_at", "downloads", "preview_cpu_ms", "deprecated")
+    list_filter = (HeavyFilter,)
     search_fields = ("template__name", "version")
     list_select_related = ("template", "template__owner")
     readonly_fields = [f.name for f in TemplateVersion._meta.fields if f.name != "deprecated"]

@@ -209,6 +209,10 @@ class PublishApi(WriteView):
         publishedAt = serializers.DateTimeField(allow_null=True)
         dryRun = serializers.BooleanField()
         files = serializers.ListField(child=serializers.DictField())
+        warnings = serializers.ListField(
+            child=serializers.CharField(),
+            help_text="e.g. the preview already takes much of the render time limit",
+        )
 
     @extend_schema(
         request={"multipart/form-data": Input},
@@ -256,6 +260,7 @@ class PublishApi(WriteView):
             "publishedAt": result.published_at,
             "dryRun": result.dry_run,
             "files": result.files,
+            "warnings": result.warnings,
         }
         return Response(
             self.Output(body).data, status=status.HTTP_200_OK if result.dry_run else status.HTTP_201_CREATED

@@ -112,6 +112,8 @@ class TemplateVersion(models.Model):
     # with the warning, so images already in pages keep working (Cargo's rule).
     yanked_at = models.DateTimeField(null=True, blank=True)
     yank_reason = models.CharField(max_length=500, blank=True)
+    # CPU the publish preview took (the render child's measure): heavy templates are flagged (admin)
+    preview_cpu_ms = models.PositiveIntegerField(null=True, blank=True)
     # This version's notes: its section of the bundle's CHANGELOG.md (Markdown), read at publish.
     changelog = models.TextField(blank=True, default="")
     published_at = models.DateTimeField(default=timezone.now)

@@ -31,7 +31,8 @@ from templates_registry.categories import SLUGS as CATEGORY_SLUGS
 from templates_registry.changelog import changelog_for
 from templates_registry.errors import SmokeRenderFailed, TemplateInvalid, VersionExists
 from templates_registry.models import NAME_PATTERN, Star, Tag, Template, TemplateVersion
-from templates_registry.previews import render_previews
+from templates_registry.previews import HEAVY_SHARE, render_still, render_video_preview
+from templates_registry.signals import version_published
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class PublishResult:
     manifest: dict
     files: list[dict] = field(default_factory=list)
     published_at: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def normalize_tags(raw: list[str] | str | None) -> list[str] | None:
@@ -212,15 +214,18 @@ def template_publish(
         raise VersionExists(details={"version": str(parsed_version)})
 
     try:
-        previews = render_previews(bundle)
+        still = render_still(bundle)
     except engine.EngineError as exc:
         raise SmokeRenderFailed(f"The template did not render: {exc.message}", details=exc.to_dict()) from exc
+    warnings = _cost_warnings(still.cpu_ms)
 
     file_rows = [
         {"path": path, "checksum": hashlib.sha256(content).hexdigest(), "size": len(content)}
         for path, content in sorted(bundle.files.items())
     ]
-    result = PublishResult(None, None, dry_run, name, str(parsed_version), manifest, file_rows)
+    result = PublishResult(
+        None, None, dry_run, name, str(parsed_version), manifest, file_rows, warnings=warnings
+    )
     if dry_run:
         return result
 
@@ -229,12 +234,9 @@ def template_publish(
         for row in file_rows:
             if stored_files.file_save(blob_name(row["checksum"]), bundle.files[row["path"]]):
                 written.append(blob_name(row["checksum"]))
-        preview_names = {}
-        for kind, content in previews.items():
-            digest = hashlib.sha256(content).hexdigest()
-            preview_names[kind] = f"previews/{digest[:2]}/{digest}.{kind}"
-            if stored_files.file_save(preview_names[kind], content):
-                written.append(preview_names[kind])
+        if stored := preview_store(still.png, "png"):
+            written.append(stored)
+        preview_names = {"png": preview_name(still.png, "png")}
         template, version_row = _record_version(
             user=user,
             name=name,
@@ -248,6 +250,7 @@ def template_publish(
             tags=tag_list,
             category=category,
             changelog=changelog_for(bundle.files, str(parsed_version)),
+            preview_cpu_ms=still.cpu_ms,
         )
     except Exception:
         # Nothing half-published: files this attempt wrote go again. (Blobs are content-addressed,
@@ -257,12 +260,53 @@ def template_publish(
         raise
     result.template, result.version, result.published_at = template, version_row, version_row.published_at
     usage_record(user=user, usage_type=Usage.Type.PUBLISH)
+    if bundle.type == "video":  # its MP4 preview is the worker's job (rendering listens)
+        version_published.send(sender=TemplateVersion, version=version_row)
     return result
+
+
+def _cost_warnings(cpu_ms: int) -> list[str]:
+    """A template whose preview, at its own examples, already takes a large share of the render time
+    limit will time out for other props: the author is told, and staff see it flagged."""
+    limit_ms = settings.RENDER_TIME_LIMIT * 1000
+    if cpu_ms <= HEAVY_SHARE * limit_ms:
+        return []
+    return [
+        f"The preview took {cpu_ms / 1000:.1f} s of render time, over {HEAVY_SHARE:.0%} of the "
+        f"{settings.RENDER_TIME_LIMIT} s a render may take: renders with longer or larger props may time out."
+    ]
+
+
+def preview_name(content: bytes, kind: str) -> str:
+    digest = hashlib.sha256(content).hexdigest()
+    return f"previews/{digest[:2]}/{digest}.{kind}"
+
+
+def preview_store(content: bytes, kind: str) -> str | None:
+    """Stores a preview by its checksum; its name when this call wrote it (None: already there)."""
+    name = preview_name(content, kind)
+    return name if stored_files.file_save(name, content) else None
+
+
+def version_preview_video_render(*, version_id: int) -> str:
+    """The worker renders a video version's MP4 preview after its publish (once: a stored preview is
+    kept). Returns the storage name, or "" for a template too long for one."""
+    version = TemplateVersion.objects.select_related("template").get(pk=version_id)
+    if version.preview_video:
+        return version.preview_video
+    files = {row["path"]: stored_files.file_read(blob_name(row["checksum"])) for row in version.files}
+    mp4 = render_video_preview(engine.load_bundle(files))
+    if mp4 is None:
+        return ""
+    preview_store(mp4, "mp4")
+    name = preview_name(mp4, "mp4")
+    TemplateVersion.objects.filter(pk=version.pk, preview_video="").update(preview_video=name)
+    return name
 
 
 @transaction.atomic
 def _record_version(*, user, name, bundle, manifest, parsed_version, file_rows, preview_names, description,
-                    private, tags, category, changelog) -> tuple[Template, TemplateVersion]:  # fmt: skip
+                    private, tags, category, changelog, preview_cpu_ms) -> tuple[Template, TemplateVersion]:  # fmt: skip
     User.objects.select_for_update().filter(pk=user.pk).first()  # one publish per user at a time
     template = Template.objects.select_for_update().filter(owner=user, name=name).first()
     _check_not_removed(template)  # again under the lock: staff may have marked it meanwhile
@@ -305,7 +349,7 @@ def _record_version(*, user, name, bundle, manifest, parsed_version, file_rows, 
                 checksum=bundle.checksum,
                 size=sum(row["size"] for row in file_rows),
                 preview=preview_names.get("png", ""),
-                preview_video=preview_names.get("mp4", ""),
+                preview_cpu_ms=preview_cpu_ms,
                 changelog=changelog,
                 published_at=now,
             )

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import queue
 import signal
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +40,9 @@ class RenderTask:
     time: float | None = None
     images: dict[str, bytes] = field(default_factory=dict)
     output_path: str | None = None  # video: where the child writes the file
+    # Set by RenderPool.run, success or failure: the CPU the render used, measured by the child over
+    # itself and its helper processes (a render killed at its deadline is charged its whole budget).
+    cpu_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,15 +82,24 @@ def _set_cpu_budget(seconds: int) -> None:
 def _child_main(conn, memory_mb: int) -> None:  # pragma: no cover - runs in the child
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl-c goes to the parent, which decides
     from loopwind import engine
+    from loopwind.engine.isolate import helpers_cpu_seconds
 
     _set_memory_limit(memory_mb)
     bundles: OrderedDict[str, Any] = OrderedDict()
+
+    def cpu_used() -> float:
+        return time.process_time() + helpers_cpu_seconds()
+
+    def cost(started: float) -> int:
+        return int((cpu_used() - started) * 1000)
+
     while True:
         try:
             task, cpu_seconds = conn.recv()
         except (EOFError, OSError):
             return
         _set_cpu_budget(cpu_seconds)
+        started = cpu_used()
         try:
             bundle = bundles.get(task.checksum)
             if bundle is None:
@@ -114,7 +125,7 @@ def _child_main(conn, memory_mb: int) -> None:  # pragma: no cover - runs in the
                     output_path=task.output_path,
                     on_progress=progress,
                 )
-                conn.send(("ok", str(result)))
+                conn.send(("ok", str(result), cost(started)))
             else:
                 output = engine.render(
                     bundle,
@@ -125,15 +136,31 @@ def _child_main(conn, memory_mb: int) -> None:  # pragma: no cover - runs in the
                     images=task.images,
                     time=task.time,
                 )
-                conn.send(("ok", output))
+                conn.send(("ok", output, cost(started)))
         except engine.EngineError as exc:
-            conn.send(("error", type(exc).__name__, exc.code, exc.message, exc.details))
+            conn.send(("error", type(exc).__name__, exc.code, exc.message, exc.details, cost(started)))
         except MemoryError:
             bundles.clear()
-            conn.send(("error", "RenderError", "render_too_large", "The render ran out of memory.", {}))
+            conn.send(
+                (
+                    "error",
+                    "RenderError",
+                    "render_too_large",
+                    "The render ran out of memory.",
+                    {},
+                    cost(started),
+                )
+            )
         except Exception as exc:  # an engine bug must not end the child silently
             conn.send(
-                ("error", "RenderError", "render_failed", f"The render failed: {type(exc).__name__}", {})
+                (
+                    "error",
+                    "RenderError",
+                    "render_failed",
+                    f"The render failed: {type(exc).__name__}",
+                    {},
+                    cost(started),
+                )
             )
 
 
@@ -157,34 +184,84 @@ class _Child:
         self.conn.close()
 
 
+class _Waiter:
+    def __init__(self):
+        self.ready = threading.Event()
+        self.child: _Child | None = None
+        self.start_one = False  # handed the right to start a child instead of an idle one
+
+
 class RenderPool:
-    """A fixed number of render children shared by the threads of one process."""
+    """A fixed number of render children shared by the threads of one process.
+
+    Waiting is fair between accounts: when a child comes free it goes to the next account in turn
+    (each account's requests in order), not to whoever asked first, so one account flooding the
+    process with slow renders delays another account's render by at most one render per busy
+    child, never by its whole backlog (issue 22)."""
 
     def __init__(self, size: int, limits: Limits):
         self.size = max(1, size)
         self.limits = limits
         self._context = multiprocessing.get_context("spawn")
-        self._idle: queue.LifoQueue[_Child] = queue.LifoQueue()
+        self._idle: list[_Child] = []
         self._started = 0
+        self._waiting: OrderedDict[str, deque[_Waiter]] = OrderedDict()  # account → its waiters, in turn
         self._lock = threading.Lock()
 
-    def _acquire(self, deadline: float) -> _Child:
+    def _acquire(self, deadline: float, account: str) -> _Child:
         with self._lock:
-            if self._idle.empty() and self._started < self.size:
+            if self._idle:
+                return self._idle.pop()
+            if self._started < self.size:
                 self._started += 1
-                return _Child(self._context, self.limits.memory_mb)
-        try:
-            return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            raise RenderError(
-                "All renderers are busy; try again shortly.", code="render_busy", details={}
-            ) from None
+                start_one = True
+            else:
+                start_one = False
+                waiter = _Waiter()
+                self._waiting.setdefault(account, deque()).append(waiter)
+        if start_one:
+            return self._start()
+        waiter.ready.wait(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            if not waiter.ready.is_set():  # gave up: leave the line
+                line = self._waiting.get(account)
+                if line is not None and waiter in line:
+                    line.remove(waiter)
+                    if not line:
+                        del self._waiting[account]
+                raise RenderError(
+                    "All renderers are busy; try again shortly.", code="render_busy", details={}
+                )
+        return waiter.child if waiter.child is not None else self._start()
 
-    def _release(self, child: _Child | None) -> None:
-        if child is not None and child.alive():
-            self._idle.put(child)
-        else:
+    def _start(self) -> _Child:
+        try:
+            return _Child(self._context, self.limits.memory_mb)
+        except BaseException:
             with self._lock:
+                self._started -= 1
+            raise
+
+    def _release(self, child: _Child | None, account: str) -> None:
+        """A free child (or, when it died, the right to start one) goes to the next account in turn;
+        the account that just used it goes to the back of the line."""
+        with self._lock:
+            alive = child is not None and child.alive()
+            if account in self._waiting:
+                self._waiting.move_to_end(account)
+            if self._waiting:
+                account, line = next(iter(self._waiting.items()))
+                waiter = line.popleft()
+                if line:
+                    self._waiting.move_to_end(account)  # its next request waits for the others' turns
+                else:
+                    del self._waiting[account]
+                waiter.child = child if alive else None  # None: start a new one (the slot is kept)
+                waiter.ready.set()
+                return
+            if alive:
+                self._idle.append(child)
+            else:
                 self._started -= 1
 
     def run(
@@ -195,11 +272,13 @@ class RenderPool:
         wall_seconds: float | None = None,
         on_progress: Callable[[int, int], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        account: str = "",
     ) -> Any:
-        """Runs ``task`` in a child and returns its result (bytes, or the video path)."""
+        """Runs ``task`` in a child and returns its result (bytes, or the video path). ``account``
+        names who the render is for, so waiting for a child takes turns between accounts."""
         wall = wall_seconds or self.limits.wall_seconds
         deadline = time.monotonic() + wall
-        child = self._acquire(deadline)
+        child = self._acquire(deadline, account)
         try:
             return self._exchange(child, task, files_loader, deadline, wall, on_progress, should_cancel)
         except BaseException:
@@ -207,7 +286,7 @@ class RenderPool:
             child = None
             raise
         finally:
-            self._release(child)
+            self._release(child, account)
 
     def _exchange(self, child, task, files_loader, deadline, wall, on_progress, should_cancel):
         cpu_budget = int(min(self.limits.cpu_seconds, wall) + 1)
@@ -215,6 +294,7 @@ class RenderPool:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                task.cpu_ms = int(wall * 1000)  # the child is killed before it can say: its budget
                 raise RenderError(
                     f"The render took longer than {wall:g} seconds.",
                     code="render_timeout",
@@ -227,21 +307,23 @@ class RenderPool:
             try:
                 message = child.conn.recv()
             except (EOFError, OSError):
-                raise self._died(child) from None
+                raise self._died(child, task, wall) from None
             kind = message[0]
             if kind == "ok":
+                task.cpu_ms = message[2]
                 return message[1]
             if kind == "progress" and on_progress is not None:
                 on_progress(message[1], message[2])
             elif kind == "need_files":
                 child.conn.send(dict(files_loader()))
             elif kind == "error":
-                _, name, code, text, details = message
+                _, name, code, text, details, task.cpu_ms = message
                 raise _ERRORS.get(name, RenderError)(text, code=code, details=details)
 
-    def _died(self, child: _Child) -> RenderError:
+    def _died(self, child: _Child, task: RenderTask, wall: float) -> RenderError:
         child.process.join(timeout=2)
         code = child.process.exitcode
+        task.cpu_ms = int(wall * 1000)  # it died before it could say: charged its budget
         if code == -signal.SIGXCPU:
             return RenderError(
                 "The render used more CPU time than allowed.", code="render_timeout", details={}
@@ -253,11 +335,10 @@ class RenderPool:
         return RenderError("The renderer crashed.", code="render_failed", details={"exitCode": code})
 
     def close(self) -> None:
-        while True:
-            try:
-                self._idle.get_nowait().kill()
-            except queue.Empty:
-                break
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for child in idle:
+            child.kill()
 
 
 _pools: dict[str, RenderPool] = {}

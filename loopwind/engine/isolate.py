@@ -119,6 +119,7 @@ class Helper:
 
     def close(self) -> None:
         if self.alive():
+            _count_ended(self.pid)  # its CPU time, before it is gone
             self.proc.kill()
         self.proc.wait()
         for s in (self.proc.stdin, self.proc.stdout):
@@ -217,6 +218,36 @@ class HelperPool:
 
 
 _pools: list[HelperPool] = []
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+_ended_cpu = 0.0
+_ended_lock = threading.Lock()
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used, from /proc (Linux); 0 when unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _count_ended(pid: int) -> None:
+    global _ended_cpu
+    used = _process_cpu(pid)
+    with _ended_lock:
+        _ended_cpu += used
+
+
+def helpers_cpu_seconds() -> float:
+    """CPU seconds used by this process's helper processes (rasterizers, V8), live and ended: a
+    render's cost is what its process and its helpers used (see core/renderpool/isolation.py)."""
+    with _ended_lock:
+        ended = _ended_cpu
+    return ended + sum(_process_cpu(pid) for pool in _pools for pid in pool.pids())
+
+
 _raster_pool = HelperPool(lambda: Helper(_WORKER, [str(L.NATIVE_MEMORY_LIMIT)]))
 
 

@@ -100,10 +100,16 @@ def test_template_pages_show_a_typescript_snippet(db, member_client, official):
 
 
 def test_video_template_page_has_video_preview(db, member_client, official):
+    from templates_registry.services import version_preview_video_render
+
     owner, _ = official
-    template_publish(user=owner, files=example_files("promo-video"))
+    version = template_publish(user=owner, files=example_files("promo-video")).version
+    assert (
+        'id="preview-video"' not in member_client.get("/loopwind/promo-video").content.decode()
+    )  # the still, until
+    version_preview_video_render(version_id=version.pk)  # the worker renders the MP4 after the publish
     body = member_client.get("/loopwind/promo-video").content.decode()
-    assert "<video" in body and "/api/render/async" in body
+    assert 'id="preview-video"' in body and "/api/render/async" in body
     assert 'property="og:image"' in body and "/loopwind/promo-video/og.png" in body  # its PNG preview
 
 

@@ -55,12 +55,34 @@ class TestPublish:
         response = publish(user_api, bundle=("og-card.tar.gz", archive), name="card-from-tar")
         assert response.status_code == 201, response.content
 
-    def test_video_template_gets_png_and_mp4_previews(self, user_api, _media):
-        response = publish(user_api, files=example_files("promo-video"))
+    def test_video_template_gets_png_and_mp4_previews(
+        self, user_api, _media, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        """The still is rendered by the publish; the MP4 by the worker afterwards (issue 22, item 14: a
+        long video's preview held the web worker for minutes, dry runs included)."""
+        sent = []
+        monkeypatch.setattr("rendering.receivers.enqueue", lambda actor, *args: sent.append((actor, *args)))
+        assert publish(user_api, files=example_files("promo-video"), dryRun="true").status_code == 200
+        with django_capture_on_commit_callbacks(execute=True):
+            response = publish(user_api, files=example_files("promo-video"))
         assert response.status_code == 201, response.content
         version = TemplateVersion.objects.get()
-        assert version.preview.endswith(".png") and version.preview_video.endswith(".mp4")
+        assert version.preview.endswith(".png") and version.preview_video == ""  # not in the request
+        assert version.preview_cpu_ms > 0 and response.json()["warnings"] == []
+        assert sent == [("render_version_preview", version.pk)]  # the dry run queued nothing
+        from templates_registry.services import version_preview_video_render
+
+        name = version_preview_video_render(version_id=version.pk)  # what the worker's actor does
+        version.refresh_from_db()
+        assert version.preview_video == name and name.endswith(".mp4")
         assert (_media / version.preview_video).read_bytes()[4:8] == b"ftyp"
+        assert version_preview_video_render(version_id=version.pk) == name  # once
+
+    def test_a_template_whose_preview_is_expensive_is_flagged(self, user_api, settings):
+        settings.RENDER_TIME_LIMIT = 0.01  # any preview is over half of it
+        response = publish(user_api, files=example_files("og-card"))
+        assert response.status_code == 201, response.content
+        assert "of render time" in response.json()["warnings"][0]
 
     def test_versions_increment_and_are_immutable(self, user_api):
         files = example_files("og-card")

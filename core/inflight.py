@@ -1,0 +1,88 @@
+"""Work in flight per account, across every process: a counting semaphore in Redis (a sorted set of
+holders, each with an expiry, so a process that dies mid-render frees its slot by itself), or in this
+process when there is no Redis (the one-machine default). Over the limit is a 429 at once, with
+Retry-After: a request never waits holding a web worker for another render of the same account."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+import uuid
+from collections import defaultdict
+
+from django.conf import settings
+
+from core.errors import TooManyRequests
+
+logger = logging.getLogger(__name__)
+
+# KEYS[1]: the holders; ARGV: now (ms), this holder's expiry (ms), its token, the limit, key TTL (ms)
+_ACQUIRE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[4]) then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  return 1
+end
+return 0
+"""
+
+
+class TooManyInFlight(TooManyRequests):
+    code = "renders_in_flight"
+
+
+_local: dict[str, int] = defaultdict(int)
+_local_lock = threading.Lock()
+
+
+def _redis():
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        return None
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+@contextlib.contextmanager
+def in_flight(key: str, *, limit: int, seconds: float, what: str = "renders"):
+    """Holds one of ``limit`` slots of ``key`` for the block (at most ``seconds``: the work's own time
+    limit plus a margin), or raises 429 ``renders_in_flight``. A store that is down lets the work
+    through: the render children's own limits still hold, and refusing every render would be worse."""
+    token = uuid.uuid4().hex
+    name = f"inflight:{key}"
+    client = _redis()
+    if client is None:
+        with _local_lock:
+            acquired = _local[name] < limit
+            if acquired:
+                _local[name] += 1
+    else:
+        now = int(time.time() * 1000)
+        try:
+            ttl = int(seconds * 1000)
+            acquired = bool(client.eval(_ACQUIRE, 1, name, now, now + ttl, token, limit, ttl))
+        except Exception:
+            logger.warning("in-flight limits unavailable; rendering without them", exc_info=True)
+            client, acquired = None, None
+    if acquired is False:
+        raise TooManyInFlight(
+            f"Your plan renders {limit} at a time and that many are running; retry when one is done.",
+            retry_after=1,
+            details={"limit": limit, "what": what},
+        )
+    try:
+        yield
+    finally:
+        if acquired is None:
+            pass
+        elif client is None:
+            with _local_lock:
+                _local[name] -= 1
+        else:
+            try:
+                client.zrem(name, token)
+            except Exception:
+                logger.warning("could not free an in-flight slot; it expires by itself", exc_info=True)
