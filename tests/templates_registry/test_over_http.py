@@ -2,8 +2,10 @@
 on the filesystem and on S3 (a moto server): stored, found, read, downloaded, starred."""
 
 import io
+import time
 import zipfile
 
+import dramatiq
 import pytest
 import requests
 
@@ -34,6 +36,18 @@ def _publish_all(live_server, http):
         assert response.status_code == 201, response.text
 
 
+def _when_the_video_preview_is_rendered(live_server, http, username, timeout=180):
+    """A video's MP4 preview comes from the worker after the publish (the `queue_worker` fixture):
+    its detail has no previewVideoUrl until then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        video = http.get(f"{live_server.url}/api/templates/{username}/promo-video", timeout=10).json()
+        if video["previewVideoUrl"] or time.monotonic() > deadline:
+            assert video["previewVideoUrl"], "the worker rendered no MP4 preview"
+            return video
+        time.sleep(0.2)
+
+
 def _check_everything(live_server, http, username):
     found = http.get(f"{live_server.url}/api/templates", params={"q": "quote"}, timeout=10).json()
     assert [t["slug"] for t in found["templates"]] == [f"{username}/quote-card"]
@@ -44,7 +58,7 @@ def _check_everything(live_server, http, username):
         assert content.content == example_files("og-card")[file["path"]]
     preview = requests.get(detail["previewUrl"], timeout=10)
     assert preview.status_code == 200 and preview.content[:8] == b"\x89PNG\r\n\x1a\n"
-    video = http.get(f"{live_server.url}/api/templates/{username}/promo-video", timeout=10).json()
+    video = _when_the_video_preview_is_rendered(live_server, http, username)
     assert requests.get(video["previewVideoUrl"], timeout=10).content[4:8] == b"ftyp"
 
     download = http.get(f"{live_server.url}/api/templates/{username}/quote-card/download", timeout=10)
@@ -57,6 +71,15 @@ def _check_everything(live_server, http, username):
 @pytest.fixture(autouse=True)
 def _site_url(live_server, settings):
     settings.SITE_URL = live_server.url  # signed file URLs point at this server
+
+
+@pytest.fixture(autouse=True)
+def queue_worker():
+    """The render queue's worker, in this process so that it shares the test's storage settings."""
+    worker = dramatiq.Worker(dramatiq.get_broker(), queues={"render"}, worker_threads=1)
+    worker.start()
+    yield worker
+    worker.stop()
 
 
 @pytest.mark.django_db(transaction=True)

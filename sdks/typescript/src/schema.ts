@@ -782,6 +782,8 @@ export interface components {
             files: {
                 [key: string]: unknown;
             }[];
+            /** @description e.g. the preview already takes much of the render time limit */
+            warnings: string[];
         };
         RefreshApiInputRequest: {
             refreshToken: string;
