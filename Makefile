@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: sdk-types run test test-faults lint format install install-dev migrate demo clean
+.PHONY: sdk-types run test test-busy test-faults lint format install install-dev migrate demo clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ run: demo
 test: install-dev
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+# The whole suite while two CPU-bound processes keep both cores busy (a shared CI host is rarely
+# idle); `BUSY_PROCESSES=n` for more or fewer.
+test-busy: install-dev
+	./scripts/busy.sh $(MAKE) --no-print-directory test
 
 # The fault suite alone (`make test` runs it too): real servers stopped, real processes killed.
 test-faults: PYTEST_ARGS += tests/faults

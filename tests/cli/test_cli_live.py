@@ -3,9 +3,10 @@ and device login, init, publish, search, add, local and remote render, sign, key
 bad-input cases."""
 
 import json
+import queue
 import signal
 import stat
-import time
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -123,17 +124,22 @@ def test_device_login_refresh_and_logout(server, make_cli):
     account = register(server, "device@example.com")
     cli = make_cli()
     process = cli.popen("login", "--no-browser", "--json")
+    # stderr is read by one thread from start to end: mixing readline() with communicate() loses
+    # what readline had buffered (both lines often arrive in one read)
+    seen: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [seen.put(line) for line in process.stderr], daemon=True)
+    reader.start()
+    lines = []
     code = None
-    seen = []  # stderr lines read while waiting for the code, kept for the assertions below
-    deadline = time.monotonic() + 30
-    while code is None and time.monotonic() < deadline:
-        line = process.stderr.readline()
-        assert line, process.communicate()
-        seen.append(line)
-        code = user_code(line)
+    while code is None:
+        lines.append(seen.get(timeout=30))  # queue.Empty here: the CLI printed no code in 30 s
+        code = user_code(lines[-1])
     approve_device(server, account["email"], code)
-    stdout, rest = process.communicate(timeout=30)
-    stderr = "".join(seen) + rest
+    stdout = process.stdout.read()
+    process.wait(timeout=30)
+    reader.join(timeout=30)
+    lines.extend(seen.queue)
+    stderr = "".join(lines)
     assert process.returncode == 0, (stdout, stderr)
     assert "Approve it at " + f"{server}/device?code={code}" in stderr
     assert json.loads(stdout)["user"]["username"] == account["username"]
