@@ -91,12 +91,15 @@ def slow():
 
 def test_the_child_measures_what_each_render_costs(pool, og_card, slow):
     """CPU time of the render itself and of its helper processes (the SVG rasterizer here)."""
-    task = RenderTask(slow.checksum, None, {"title": "x", "octaves": 6})
+    task = RenderTask(slow.checksum, None, {"title": "x", "octaves": 8})
     pool.run(task, files_loader=lambda: dict(slow.files))
     heavy = task.cpu_ms
     task = RenderTask(slow.checksum, None, {"title": "x", "octaves": 1})
     pool.run(task, files_loader=lambda: dict(slow.files))
-    assert heavy > task.cpu_ms > 0 and heavy > 2 * task.cpu_ms
+    # eight octaves do about four times the work of one (a fixed part is the PNG of 1200×1200); CPU
+    # time, unlike wall time, hardly moves with the machine's load, but a busy core's caches do: a
+    # margin, not the exact ratio
+    assert heavy > task.cpu_ms > 0 and heavy > 1.5 * task.cpu_ms, (heavy, task.cpu_ms)
     failed = RenderTask(og_card.checksum, None, {"title": 5})
     with pytest.raises(engine.PropsError):
         pool.run(failed, files_loader=lambda: dict(og_card.files))
