@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.login_guard import TooManyLoginAttempts, login_allowed_or_raise, login_failed
 
@@ -25,3 +26,13 @@ class GuardedAuthenticationForm(AuthenticationForm):
 
 class DeviceCodeForm(forms.Form):
     code = forms.CharField(label="Code shown by the CLI", max_length=20)
+
+
+class SiteUrlPasswordResetForm(PasswordResetForm):
+    """Password reset whose email links are built from settings.SITE_URL. Django's builds them from
+    the request's Host header, so a reset requested with a forged Host mailed the victim a link to
+    the attacker's site carrying a valid reset token."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        context = {**context, "site_url": settings.SITE_URL, "domain": None, "protocol": None}
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
