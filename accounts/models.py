@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.dispatch import Signal
 from django.utils import timezone
 
 from core.ids import public_id
@@ -26,6 +27,11 @@ API_KEY_SCOPES = (
     "templates:write",
     "keys:manage",
 )
+
+
+# Sent after a saved password change of an existing user, whatever changed it (the reset page, the
+# admin, `manage.py changepassword`); accounts/signals.py revokes what the old password issued.
+password_changed = Signal()
 
 
 def new_user_id() -> str:
@@ -93,6 +99,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args, **kwargs):
+        # set_password() leaves the raw password in _password until the save (a hash upgrade at
+        # sign-in does not: it clears it first), so this is a real change, not a rehash.
+        changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if changed:
+            password_changed.send(sender=type(self), user=self)
 
 
 class ApiKey(models.Model):

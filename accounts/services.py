@@ -191,8 +191,28 @@ def user_logout(*, refresh_token: str | None, user: User | None) -> None:
         return
     if user is None:
         return
+    user_sign_out_everywhere(user=user)
+
+
+def _refresh_tokens_revoke(*, user: User) -> None:
     live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken=None)
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in live], ignore_conflicts=True)
+
+
+@transaction.atomic
+def user_sign_out_everywhere(*, user: User, keep_session_key: str | None = None) -> None:
+    """Sign out everywhere: every refresh token of the account is blacklisted and its website
+    sessions end (all but ``keep_session_key``, the one asking, if it should stay)."""
+    _refresh_tokens_revoke(user=user)
+    user_sessions_end(user=user, keep_session_key=keep_session_key)
+
+
+def user_password_changed(*, user: User) -> None:
+    """After any password change or reset (User.save sends it): the refresh tokens issued under the
+    old password are blacklisted. Website sessions signed in under the old password are ended by
+    Django itself (a session keeps a hash of the password and is flushed when it no longer
+    matches; the session making the change keeps itself via update_session_auth_hash)."""
+    _refresh_tokens_revoke(user=user)
 
 
 def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
