@@ -80,6 +80,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     plan = models.CharField(max_length=20, default="free")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
+    # Bumped by sign out everywhere, a password change and suspension; access tokens carry the
+    # generation they were issued under and older ones are refused (accounts/authentication.py).
+    token_generation = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
