@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.login_guard import TooManyLoginAttempts, login_allowed_or_raise, login_failed
+from accounts.models import User
+from accounts.normalize import email_normalize
 
 
 class GuardedAuthenticationForm(AuthenticationForm):
@@ -32,6 +34,12 @@ class SiteUrlPasswordResetForm(PasswordResetForm):
     """Password reset whose email links are built from settings.SITE_URL. Django's builds them from
     the request's Host header, so a reset requested with a forged Host mailed the victim a link to
     the attacker's site carrying a valid reset token."""
+
+    def get_users(self, email):
+        # The account is found the way sign-in finds it (Django's matches case-insensitively in SQL).
+        for user in User.objects.filter(email=email_normalize(email), is_active=True):
+            if user.has_usable_password():
+                yield user
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         context = {**context, "site_url": settings.SITE_URL, "domain": None, "protocol": None}

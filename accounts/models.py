@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.dispatch import Signal
 from django.utils import timezone
 
+from accounts.normalize import email_normalize
 from core.ids import public_id
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}$"
@@ -46,13 +47,12 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        # Sign-in is by email, whatever its case.
-        return self.get(email__iexact=username)
+        # Sign-in is by email, whatever its case: an exact match of the normalised form.
+        return self.get(email=email_normalize(username))
 
     @classmethod
     def normalize_email(cls, email):
-        # Stored lowercase: addresses are unique whatever their case, and shown as stored.
-        return (email or "").strip().lower()
+        return email_normalize(email)
 
     def create_user(self, email, username, password=None, **extra):
         user = self.model(email=self.normalize_email(email), username=username.lower(), **extra)
@@ -104,6 +104,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.username
 
     def save(self, *args, **kwargs):
+        self.email = email_normalize(self.email)  # whoever writes it (sign-up, the admin): one form
         # set_password() leaves the raw password in _password until the save (a hash upgrade at
         # sign-in does not: it clears it first), so this is a real change, not a rehash.
         changed = self._password is not None and not self._state.adding

@@ -77,8 +77,8 @@ def user_register(
             rate=settings.REGISTRATIONS_PER_IP,
             headers=False,
         )
-    email = User.objects.normalize_email(email.strip())
-    if User.objects.filter(email__iexact=email).exists():
+    email = User.objects.normalize_email(email)
+    if User.objects.filter(email=email).exists():
         raise EmailTaken()
     if username:
         username = username.strip().lower()
@@ -107,7 +107,7 @@ def user_register(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent registration won the race
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.filter(email=email).exists():
             raise EmailTaken() from exc
         raise UsernameTaken() from exc
     return user
