@@ -3,8 +3,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
 from accounts import moderation
+from accounts.forms import GuardedAdminAuthenticationForm
 from accounts.models import ApiKey, DeviceAuthorization, User
 from moderation.forms import ReasonActionForm
+
+# The admin's sign-in goes through the same per-account and per-IP lockout as the API and the site.
+admin.site.login_form = GuardedAdminAuthenticationForm
 
 
 class LoopwindUserCreationForm(UserCreationForm):

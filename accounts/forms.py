@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.login_guard import TooManyLoginAttempts, login_allowed_or_raise, login_failed
@@ -7,10 +8,9 @@ from accounts.models import User
 from accounts.normalize import email_normalize
 
 
-class GuardedAuthenticationForm(AuthenticationForm):
-    """The website's sign-in form, with the same brute-force protection as POST /api/auth/login."""
-
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+class LoginGuardMixin:
+    """The brute-force protection of POST /api/auth/login for a Django sign-in form: the same
+    counters (per account and per IP), so failures anywhere count everywhere."""
 
     def clean(self):
         email = self.cleaned_data.get("username") or ""
@@ -24,6 +24,16 @@ class GuardedAuthenticationForm(AuthenticationForm):
             if self.cleaned_data.get("password"):
                 login_failed(self.request, email)
             raise
+
+
+class GuardedAuthenticationForm(LoginGuardMixin, AuthenticationForm):
+    """The website's sign-in form."""
+
+    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class GuardedAdminAuthenticationForm(LoginGuardMixin, AdminAuthenticationForm):
+    """/admin/login/ (accounts/admin.py installs it): the admin had no brute-force protection."""
 
 
 class DeviceCodeForm(forms.Form):
