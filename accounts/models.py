@@ -10,11 +10,12 @@ from core.ids import public_id
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}$"
 
-# Words that are (or will be) paths on loopwind.dev, since profiles live at /<username>.
+# Words that are (or will be) paths on loopwind.dev, since profiles live at /<username>. The first
+# segments of the routes in use are added to these (accounts.usernames.reserved_usernames).
 RESERVED_USERNAMES = frozenset(
     """
     about account accounts admin administrator api assets auth billing blog dashboard device devices
-    docs download downloads explore features healthz help home i keys login logout loopwind
+    docs download downloads explore features files healthz help home i keys login logout loopwind
     marketplace me media metrics new pricing privacy register render renders root search security
     settings signin signout signup static status staff support system team templates terms user
     users webhooks www

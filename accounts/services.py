@@ -33,12 +33,11 @@ from accounts.errors import (
 from accounts.login_guard import login_allowed_or_raise, login_failed
 from accounts.models import (
     API_KEY_SCOPES,
-    RESERVED_USERNAMES,
-    USERNAME_PATTERN,
     ApiKey,
     DeviceAuthorization,
     User,
 )
+from accounts.usernames import username_is_valid
 from core.errors import ApiError, NotFound
 from core.ratelimit import client_ip, rate_limit_hit
 
@@ -47,10 +46,6 @@ DEFAULT_KEY_SCOPES = ["render:read", "render:write", "templates:read"]
 
 
 # --- users -----------------------------------------------------------------------------------
-
-
-def username_is_valid(username: str) -> bool:
-    return bool(re.fullmatch(USERNAME_PATTERN, username)) and username not in RESERVED_USERNAMES
 
 
 def _username_from_email(email: str) -> str:
