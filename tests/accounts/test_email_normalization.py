@@ -62,3 +62,18 @@ def test_emails_are_stored_normalised_whoever_writes_them():
     user = UserFactory(email="Jeſſe@Example.COM")
     user.refresh_from_db()
     assert user.email == "jesse@example.com"
+
+
+def test_the_admin_refuses_a_look_alike_of_an_existing_email():
+    from accounts.admin import LoopwindUserCreationForm
+
+    UserFactory(email="jesse@example.com")
+    form = LoopwindUserCreationForm(
+        {
+            "email": "Jeſſe@example.com",
+            "username": "jesse-two",
+            "password1": "x9!long pass",
+            "password2": "x9!long pass",
+        }
+    )
+    assert not form.is_valid() and "email" in form.errors
