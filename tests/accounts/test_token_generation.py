@@ -53,3 +53,18 @@ def test_a_logged_in_request_costs_no_extra_query(django_assert_max_num_queries)
     client.get("/api/me")
     with django_assert_max_num_queries(1):  # the user row the JWT names, nothing else
         assert client.get("/api/me").status_code == 200
+
+
+def test_a_password_hash_upgrade_at_sign_in_revokes_nothing():
+    from django.contrib.auth.hashers import make_password
+
+    user = UserFactory(password=PASSWORD)
+    user.password = make_password(PASSWORD, hasher="scrypt")  # an older hasher: upgraded at sign-in
+    user.save(update_fields=["password"])
+    user.refresh_from_db()
+    token = tokens_for_user(user)["token"]
+    response = APIClient().post("/api/auth/login", {"email": user.email, "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.password.startswith("pbkdf2_")
+    assert me(token).status_code == 200
