@@ -3,17 +3,28 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
 from accounts import moderation
+from accounts.forms import GuardedAdminAuthenticationForm
 from accounts.models import ApiKey, DeviceAuthorization, User
+from accounts.normalize import email_normalize
 from moderation.forms import ReasonActionForm
 
+# The admin's sign-in goes through the same per-account and per-IP lockout as the API and the site.
+admin.site.login_form = GuardedAdminAuthenticationForm
 
-class LoopwindUserCreationForm(UserCreationForm):
+
+class NormalizedEmailMixin:
+    def clean_email(self):
+        # Normalised before the uniqueness check, as User.save stores it: a look-alike is a duplicate.
+        return email_normalize(self.cleaned_data["email"])
+
+
+class LoopwindUserCreationForm(NormalizedEmailMixin, UserCreationForm):
     class Meta:
         model = User
         fields = ("email", "username")
 
 
-class LoopwindUserChangeForm(UserChangeForm):
+class LoopwindUserChangeForm(NormalizedEmailMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"

@@ -85,7 +85,7 @@ class LogoutApi(APIView):
         responses={204: None},
         tags=["auth"],
         operation_id="auth_logout",
-        description="Ends the session of the given refresh token; without one, every session of the caller.",
+        description="Ends the session of the given refresh token; without one, every session of the caller (its refresh tokens and its website sessions).",
     )
     def post(self, request):
         data = validated(self.Input, request)

@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from accounts import keyformat
+from accounts import keyformat, selectors
 from accounts.models import ApiKey
 from accounts.services import api_key_mark_used
 from core.errors import Unauthorized
@@ -42,7 +42,10 @@ class BearerAuthentication(BaseAuthentication):
         if keyformat.looks_like_key(raw):
             return self._authenticate_key(raw)
         validated = self._jwt.get_validated_token(header[1])
-        return self._jwt.get_user(validated), validated
+        user = self._jwt.get_user(validated)
+        if not selectors.token_is_current(token=validated, user=user):  # signed out everywhere since
+            raise Unauthorized("This token was revoked. Sign in again.", code="token_revoked")
+        return user, validated
 
     def _authenticate_key(self, raw: str):
         if not keyformat.is_well_formed(raw):

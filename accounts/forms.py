@@ -1,13 +1,16 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.login_guard import TooManyLoginAttempts, login_allowed_or_raise, login_failed
+from accounts.models import User
+from accounts.normalize import email_normalize
 
 
-class GuardedAuthenticationForm(AuthenticationForm):
-    """The website's sign-in form, with the same brute-force protection as POST /api/auth/login."""
-
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+class LoginGuardMixin:
+    """The brute-force protection of POST /api/auth/login for a Django sign-in form: the same
+    counters (per account and per IP), so failures anywhere count everywhere."""
 
     def clean(self):
         email = self.cleaned_data.get("username") or ""
@@ -23,5 +26,31 @@ class GuardedAuthenticationForm(AuthenticationForm):
             raise
 
 
+class GuardedAuthenticationForm(LoginGuardMixin, AuthenticationForm):
+    """The website's sign-in form."""
+
+    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class GuardedAdminAuthenticationForm(LoginGuardMixin, AdminAuthenticationForm):
+    """/admin/login/ (accounts/admin.py installs it): the admin had no brute-force protection."""
+
+
 class DeviceCodeForm(forms.Form):
     code = forms.CharField(label="Code shown by the CLI", max_length=20)
+
+
+class SiteUrlPasswordResetForm(PasswordResetForm):
+    """Password reset whose email links are built from settings.SITE_URL. Django's builds them from
+    the request's Host header, so a reset requested with a forged Host mailed the victim a link to
+    the attacker's site carrying a valid reset token."""
+
+    def get_users(self, email):
+        # The account is found the way sign-in finds it (Django's matches case-insensitively in SQL).
+        for user in User.objects.filter(email=email_normalize(email), is_active=True):
+            if user.has_usable_password():
+                yield user
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        context = {**context, "site_url": settings.SITE_URL, "domain": None, "protocol": None}
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
+from accounts.normalize import email_normalize
 from core.errors import TooManyRequests
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ class TooManyLoginAttempts(TooManyRequests):
 
 
 def _usages(request, email: str, *, increment: bool):
-    account = (email or "").strip().lower()
+    account = email_normalize(email)  # the form the account is looked up by
     try:
         return _counts(request, account, increment=increment)
     except Exception:  # the cache is down: sign-in keeps working, unguarded, and it is logged

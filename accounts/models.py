@@ -2,17 +2,20 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.dispatch import Signal
 from django.utils import timezone
 
+from accounts.normalize import email_normalize
 from core.ids import public_id
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}$"
 
-# Words that are (or will be) paths on loopwind.dev, since profiles live at /<username>.
+# Words that are (or will be) paths on loopwind.dev, since profiles live at /<username>. The first
+# segments of the routes in use are added to these (accounts.usernames.reserved_usernames).
 RESERVED_USERNAMES = frozenset(
     """
     about account accounts admin administrator api assets auth billing blog dashboard device devices
-    docs download downloads explore features healthz help home i keys login logout loopwind
+    docs download downloads explore features files healthz help home i keys login logout loopwind
     marketplace me media metrics new pricing privacy register render renders root search security
     settings signin signout signup static status staff support system team templates terms user
     users webhooks www
@@ -28,6 +31,11 @@ API_KEY_SCOPES = (
 )
 
 
+# Sent after a saved password change of an existing user, whatever changed it (the reset page, the
+# admin, `manage.py changepassword`); accounts/signals.py revokes what the old password issued.
+password_changed = Signal()
+
+
 def new_user_id() -> str:
     return public_id("usr")
 
@@ -40,13 +48,12 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        # Sign-in is by email, whatever its case.
-        return self.get(email__iexact=username)
+        # Sign-in is by email, whatever its case: an exact match of the normalised form.
+        return self.get(email=email_normalize(username))
 
     @classmethod
     def normalize_email(cls, email):
-        # Stored lowercase: addresses are unique whatever their case, and shown as stored.
-        return (email or "").strip().lower()
+        return email_normalize(email)
 
     def create_user(self, email, username, password=None, **extra):
         user = self.model(email=self.normalize_email(email), username=username.lower(), **extra)
@@ -74,6 +81,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     plan = models.CharField(max_length=20, default="free")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
+    # Bumped by sign out everywhere, a password change and suspension; access tokens carry the
+    # generation they were issued under and older ones are refused (accounts/authentication.py).
+    token_generation = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -93,6 +103,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args, **kwargs):
+        self.email = email_normalize(self.email)  # whoever writes it (sign-up, the admin): one form
+        # set_password() leaves the raw password in _password until the save (a hash upgrade at
+        # sign-in does not: it clears it first), so this is a real change, not a rehash.
+        changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if changed:
+            password_changed.send(sender=type(self), user=self)
 
 
 class ApiKey(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import User
-from accounts.services import user_logout, user_sessions_end
+from accounts.services import user_sign_out_everywhere
 from moderation.services import Action, moderation_log
 
 
@@ -14,8 +14,7 @@ def user_suspend(*, actor, user: User, reason: str = "") -> None:
     """API keys and JWTs of an inactive user are refused; refresh tokens and sessions are ended too."""
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
-    user_logout(refresh_token=None, user=user)
-    user_sessions_end(user=user)
+    user_sign_out_everywhere(user=user)
     moderation_log(actor=actor, action=Action.SUSPEND, target_type="user", target_id=user.public_id,
                    label=user.username, reason=reason)  # fmt: skip
 

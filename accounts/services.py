@@ -12,6 +12,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -19,7 +20,7 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import keyformat, policies
+from accounts import keyformat, policies, selectors
 from accounts.errors import (
     DeviceFlowError,
     EmailTaken,
@@ -32,12 +33,11 @@ from accounts.errors import (
 from accounts.login_guard import login_allowed_or_raise, login_failed
 from accounts.models import (
     API_KEY_SCOPES,
-    RESERVED_USERNAMES,
-    USERNAME_PATTERN,
     ApiKey,
     DeviceAuthorization,
     User,
 )
+from accounts.usernames import username_is_valid
 from core.errors import ApiError, NotFound
 from core.ratelimit import client_ip, rate_limit_hit
 
@@ -46,10 +46,6 @@ DEFAULT_KEY_SCOPES = ["render:read", "render:write", "templates:read"]
 
 
 # --- users -----------------------------------------------------------------------------------
-
-
-def username_is_valid(username: str) -> bool:
-    return bool(re.fullmatch(USERNAME_PATTERN, username)) and username not in RESERVED_USERNAMES
 
 
 def _username_from_email(email: str) -> str:
@@ -76,8 +72,8 @@ def user_register(
             rate=settings.REGISTRATIONS_PER_IP,
             headers=False,
         )
-    email = User.objects.normalize_email(email.strip())
-    if User.objects.filter(email__iexact=email).exists():
+    email = User.objects.normalize_email(email)
+    if User.objects.filter(email=email).exists():
         raise EmailTaken()
     if username:
         username = username.strip().lower()
@@ -106,7 +102,7 @@ def user_register(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent registration won the race
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.filter(email=email).exists():
             raise EmailTaken() from exc
         raise UsernameTaken() from exc
     return user
@@ -128,6 +124,7 @@ def user_update(*, user: User, **fields) -> User:
 
 def tokens_for_user(user: User) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
+    refresh[selectors.TOKEN_GENERATION_CLAIM] = user.token_generation  # copied into the access token
     return {"token": str(refresh.access_token), "refreshToken": str(refresh)}
 
 
@@ -172,6 +169,8 @@ def token_refresh(*, refresh_token: str) -> dict[str, str]:
     )
     if outstanding is None or outstanding.user is None or not outstanding.user.is_active:
         raise InvalidRefreshToken()
+    if not selectors.token_is_current(token=token, user=outstanding.user):
+        raise InvalidRefreshToken()
     _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
     if not created:
         raise InvalidRefreshToken()
@@ -191,8 +190,31 @@ def user_logout(*, refresh_token: str | None, user: User | None) -> None:
         return
     if user is None:
         return
+    user_sign_out_everywhere(user=user)
+
+
+def _tokens_revoke(*, user: User) -> None:
+    """Access tokens are refused from now on (a new token generation), refresh tokens blacklisted."""
+    User.objects.filter(pk=user.pk).update(token_generation=F("token_generation") + 1)
+    user.token_generation = User.objects.values_list("token_generation", flat=True).get(pk=user.pk)
     live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken=None)
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in live], ignore_conflicts=True)
+
+
+@transaction.atomic
+def user_sign_out_everywhere(*, user: User, keep_session_key: str | None = None) -> None:
+    """Sign out everywhere: every access and refresh token of the account is refused and its website
+    sessions end (all but ``keep_session_key``, the one asking, if it should stay)."""
+    _tokens_revoke(user=user)
+    user_sessions_end(user=user, keep_session_key=keep_session_key)
+
+
+def user_password_changed(*, user: User) -> None:
+    """After any password change or reset (User.save sends it): the access and refresh tokens issued
+    under the old password are refused. Website sessions signed in under the old password are ended by
+    Django itself (a session keeps a hash of the password and is flushed when it no longer
+    matches; the session making the change keeps itself via update_session_auth_hash)."""
+    _tokens_revoke(user=user)
 
 
 def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:

@@ -6,7 +6,15 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from accounts.models import User, password_changed
+from accounts.services import user_password_changed
+
 
 @receiver(pre_save, sender=OutstandingToken)
 def drop_refresh_token_text(sender, instance: OutstandingToken, **kwargs) -> None:
     instance.token = ""
+
+
+@receiver(password_changed, sender=User)
+def revoke_after_password_change(sender, user: User, **kwargs) -> None:
+    user_password_changed(user=user)

@@ -7,12 +7,14 @@ from django.templatetags.static import static
 from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
+from accounts.forms import SiteUrlPasswordResetForm
 from marketplace.views import account, dashboard, docs, pricing, public
 
 password_reset = [
     path(
         "account/password-reset",
         auth_views.PasswordResetView.as_view(
+            form_class=SiteUrlPasswordResetForm,
             template_name="marketplace/auth/password_reset.html",
             email_template_name="marketplace/auth/password_reset_email.txt",
             subject_template_name="marketplace/auth/password_reset_subject.txt",

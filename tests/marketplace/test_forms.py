@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 
@@ -71,7 +72,7 @@ def test_password_reset_by_email(member):
     response = client.post("/account/password-reset", {"email": member.email})
     assert response["Location"] == "/account/password-reset/sent"
     assert len(mail.outbox) == 1
-    link = re.search(r"http://testserver(/account/reset/\S+)", mail.outbox[0].body).group(1)
+    link = re.search(re.escape(settings.SITE_URL) + r"(/account/reset/\S+)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)
     assert "Choose a new password" in form_page.content.decode()
     response = client.post(

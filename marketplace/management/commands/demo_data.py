@@ -9,8 +9,6 @@ The first run publishes every official template (each publish renders its previe
 whole MP4): about a minute on two cores; later runs compare checksums and publish nothing.
 ``--templates og-card,quote-card`` publishes only those (tests that need one or two)."""
 
-import hashlib
-import hmac
 import time
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from accounts import keyformat, services
 from accounts.models import API_KEY_SCOPES, ApiKey, User
 from loopwind import engine
 from loopwind.bundlefiles import is_template_folder
+from marketplace import demo
 from templates_registry.models import Template
 from templates_registry.services import template_publish
 
@@ -40,10 +39,6 @@ FEATURED = (
 )
 
 
-def _derived(label: str) -> bytes:
-    return hmac.new(settings.SECRET_KEY.encode(), f"loopwind-demo:{label}".encode(), hashlib.sha256).digest()
-
-
 class Command(BaseCommand):
     help = "Create the demo user, its API key, a staff account and the official templates (idempotent)."
 
@@ -56,10 +51,11 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        demo_password = keyformat.base62_from_bytes(_derived("demo-password"), 20)
-        staff_password = keyformat.base62_from_bytes(_derived("staff-password"), 20)
-        demo = self._user("demo@loopwind.dev", "demo", "Demo User", demo_password, staff=False)
-        self._user("admin@loopwind.dev", "admin", "loopwind staff", staff_password, staff=True)
+        demo_password = demo.demo_password("demo-password")
+        staff_password = demo.demo_staff_password()
+        demo_user = self._user("demo@loopwind.dev", "demo", "Demo User", demo_password, staff=False)
+        # Local only: a production start refuses while this account has this password (marketplace/checks.py).
+        self._user(demo.DEMO_STAFF_EMAIL, "admin", "loopwind staff", staff_password, staff=True)
 
         official = self._user("official@loopwind.dev", "loopwind", "loopwind", None, staff=False)
         if official.plan != "business":
@@ -70,9 +66,11 @@ class Command(BaseCommand):
         published, new = self._publish_examples(official, only=only)
         seconds = time.monotonic() - started
 
-        raw_key = keyformat.generate_key(keyformat.base62_from_bytes(_derived("demo-api-key")))
+        raw_key = keyformat.generate_key(keyformat.base62_from_bytes(demo.demo_secret("demo-api-key")))
         if not ApiKey.objects.filter(key_hash=keyformat.hash_key(raw_key)).exists():
-            services.api_key_create(user=demo, name="Demo key", scopes=list(API_KEY_SCOPES), raw_key=raw_key)
+            services.api_key_create(
+                user=demo_user, name="Demo key", scopes=list(API_KEY_SCOPES), raw_key=raw_key
+            )
 
         site = settings.SITE_URL
         self.stdout.write(
@@ -81,7 +79,7 @@ class Command(BaseCommand):
             + f"  API docs:      {site}/api/docs\n"
             + f"  Demo user:     demo@loopwind.dev / {demo_password}\n"
             + f"  Demo API key:  {raw_key}\n"
-            + f"  Staff (admin): admin@loopwind.dev / {staff_password}  ->  {site}/admin/\n"
+            + f"  Staff (admin): {demo.DEMO_STAFF_EMAIL} / {staff_password}  ->  {site}/admin/ (local only)\n"
             + f'  Try:           curl -H "Authorization: Bearer {raw_key}" {site}/api/me\n'
             + f"  Templates:     {len(published)} official templates under {site}/loopwind"
             + (f" ({new} published in {seconds:.0f} s)\n" if new else " (up to date)\n")

@@ -62,7 +62,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Ends the session of the given refresh token; without one, every session of the caller. */
+        /** @description Ends the session of the given refresh token; without one, every session of the caller (its refresh tokens and its website sessions). */
         post: operations["auth_logout"];
         delete?: never;
         options?: never;
