@@ -55,6 +55,25 @@ def test_gif_and_webm(tmp_path):
     assert "vp9" in probe(webm, "webm", tmp_path)
 
 
+def test_a_long_gif_gets_a_palette_per_frame(monkeypatch):
+    """One palette for the clip needs ffmpeg to hold every raw frame (a 60 s GIF of 1200×630 died at
+    the render child's memory limit); past GIF_PALETTE_BUFFER_BYTES each frame has its own palette and
+    ffmpeg's memory stays flat (about 65 MB here, against about 1 GB for 10 s with one palette)."""
+    import io
+
+    from PIL import Image
+
+    from loopwind.engine import video
+
+    sixty_seconds = 60 * 30 * 1200 * 630 * 4
+    assert "new=1" in " ".join(video._encoder_args("gif", 30, False, frames_bytes=sixty_seconds))
+    assert "new=1" not in " ".join(video._encoder_args("gif", 10, False, frames_bytes=96 * 54 * 4 * 10))
+    monkeypatch.setattr(video, "GIF_PALETTE_BUFFER_BYTES", 0)
+    gif = render_video(small_video(), {"title": "x"}, format="gif")
+    with Image.open(io.BytesIO(gif)) as image:
+        assert image.format == "GIF" and image.n_frames == 10 and image.size == (96, 54)
+
+
 def test_odd_size_is_padded(tmp_path):
     data = render_video(small_video(width=95, height=53, fps=5), {"title": "x"})
     assert "96x54" in probe(data, "mp4", tmp_path)
