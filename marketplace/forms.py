@@ -1,8 +1,28 @@
 from django import forms
 
-from accounts.models import API_KEY_SCOPES
+from accounts.forms import GuardedAuthenticationForm
+from accounts.models import API_KEY_SCOPES, User
 from accounts.services import DEFAULT_KEY_SCOPES
 from templates_registry.categories import CATEGORIES
+
+
+class SignInForm(GuardedAuthenticationForm):
+    """Sign-in by email or username. A username is resolved to its account's email first, so the
+    lockout and authentication that follow (GuardedAuthenticationForm) are exactly the email path's."""
+
+    username = forms.CharField(
+        label="Email or username",
+        max_length=255,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+    def clean(self):
+        login = (self.cleaned_data.get("username") or "").strip()
+        if login and "@" not in login:
+            email = User.objects.filter(username__iexact=login).values_list("email", flat=True).first()
+            if email:
+                self.cleaned_data["username"] = email
+        return super().clean()
 
 
 class SignupForm(forms.Form):

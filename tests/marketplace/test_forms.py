@@ -264,3 +264,60 @@ def test_reloading_the_new_key_page_makes_no_second_key(member, member_client):
     token = re.search(r'name="form_token" value="([^"]+)"', again.content.decode()).group(1)
     member_client.post("/dashboard/keys", {**body, "name": "second", "form_token": token})
     assert ApiKey.objects.filter(user=member).count() == 2
+
+
+def test_sign_out_returns_to_the_page_with_a_message(official, member, member_client):
+    response = member_client.post("/logout", {"next": "/loopwind/og-card"})
+    assert response.status_code == 302 and response["Location"] == "/loopwind/og-card"
+    page = member_client.get("/loopwind/og-card").content.decode()
+    assert "You are signed out." in page and "Sign out" not in page
+    assert "quality time" not in page
+
+
+@pytest.mark.parametrize(
+    ("next_", "expected"),
+    [("", "/"), ("/dashboard/keys", "/"), ("https://evil.example/", "/"), ("//evil.example", "/")],
+)
+def test_sign_out_goes_home_from_private_or_unsafe_pages(member_client, next_, expected):
+    assert member_client.post("/logout", {"next": next_})["Location"] == expected
+
+
+def test_sign_out_is_post_only(member, member_client):
+    assert member_client.get("/logout").status_code == 405
+    assert "Sign out" in member_client.get("/").content.decode()
+
+
+def test_sign_in_returns_to_next_and_refuses_unsafe_next(official, member):
+    client = Client()
+    page = client.get("/loopwind/og-card").content.decode()
+    assert 'href="/login?next=/loopwind/og-card"' in page
+    response = client.post(
+        "/login", {"username": member.email, "password": PASSWORD, "next": "/loopwind/og-card"}
+    )
+    assert response["Location"] == "/loopwind/og-card"
+    assert f"Signed in as @{member.username}" in client.get("/loopwind/og-card").content.decode()
+    client = Client()
+    response = client.post(
+        "/login", {"username": member.email, "password": PASSWORD, "next": "https://evil.example/x"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_sign_in_with_the_username(member):
+    client = Client()
+    response = client.post("/login", {"username": member.username.upper(), "password": PASSWORD})
+    assert response.status_code == 302
+    assert "Sign out" in client.get("/").content.decode()
+    wrong = Client().post("/login", {"username": member.username, "password": "not it at all"})
+    assert wrong.status_code == 200 and "correct" in wrong.content.decode()
+    unknown = Client().post("/login", {"username": "nobody-here", "password": PASSWORD})
+    assert unknown.status_code == 200
+
+
+def test_username_sign_in_goes_through_the_lockout(member, settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT = "2/15m"
+    client = Client()
+    for _ in range(2):
+        client.post("/login", {"username": member.username, "password": "wrong password"})
+    locked = client.post("/login", {"username": member.email, "password": PASSWORD})
+    assert locked.status_code == 200 and "Sign out" not in client.get("/").content.decode()

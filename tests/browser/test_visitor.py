@@ -1,0 +1,54 @@
+"""A first-time visitor's rough edges (issue 21) in a real browser: sign-out lands back on the page,
+sign-in by username returns to where the visitor was."""
+
+import re
+
+import pytest
+
+from accounts.models import User
+from tests.browser.conftest import Console
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def visitor(site):
+    return User.objects.create_user("visitor@example.com", "visitor", PASSWORD)
+
+
+def sign_in(page, login, *, expect):
+    page.get_by_label("Email or username").fill(login)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(expect)
+
+
+def test_sign_out_and_in_return_to_the_page(site, visitor, browser, shots):
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    console = Console(page)
+    page.set_default_timeout(20_000)
+
+    page.goto(site + "/loopwind/og-card")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/login\?next=/loopwind/og-card"))
+    sign_in(page, "visitor", expect=site + "/loopwind/og-card")  # the username, not the email
+    assert "Signed in as @visitor" in page.locator(".messages").inner_text()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(site + "/loopwind/og-card")
+    assert "You are signed out." in page.locator(".messages").inner_text()
+    assert page.get_by_role("button", name="Sign out").count() == 0
+    assert "/admin" not in page.url
+    shots(page, "visitor-signed-out")
+
+    # From the dashboard (signed-in only), sign-out goes home rather than to a sign-in wall
+    page.goto(site + "/login")
+    sign_in(page, "visitor@example.com", expect=site + "/")
+    page.goto(site + "/dashboard")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(site + "/")
+    assert "You are signed out." in page.locator(".messages").inner_text()
+    assert console.problems() == []
+    context.close()
