@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +26,26 @@ from rendering import services as rendering
 from rendering import webhooks
 from templates_registry import selectors as registry
 from templates_registry import services as registry_services
+
+
+def _confirm(
+    request,
+    *,
+    title: str,
+    question: str,
+    consequence: str,
+    button: str,
+    cancel: str,
+    fields: dict | None = None,
+):
+    """The page a destructive action's GET shows: it names the thing and what happens, and only its
+    POST button (CSRF-checked) does it. Without JavaScript this is the confirmation."""
+    return render(
+        request,
+        "marketplace/dashboard/confirm.html",
+        {"title": title, "question": question, "consequence": consequence, "button": button,
+         "cancel": cancel, "fields": fields or {}, "action": request.path},
+    )  # fmt: skip
 
 
 def _usage_rows(summary: dict) -> list[dict]:
@@ -98,11 +119,48 @@ def template_edit(request, name: str):
     )
 
 
+def _deprecate_confirmation(request, template, form):
+    version, message, yanked = (form.cleaned_data[k] for k in ("version", "message", "yanked"))
+    what = f"{template.slug} {version}"
+    if yanked:
+        title, consequence = (
+            f"Yank {what}?",
+            (
+                "It is withdrawn: it is never picked as latest, and anyone installing or rendering it is "
+                "told it was yanked" + (f" (\u201c{message}\u201d)." if message else ".")
+            ),
+        )
+    elif message:
+        title, consequence = (
+            f"Deprecate {what}?",
+            (
+                f"Everyone who installs or renders it sees the warning \u201c{message}\u201d, and a newer "
+                "version that is not deprecated becomes latest."
+            ),
+        )
+    else:
+        title, consequence = (
+            f"Mark {what} as neither deprecated nor yanked?",
+            ("Its warning goes away and it can be picked as latest again."),
+        )
+    fields = {"version": version, "message": message}
+    if yanked:
+        fields["yanked"] = "on"
+    return _confirm(
+        request, title=title, question=title, consequence=consequence, button=title.rstrip("?"),
+        cancel=reverse("dashboard-template", kwargs={"name": template.name}), fields=fields,
+    )  # fmt: skip
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def template_deprecate(request, name: str):
     template = _own_template(request, name)
-    form = DeprecateForm(request.POST)
+    form = DeprecateForm(request.POST if request.method == "POST" else request.GET)
+    if request.method == "GET":
+        if not form.is_valid():
+            return redirect("dashboard-template", name=template.name)
+        return _deprecate_confirmation(request, template, form)
     if form.is_valid():
         try:
             version = registry.version_exact(template=template, version=form.cleaned_data["version"])
@@ -121,14 +179,25 @@ def template_deprecate(request, name: str):
                 if version.deprecated
                 else "neither deprecated nor yanked"
             )
-            messages.success(request, f"Version {version.version} is {state}.")
+            messages.success(request, f"{template.slug} {version.version} is {state}.")
     return redirect("dashboard-template", name=template.name)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def template_unpublish(request, name: str):
     template = _own_template(request, name)
+    if request.method == "GET":
+        return _confirm(
+            request,
+            title=f"Unpublish {template.slug}?",
+            question=f"Unpublish {template.slug}?",
+            consequence="It and all its versions disappear for everyone at once: its page, search, "
+            "installs and every render through the API, CLI and signed URLs. Publishing the name "
+            "again brings it back with a new version.",
+            button=f"Unpublish {template.name}",
+            cancel=reverse("dashboard-template", kwargs={"name": template.name}),
+        )
     registry_services.template_unpublish(template=template)
     messages.success(request, f"Unpublished {template.slug}. Publishing the name again brings it back.")
     return redirect("dashboard")
@@ -183,14 +252,29 @@ def keys(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def key_revoke(request, key_id: str):
+    key = account_selectors.api_key_list(user=request.user).filter(public_id=key_id).first()
+    if key is None:
+        messages.error(request, "No such API key: it may have been revoked already.")
+        return redirect("dashboard-keys")
+    label = f"\u2018{key.name}\u2019 ({key.prefix}\u2026)"
+    if request.method == "GET":
+        return _confirm(
+            request,
+            title=f"Revoke key {key.name}?",
+            question=f"Revoke key {label}?",
+            consequence="Anything using it stops working at once: its requests are refused with 401. "
+            "This cannot be undone; a new key has a new value.",
+            button=f"Revoke {key.name}",
+            cancel=reverse("dashboard-keys"),
+        )
     try:
         account_services.api_key_revoke(user=request.user, key_id=key_id)
     except ApiError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "The key was revoked; requests with it now fail.")
+        messages.success(request, f"Revoked key {label}; requests with it now fail.")
     return redirect("dashboard-keys")
 
 
@@ -255,18 +339,40 @@ def webhooks_page(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def webhook_secret_rotate(request):
+    if request.method == "GET":
+        return _confirm(
+            request,
+            title="Rotate the webhook secret?",
+            question="Rotate the webhook secret?",
+            consequence="Deliveries are signed with the new secret from now on: a receiver that still "
+            "checks the old one rejects them until you update it.",
+            button="Rotate webhook secret",
+            cancel=reverse("dashboard-webhooks"),
+        )
     rendering.webhook_secret_rotate(user=request.user)
     messages.success(request, "A new webhook secret is in use; update your receiver.")
     return redirect("dashboard-webhooks")
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def signing_secret_rotate(request):
+    if request.method == "GET":
+        return _confirm(
+            request,
+            title="Rotate the signing secret?",
+            question="Rotate the image URL signing secret?",
+            consequence="Every /i/ URL signed before stops working at once: images embedded on sites, "
+            "in emails or in social cards break until they are signed again with the new secret.",
+            button="Rotate signing secret",
+            cancel=reverse("dashboard-webhooks"),
+        )
     rendering.signing_secret_rotate(user=request.user)
-    messages.success(request, "A new signing secret is in use; image URLs signed before no longer work.")
+    messages.success(
+        request, "Rotated the signing secret: image URLs signed before no longer work; sign them again."
+    )
     return redirect("dashboard-webhooks")
 
 

@@ -52,3 +52,31 @@ def test_sign_out_and_in_return_to_the_page(site, visitor, browser, shots):
     assert "You are signed out." in page.locator(".messages").inner_text()
     assert console.problems() == []
     context.close()
+
+
+def test_revoking_a_key_asks_first(site, visitor, browser, shots):
+    from accounts.models import ApiKey
+    from accounts.services import api_key_create
+
+    key, _ = api_key_create(user=visitor, name="ci-deploy", scopes=["render:read"])
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    console = Console(page)
+    page.set_default_timeout(20_000)
+    page.goto(site + "/login?next=/dashboard/keys")
+    sign_in(page, "visitor", expect=site + "/dashboard/keys")
+    page.get_by_role("link", name="Revoke ci-deploy").click()
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading == f"Revoke key ‘ci-deploy’ ({key.prefix}…)?"
+    assert "stops working at once" in page.locator("#confirm-consequence").inner_text()
+    shots(page, "visitor-confirm-revoke")
+    assert ApiKey.objects.get(pk=key.pk).revoked_at is None
+    page.get_by_role("link", name="Cancel").click()
+    page.wait_for_url(site + "/dashboard/keys")
+    page.get_by_role("link", name="Revoke ci-deploy").click()
+    page.get_by_role("button", name="Revoke ci-deploy").click()
+    page.wait_for_url(site + "/dashboard/keys")
+    assert "Revoked key ‘ci-deploy’" in page.locator(".messages").inner_text()
+    assert ApiKey.objects.get(pk=key.pk).revoked_at is not None
+    assert console.problems() == []
+    context.close()

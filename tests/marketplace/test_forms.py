@@ -1,5 +1,6 @@
 """Every form: CSRF enforced, and the same services as the API behind it."""
 
+import html
 import re
 
 import pytest
@@ -321,3 +322,68 @@ def test_username_sign_in_goes_through_the_lockout(member, settings):
         client.post("/login", {"username": member.username, "password": "wrong password"})
     locked = client.post("/login", {"username": member.email, "password": PASSWORD})
     assert locked.status_code == 200 and "Sign out" not in client.get("/").content.decode()
+
+
+def test_revoking_a_key_asks_first_and_names_it(member, member_client):
+    from accounts.services import api_key_create
+
+    key, _ = api_key_create(user=member, name="ci-deploy", scopes=["render:read"])
+    keys_page = member_client.get("/dashboard/keys").content.decode()
+    assert f'href="/dashboard/keys/{key.public_id}/revoke"' in keys_page  # a link to the question
+    page = member_client.get(f"/dashboard/keys/{key.public_id}/revoke")
+    body = html.unescape(page.content.decode())
+    assert page.status_code == 200
+    assert f"Revoke key ‘ci-deploy’ ({key.prefix}…)?" in body
+    assert "Anything using it stops working at once" in body
+    assert 'method="post"' in body and "csrfmiddlewaretoken" in body
+    key.refresh_from_db()
+    assert key.revoked_at is None  # the GET changed nothing
+    response = member_client.post(f"/dashboard/keys/{key.public_id}/revoke", follow=True)
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    assert f"Revoked key ‘ci-deploy’ ({key.prefix}…)" in html.unescape(response.content.decode())
+
+
+def test_rotating_the_signing_secret_asks_first(member, member_client):
+    from rendering.services import secrets_for
+
+    before = secrets_for(member).signing_secret
+    body = member_client.get("/dashboard/webhooks/signing-secret").content.decode()
+    assert "Every /i/ URL signed before stops working" in body and "Rotate signing secret" in body
+    assert secrets_for(User.objects.get(pk=member.pk)).signing_secret == before
+    response = member_client.post("/dashboard/webhooks/signing-secret", follow=True)
+    assert secrets_for(User.objects.get(pk=member.pk)).signing_secret != before
+    assert "Rotated the signing secret" in response.content.decode()
+    body = member_client.get("/dashboard/webhooks/secret").content.decode()
+    assert "Rotate the webhook secret?" in body
+
+
+def test_unpublish_and_deprecate_ask_first(official):
+    owner, templates = official
+    client = Client()
+    client.force_login(owner)
+    body = client.get("/dashboard/templates/og-card/unpublish").content.decode()
+    assert "Unpublish loopwind/og-card?" in body and "disappear for everyone" in body
+    assert client.get("/loopwind/og-card").status_code == 200  # still there
+    query = "version=1.0.0&message=use+2.x"
+    body = html.unescape(client.get(f"/dashboard/templates/og-card/deprecate?{query}").content.decode())
+    assert "Deprecate loopwind/og-card 1.0.0?" in body and "“use 2.x”" in body
+    assert 'name="message" value="use 2.x"' in body
+    assert templates["og-card"].versions.get().deprecated == ""
+    body = html.unescape(
+        client.get(f"/dashboard/templates/og-card/deprecate?{query}&yanked=on").content.decode()
+    )
+    assert "Yank loopwind/og-card 1.0.0?" in body and 'name="yanked" value="on"' in body
+    response = client.post(
+        "/dashboard/templates/og-card/deprecate", {"version": "1.0.0", "message": "use 2.x"}, follow=True
+    )
+    assert "loopwind/og-card 1.0.0 is deprecated." in response.content.decode()
+    response = client.post("/dashboard/templates/og-card/unpublish", follow=True)
+    assert "Unpublished loopwind/og-card" in response.content.decode()
+    assert Client().get("/loopwind/og-card").status_code == 404
+
+
+def test_confirmation_pages_are_the_owners_only(official, member_client):
+    assert member_client.get("/dashboard/templates/og-card/unpublish").status_code == 404
+    assert member_client.get("/dashboard/keys/key_nope/revoke")["Location"] == "/dashboard/keys"
+    assert Client().get("/dashboard/webhooks/signing-secret")["Location"].startswith("/login")
