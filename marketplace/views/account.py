@@ -60,17 +60,18 @@ def _chosen_plan(request):
     return plan if plan is not None and plan.price_cents else None
 
 
-def _after_signup(plan):
+def _after_signup(plan, next_url: str = ""):
     if plan is None:
-        return redirect("dashboard")
+        return redirect(next_url or "dashboard")
     return redirect(f"{reverse('dashboard-billing')}?plan={plan.code}")
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
     plan = _chosen_plan(request)
+    next_url = safe_next(request, default="")
     if request.user.is_authenticated:
-        return _after_signup(plan)
+        return _after_signup(plan, next_url)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -94,6 +95,6 @@ def signup(request):
                 form.add_error(target, exc.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return _after_signup(plan)
-    context = {"form": form, "plan": plan}
+            return _after_signup(plan, next_url)
+    context = {"form": form, "plan": plan, "next": next_url}
     return render(request, "marketplace/signup.html", context, status=400 if form.errors else 200)

@@ -18,6 +18,7 @@ from loopwind import engine
 from marketplace import markdown, selectors, tryit
 from marketplace.forms import PropsForm
 from marketplace.highlight import highlight, highlightable
+from marketplace.stars import pending_star_remember
 from marketplace.views.snippets import example_props, og_image_url, props_for_snippet, signed_url, snippets
 from rendering import selectors as rendering_selectors
 from rendering.apis import JobStatus
@@ -311,9 +312,15 @@ def template_og_image(request, username: str, name: str):
 
 @require_POST
 def template_star(request, username: str, name: str):
-    if not request.user.is_authenticated:
-        return redirect(f"{settings.LOGIN_URL}?next=/{username}/{name}")
     template = _template_or_404(request, username, name)
+    if not request.user.is_authenticated:
+        # Remembered, and applied when they sign in (marketplace.stars); then back to this page.
+        if request.POST.get("action") != "unstar":
+            pending_star_remember(request, template=template)
+            messages.info(
+                request, f"Sign in or sign up to star {template.slug}: it is starred as soon as you do."
+            )
+        return redirect(f"{settings.LOGIN_URL}?next=/{template.owner.username}/{template.name}")
     if request.POST.get("action") == "unstar":
         star_remove(user=request.user, template=template)
         messages.success(request, f"Removed your star from {template.slug}.")

@@ -80,3 +80,26 @@ def test_revoking_a_key_asks_first(site, visitor, browser, shots):
     assert ApiKey.objects.get(pk=key.pk).revoked_at is not None
     assert console.problems() == []
     context.close()
+
+
+def test_star_while_signed_out_then_sign_in(site, visitor, browser, shots):
+    from templates_registry.models import Star
+
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    console = Console(page)
+    page.set_default_timeout(20_000)
+    page.goto(site + "/loopwind/og-card")
+    page.get_by_role("button", name=re.compile("Star")).click()
+    page.wait_for_url(re.compile(r".*/login\?next=/loopwind/og-card"))
+    assert "star loopwind/og-card" in page.locator(".messages").inner_text()
+    shots(page, "visitor-star-sign-in")
+    sign_in(page, "visitor", expect=site + "/loopwind/og-card")
+    assert "Starred loopwind/og-card." in page.locator(".messages").inner_text()
+    assert "Starred · 1" in page.get_by_role("button", name=re.compile("Starred")).inner_text()
+    assert Star.objects.filter(user=visitor).count() == 1
+    shots(page, "visitor-starred")
+    page.reload()
+    assert Star.objects.filter(user=visitor).count() == 1
+    assert console.problems() == []
+    context.close()

@@ -387,3 +387,50 @@ def test_confirmation_pages_are_the_owners_only(official, member_client):
     assert member_client.get("/dashboard/templates/og-card/unpublish").status_code == 404
     assert member_client.get("/dashboard/keys/key_nope/revoke")["Location"] == "/dashboard/keys"
     assert Client().get("/dashboard/webhooks/signing-secret")["Location"].startswith("/login")
+
+
+def test_star_while_signed_out_is_applied_once_after_sign_in(official, member):
+    _, templates = official
+    client = Client()
+    response = client.post("/loopwind/og-card/star")
+    assert response["Location"] == "/login?next=/loopwind/og-card"
+    login_page = client.get(response["Location"]).content.decode()
+    assert "Sign in or sign up to star loopwind/og-card" in login_page
+    assert not Star.objects.exists()
+    response = client.post(
+        "/login", {"username": member.email, "password": PASSWORD, "next": "/loopwind/og-card"}
+    )
+    assert response["Location"] == "/loopwind/og-card"
+    assert Star.objects.filter(user=member, template=templates["og-card"]).count() == 1
+    page = client.get("/loopwind/og-card").content.decode()
+    assert "Starred loopwind/og-card." in page and "★ Starred · 1" in page
+    client.post("/logout")
+    client.post("/login", {"username": member.email, "password": PASSWORD})  # not applied again
+    assert Template.objects.get(pk=templates["og-card"].pk).stars == 1
+    client.post("/loopwind/og-card/star", {"action": "unstar"})
+    client.post("/logout")
+    client.post("/login", {"username": member.email, "password": PASSWORD})
+    assert not Star.objects.exists()  # the pending star was used up
+
+
+def test_star_while_signed_out_then_sign_up(official):
+    client = Client()
+    client.post("/loopwind/quote-card/star")
+    signup = client.get("/login?next=/loopwind/quote-card").content.decode()
+    assert 'href="/signup?next=/loopwind/quote-card"' in signup
+    response = client.post(
+        "/signup",
+        {"email": "fan@example.com", "password": PASSWORD, "next": "/loopwind/quote-card"},
+    )
+    assert response["Location"] == "/loopwind/quote-card"
+    assert Star.objects.get().user.email == "fan@example.com"
+
+
+def test_star_intent_is_csrf_safe(official, member):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/loopwind/og-card/star").status_code == 403  # another site's form
+    assert client.get("/loopwind/og-card/star").status_code == 405  # a link or an image
+    same_browser = Client()
+    same_browser.cookies = client.cookies
+    assert same_browser.post("/login", {"username": member.email, "password": PASSWORD}).status_code == 302
+    assert not Star.objects.exists()
