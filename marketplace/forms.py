@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import password_validation
 
 from accounts.forms import GuardedAuthenticationForm
 from accounts.models import API_KEY_SCOPES, User
@@ -38,6 +39,11 @@ class SignupForm(forms.Form):
     password = forms.CharField(
         label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The rules up front, from the validators that will check it (AUTH_PASSWORD_VALIDATORS).
+        self.fields["password"].help_text = password_validation.password_validators_help_text_html()
 
 
 class TemplateEditForm(forms.Form):

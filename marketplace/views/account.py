@@ -15,6 +15,8 @@ from billing.plans import plans_by_code
 from core.errors import ApiError
 from marketplace.forms import SignInForm, SignupForm
 
+WELCOME = "marketplace:welcome"
+
 # Pages a signed-out visitor cannot see: signing out there goes home instead of to the sign-in page.
 SIGNED_IN_ONLY = ("/dashboard", "/device", "/admin")
 
@@ -95,6 +97,7 @@ def signup(request):
                 form.add_error(target, exc.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[WELCOME] = True  # the dashboard shows the next steps once
             return _after_signup(plan, next_url)
     context = {"form": form, "plan": plan, "next": next_url}
     return render(request, "marketplace/signup.html", context, status=400 if form.errors else 200)

@@ -3,8 +3,10 @@ Every write calls the same service as the API."""
 
 from __future__ import annotations
 
+import json
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -20,6 +22,8 @@ from billing.plans import plans_by_code
 from core.errors import ApiError, NotFound
 from marketplace import selectors
 from marketplace.forms import ApiKeyForm, DeprecateForm, TemplateEditForm
+from marketplace.views.account import WELCOME
+from marketplace.views.snippets import DEFAULT_SITE
 from moderation.selectors import violations_of
 from rendering import selectors as rendering_selectors
 from rendering import services as rendering
@@ -58,6 +62,31 @@ def _usage_rows(summary: dict) -> list[dict]:
     return [{"key": key, "label": label, **summary[key]} for key, label in labels]
 
 
+def _next_steps(request) -> dict | None:
+    """Right after sign-up (and while the account has no API key): create a key, render the
+    og-card with curl, install the CLI."""
+    welcome = request.session.pop(WELCOME, False)
+    if not welcome and account_selectors.api_key_list(user=request.user).exists():
+        return None
+    body = json.dumps({"template": "loopwind/og-card", "props": {"title": "Hello from loopwind"}})
+    curl = (
+        f"curl -X POST {settings.SITE_URL}/api/render \\\n"
+        '  -H "Authorization: Bearer $LOOPWIND_API_KEY" \\\n'
+        '  -H "Content-Type: application/json" \\\n'
+        f"  -d '{body}' \\\n"
+        "  -o og-card.png"
+    )
+    cli = ["pip install loopwind"]
+    if settings.SITE_URL != DEFAULT_SITE:
+        cli.append(f"export LOOPWIND_API_URL={settings.SITE_URL}")
+    cli += [
+        "loopwind login",
+        'loopwind render loopwind/og-card --remote --props \'{"title": "Hi"}\' --out og-card.png',
+    ]
+    cli = "\n".join(cli)
+    return {"welcome": welcome, "curl": curl, "cli": cli}
+
+
 @login_required
 @require_GET
 def overview(request):
@@ -70,6 +99,7 @@ def overview(request):
             "violations": violations_of(owner=request.user),
             "summary": summary,
             "usage": _usage_rows(summary),
+            "next_steps": _next_steps(request),
             "section": "overview",
         },
     )

@@ -434,3 +434,27 @@ def test_star_intent_is_csrf_safe(official, member):
     same_browser.cookies = client.cookies
     assert same_browser.post("/login", {"username": member.email, "password": PASSWORD}).status_code == 302
     assert not Star.objects.exists()
+
+
+def test_signup_shows_the_password_rules_up_front(db):
+    from django.contrib.auth.password_validation import password_validators_help_texts
+
+    body = html.unescape(Client().get("/signup").content.decode())
+    for rule in password_validators_help_texts():
+        assert rule in body
+    assert 'aria-describedby="id_password_helptext"' in body and 'id="id_password_helptext"' in body
+    assert 'id="id_username_helptext"' in body  # every described-by points at an element
+
+
+def test_after_signup_the_dashboard_shows_the_next_steps(db):
+    client = Client()
+    client.post("/signup", {"email": "first@example.com", "username": "first", "password": PASSWORD})
+    body = html.unescape(client.get("/dashboard").content.decode())
+    assert "Welcome, @first! Next steps" in body
+    assert 'href="/dashboard/keys"' in body and "Create an API key" in body
+    assert "curl -X POST http" in body and '"template": "loopwind/og-card"' in body
+    assert "pip install loopwind" in body and 'aria-label="Copy curl example"' in body
+    again = client.get("/dashboard").content.decode()
+    assert "Welcome, @first" not in again and "Next steps" in again  # no key yet
+    client.post("/dashboard/keys", {"name": "ci", "scopes": ["render:read"]})
+    assert "Next steps" not in client.get("/dashboard").content.decode()
