@@ -367,6 +367,7 @@ LOOPWIND_SSRF_ALLOW = env_list("LOOPWIND_SSRF_ALLOW")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "loopwind <noreply@loopwind.dev>")
+SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@loopwind.dev")  # shown to customers on the website
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

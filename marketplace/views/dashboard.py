@@ -4,6 +4,7 @@ Every write calls the same service as the API."""
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from billing import stripe_billing
+from billing.errors import BillingDisabled
 from billing.plans import plans_by_code
 from core.errors import ApiError, NotFound
 from marketplace import selectors
@@ -30,6 +32,21 @@ from rendering import services as rendering
 from rendering import webhooks
 from templates_registry import selectors as registry
 from templates_registry import services as registry_services
+
+logger = logging.getLogger(__name__)
+PAID_PLANS_UNAVAILABLE = "Paid plans are not available on this server yet; contact support."
+_billing_off_logged = False
+
+
+def _billing_off_hint() -> None:
+    """The operator's hint, once per process, in the logs (customers see a plain sentence)."""
+    global _billing_off_logged
+    if not _billing_off_logged:
+        _billing_off_logged = True
+        logger.warning(
+            "billing is off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to sell plans; meanwhile "
+            "staff set plans in the admin (Accounts > Users) or with `manage.py set_plan USERNAME PLAN`"
+        )
 
 
 def _confirm(
@@ -313,6 +330,9 @@ def key_revoke(request, key_id: str):
 def billing(request):
     summary = registry.account_usage(user=request.user)
     paid = [plan for plan in plans_by_code().values() if plan.price_cents]
+    enabled = stripe_billing.billing_enabled()
+    if not enabled:
+        _billing_off_hint()
     return render(
         request,
         "marketplace/dashboard/billing.html",
@@ -320,7 +340,8 @@ def billing(request):
             "summary": summary,
             "usage": _usage_rows(summary),
             "plans": paid,
-            "billing_enabled": stripe_billing.billing_enabled(),
+            "billing_enabled": enabled,
+            "support_email": settings.SUPPORT_EMAIL,
             "checkout": request.GET.get("checkout", ""),
             "chosen": next((p for p in paid if p.code == request.GET.get("plan")), None),
             "section": "billing",
@@ -335,6 +356,10 @@ def billing_checkout(request):
         url = stripe_billing.checkout_session_create(
             user=request.user, plan_code=request.POST.get("plan", "")
         )
+    except BillingDisabled:
+        _billing_off_hint()
+        messages.error(request, PAID_PLANS_UNAVAILABLE)
+        return redirect("dashboard-billing")
     except ApiError as exc:
         messages.error(request, exc.message)
         return redirect("dashboard-billing")
@@ -346,6 +371,10 @@ def billing_checkout(request):
 def billing_portal(request):
     try:
         url = stripe_billing.portal_session_create(user=request.user)
+    except BillingDisabled:
+        _billing_off_hint()
+        messages.error(request, PAID_PLANS_UNAVAILABLE)
+        return redirect("dashboard-billing")
     except ApiError as exc:
         messages.error(request, exc.message)
         return redirect("dashboard-billing")

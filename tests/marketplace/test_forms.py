@@ -182,11 +182,31 @@ def test_private_needs_a_paid_plan(db, member, member_client):
     assert response.status_code == 400 and "paid plan" in response.content.decode()
 
 
-def test_billing_disabled_note(member_client):
+def test_billing_disabled_note(member_client, caplog):
     body = member_client.get("/dashboard/billing").content.decode()
-    assert "Billing is not configured" in body and "disabled" in body
+    assert "Paid plans are not available on this server yet" in body and "disabled" in body
+    assert 'href="mailto:support@loopwind.dev"' in body
+    for operator_hint in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "set_plan", "manage.py"):
+        assert operator_hint not in body
     response = member_client.post("/dashboard/billing/checkout", {"plan": "pro"})
     assert response.status_code == 302 and response["Location"] == "/dashboard/billing"
+    flash = member_client.get("/dashboard/billing").content.decode()
+    assert "Paid plans are not available on this server yet; contact support." in flash
+    assert "Billing is not configured" not in flash
+
+
+def test_billing_disabled_hint_goes_to_the_log(member_client, caplog, monkeypatch):
+    from marketplace.views import dashboard
+
+    monkeypatch.setattr(dashboard, "_billing_off_logged", False)
+    with caplog.at_level("WARNING", logger="marketplace.views.dashboard"):
+        member_client.get("/dashboard/billing")
+    assert "STRIPE_SECRET_KEY" in caplog.text and "manage.py set_plan" in caplog.text
+
+
+def test_pricing_has_no_operator_hint(db):
+    body = Client().get("/pricing").content.decode()
+    assert "set_plan" not in body and "STRIPE_" not in body
 
 
 def test_webhook_secret_rotation(member, member_client):

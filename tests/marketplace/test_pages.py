@@ -199,3 +199,35 @@ def test_a_single_file_tsx_template_has_a_page_props_and_try_it(db, member_clien
     assert result, tried.content.decode()[:3000]
     image = member_client.get(html.unescape(result[1]))
     assert image.status_code == 200 and b"".join(image.streaming_content).startswith(b"\x89PNG")
+
+
+def test_status_page_in_plain_words(db, monkeypatch):
+    from marketplace.views import status
+
+    monkeypatch.setattr(status, "_last", None)
+    client = Client()
+    response = client.get("/status")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    body = response.content.decode()
+    assert "All systems operational" in body and "Video renders and webhooks" in body
+    for operator_word in ("PostgreSQL", "postgresql", "Redis", "redis", "RedisBroker", "FileSystemStorage"):
+        assert operator_word not in body
+    assert 'href="/status">Status</a>' in client.get("/").content.decode()  # the footer
+    assert client.get("/healthz?storage=0")["Content-Type"] == "application/json"  # monitors keep it
+
+
+def test_status_page_names_what_is_degraded(db, monkeypatch):
+    from marketplace.views import status
+
+    def checks(**kwargs):
+        ok = {"ok": True, "ms": 1.0}
+        return {"database": ok, "cache": ok, "storage": ok,
+                "queue": {"ok": False, "error": "ConnectionError: redis://10.0.0.5:6379 refused"}}  # fmt: skip
+
+    monkeypatch.setattr(status, "health_checks", checks)
+    monkeypatch.setattr(status, "_last", None)
+    response = Client().get("/status")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Degraded: video renders and webhooks" in body and "All systems operational" not in body
+    assert "having problems" in body and "ConnectionError" not in body and "6379" not in body
