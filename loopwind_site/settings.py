@@ -279,7 +279,10 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "loopwind API",
-    "DESCRIPTION": "Publish image and video templates and render them into PNG, JPG, WebP, SVG, PDF, MP4 and GIF.",
+    "DESCRIPTION": (
+        "Publish image and video templates and render them into PNG, JPG, WebP, SVG and PDF images "
+        "and MP4, WebM and GIF videos."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

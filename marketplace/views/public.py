@@ -72,6 +72,17 @@ def browse(request):
     except ApiError as exc:
         error = exc.message
         page = registry.TemplatePage([], 0, 1, 1)
+    if error is None and page_number > max(page.pages, 1):
+        # ?page=999 of 9 shows the last page that exists, not "Page 999 of 9" and nothing on it
+        page = registry.template_list(
+            q=q,
+            type=type_,
+            tags=[tag] if tag else None,
+            category=category or None,
+            sort=sort,
+            page=max(page.pages, 1),
+            limit=PAGE_SIZE,
+        )
     context = {
         "page": page,
         "q": q,
@@ -83,6 +94,7 @@ def browse(request):
         "sorts": registry.SORTS if q else [s for s in registry.SORTS if s != "relevance"],
         "tags": selectors.popular_tags(),
         "error": error,
+        "filtered": bool(q or type_ or tag or category),
         "has_prev": page.page > 1,
         "has_next": page.page < page.pages,
     }

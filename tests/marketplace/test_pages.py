@@ -231,3 +231,36 @@ def test_status_page_names_what_is_degraded(db, monkeypatch):
     assert response.status_code == 200
     assert "Degraded: video renders and webhooks" in body and "All systems operational" not in body
     assert "having problems" in body and "ConnectionError" not in body and "6379" not in body
+
+
+def test_a_page_past_the_end_goes_to_the_last_page(official, monkeypatch):
+    from marketplace.views import public
+
+    monkeypatch.setattr(public, "PAGE_SIZE", 1)
+    client = Client()
+    page = client.get("/templates?sort=recent&page=999").content.decode()
+    assert "Page 2 of 2" in page and "Page 999" not in page
+    assert page.count('class="tpl-card"') == 1 and 'href="?sort=recent&amp;page=1"' in page
+    empty = client.get("/templates?q=nothing-matches-this&page=3")
+    assert empty.status_code == 200 and "No templates match" in empty.content.decode()
+
+
+def test_no_results_offer_to_clear_the_filters(official):
+    client = Client()
+    body = client.get("/templates?q=nothing-matches-this&type=video").content.decode()
+    assert "No templates match" in body and 'class="button secondary" href="/templates">Clear filters' in body
+    assert "Clear filters" not in client.get("/templates").content.decode()
+
+
+def test_counters_say_what_they_count(official):
+    body = Client().get("/templates").content.decode()
+    assert '<span aria-hidden="true">★</span> 0<span class="sr-only"> stars</span>' in body
+    assert 'title="0 renders"' in body and '<span class="sr-only"> downloads</span>' in body
+    profile = Client().get("/loopwind").content.decode()
+    assert "0 stars" in profile and "0 downloads" in profile
+
+
+def test_the_api_description_names_every_format(db):
+    schema = Client().get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for fmt in ("PNG", "JPG", "WebP", "SVG", "PDF", "MP4", "WebM", "GIF"):
+        assert fmt in schema["info"]["description"], fmt
