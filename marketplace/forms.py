@@ -106,6 +106,10 @@ class PropsForm(forms.Form):
                 if kind == "color":
                     attrs["placeholder"] = "#f59e0b"
                 field = forms.CharField(required=False, widget=forms.TextInput(attrs=attrs), strip=False)
+                field.is_color = kind == "color"  # a color picker beside the text (site.js)
+            if spec.get("required") and kind != "boolean":
+                # Announced as required; still not required by the form, so the engine names what is missing.
+                field.widget.attrs["required"] = True
             field.label, field.help_text, field.initial = label, help_text, initial
             self.fields[name] = field
 

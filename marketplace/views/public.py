@@ -199,6 +199,9 @@ def _try_failed(request, template, form, exc: ApiError):
         for header, value in exc.headers.items():
             response[header] = value
         return response
+    prop = (exc.details or {}).get("prop") if isinstance(exc.details, dict) else None
+    if prop in form.fields:
+        form.add_error(prop, exc.message)  # next to its field, which is marked invalid and described by it
     return _template_page(request, template, form=form, try_error=exc.message, status=status)
 
 

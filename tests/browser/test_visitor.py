@@ -103,3 +103,29 @@ def test_star_while_signed_out_then_sign_in(site, visitor, browser, shots):
     assert Star.objects.filter(user=visitor).count() == 1
     assert console.problems() == []
     context.close()
+
+
+def test_accessibility_basics(site, browser, shots):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    console = Console(page)
+    page.set_default_timeout(20_000)
+    page.goto(site + "/loopwind/og-card")
+    # Header links and the sign-out button are at least 44px tall
+    heights = page.eval_on_selector_all(
+        ".site-header nav a, .site-header nav button", "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 44, heights
+    # The color prop has a picker beside its text, kept in step both ways
+    picker = page.get_by_label("Pick accent")
+    assert picker.is_visible()
+    page.get_by_label("accent (optional)").fill("#10b981")
+    assert picker.input_value() == "#10b981"
+    picker.fill("#ff0000")
+    assert page.get_by_label("accent (optional)").input_value() == "#ff0000"
+    # Copy buttons are told apart by name
+    assert page.get_by_role("button", name="Copy curl example").count() == 1
+    assert page.get_by_role("button", name="Copy CLI command").count() == 1
+    shots(page, "visitor-mobile-template", full_page=True)
+    assert console.problems() == []
+    context.close()

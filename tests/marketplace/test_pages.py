@@ -264,3 +264,49 @@ def test_the_api_description_names_every_format(db):
     schema = Client().get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     for fmt in ("PNG", "JPG", "WebP", "SVG", "PDF", "MP4", "WebM", "GIF"):
         assert fmt in schema["info"]["description"], fmt
+
+
+def _described_by_ids_exist(body: str, where: str) -> None:
+    ids = set(re.findall(r'\bid="([^"]+)"', body))
+    for described in re.findall(r'aria-describedby="([^"]+)"', body):
+        for ident in described.split():
+            assert ident in ids, (where, ident)
+
+
+def test_every_aria_describedby_points_at_an_element(official, member_client):
+    client = Client()
+    for path in ("/", "/signup", "/login", "/loopwind/og-card", "/loopwind/quote-card", "/templates"):
+        _described_by_ids_exist(client.get(path).content.decode(), path)
+    _described_by_ids_exist(
+        client.post("/signup", {"email": "bad", "password": "1"}).content.decode(), "signup"
+    )
+    for path in ("/dashboard", "/dashboard/keys", "/dashboard/webhooks"):
+        _described_by_ids_exist(member_client.get(path).content.decode(), path)
+
+
+def test_try_it_errors_are_tied_to_their_fields(official):
+    response = Client().post("/loopwind/og-card/try", {"title": "x", "accent": "not a color"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    field = re.search(r'<input[^>]*name="accent"[^>]*>', body)[0]
+    assert 'aria-invalid="true"' in field and "id_accent_error" in field
+    error = re.search(r'<p class="field-error" id="id_accent_error"[^>]*>([^<]+)</p>', body)
+    assert error and "accent" in error[1]
+    _described_by_ids_exist(body, "try errors")
+
+
+def test_try_it_form_marks_required_props_and_pairs_colors(official):
+    body = Client().get("/loopwind/og-card").content.decode()
+    title = re.search(r'<input[^>]*name="title"[^>]*>', body)[0]
+    assert " required" in title
+    subtitle = re.search(r'<input[^>]*name="subtitle"[^>]*>', body)[0]
+    assert " required" not in subtitle
+    assert 'type="color" value="#' in body and 'data-color-for="id_accent"' in body
+    assert 'aria-label="Pick accent"' in body
+
+
+def test_copy_buttons_have_distinct_names(official):
+    body = Client().get("/loopwind/og-card").content.decode()
+    names = re.findall(r'<button type="button" class="copy"[^>]*aria-label="([^"]+)"', body)
+    assert "Copy curl example" in names and "Copy CLI command" in names
+    assert len(names) == len(set(names)) >= 5
