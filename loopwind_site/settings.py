@@ -279,7 +279,10 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "loopwind API",
-    "DESCRIPTION": "Publish image and video templates and render them into PNG, JPG, WebP, SVG, PDF, MP4 and GIF.",
+    "DESCRIPTION": (
+        "Publish image and video templates and render them into PNG, JPG, WebP, SVG and PDF images "
+        "and MP4, WebM and GIF videos."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -367,6 +370,7 @@ LOOPWIND_SSRF_ALLOW = env_list("LOOPWIND_SSRF_ALLOW")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "loopwind <noreply@loopwind.dev>")
+SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@loopwind.dev")  # shown to customers on the website
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

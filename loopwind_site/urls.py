@@ -1,6 +1,5 @@
 from csp.decorators import csp_update
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -8,6 +7,7 @@ from accounts import views as account_views
 from core import observability
 from core.files import signed_file
 from core.health import healthz
+from marketplace.views import account as site_account_views
 from rendering import views as rendering_views
 
 api_patterns = [
@@ -34,8 +34,8 @@ urlpatterns = [
     path("files/<str:token>", signed_file, name="signed-file"),
     path("i/<str:username>/<str:filename>", rendering_views.signed_image, name="signed-image"),
     path("admin/", admin.site.urls),
-    path("login", account_views.LoginView.as_view(), name="login"),
-    path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("login", site_account_views.SignInView.as_view(), name="login"),
+    path("logout", site_account_views.sign_out, name="logout"),
     path("device", account_views.device, name="device"),
     # The marketplace last: its profile and template pages (/<username>, /<username>/<name>) catch all.
     path("", include("marketplace.urls")),

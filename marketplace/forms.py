@@ -1,8 +1,29 @@
 from django import forms
+from django.contrib.auth import password_validation
 
-from accounts.models import API_KEY_SCOPES
+from accounts.forms import GuardedAuthenticationForm
+from accounts.models import API_KEY_SCOPES, User
 from accounts.services import DEFAULT_KEY_SCOPES
 from templates_registry.categories import CATEGORIES
+
+
+class SignInForm(GuardedAuthenticationForm):
+    """Sign-in by email or username. A username is resolved to its account's email first, so the
+    lockout and authentication that follow (GuardedAuthenticationForm) are exactly the email path's."""
+
+    username = forms.CharField(
+        label="Email or username",
+        max_length=255,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+    def clean(self):
+        login = (self.cleaned_data.get("username") or "").strip()
+        if login and "@" not in login:
+            email = User.objects.filter(username__iexact=login).values_list("email", flat=True).first()
+            if email:
+                self.cleaned_data["username"] = email
+        return super().clean()
 
 
 class SignupForm(forms.Form):
@@ -18,6 +39,11 @@ class SignupForm(forms.Form):
     password = forms.CharField(
         label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The rules up front, from the validators that will check it (AUTH_PASSWORD_VALIDATORS).
+        self.fields["password"].help_text = password_validation.password_validators_help_text_html()
 
 
 class TemplateEditForm(forms.Form):
@@ -80,6 +106,10 @@ class PropsForm(forms.Form):
                 if kind == "color":
                     attrs["placeholder"] = "#f59e0b"
                 field = forms.CharField(required=False, widget=forms.TextInput(attrs=attrs), strip=False)
+                field.is_color = kind == "color"  # a color picker beside the text (site.js)
+            if spec.get("required") and kind != "boolean":
+                # Announced as required; still not required by the form, so the engine names what is missing.
+                field.widget.attrs["required"] = True
             field.label, field.help_text, field.initial = label, help_text, initial
             self.fields[name] = field
 

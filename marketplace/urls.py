@@ -8,7 +8,7 @@ from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
 from accounts.forms import SiteUrlPasswordResetForm
-from marketplace.views import account, dashboard, docs, pricing, public
+from marketplace.views import account, dashboard, docs, pricing, public, status
 
 password_reset = [
     path(
@@ -78,6 +78,7 @@ urlpatterns = [
     path("admin", RedirectView.as_view(url="/admin/", permanent=True)),  # not a profile
     path("templates", public.browse, name="browse"),
     path("pricing", pricing.pricing, name="pricing"),
+    path("status", status.status, name="status"),
     path("signup", account.signup, name="signup"),
     *password_reset,
     *dashboard_patterns,

@@ -1,4 +1,5 @@
 import json
+import re
 
 from django import template
 
@@ -75,3 +76,16 @@ def intcomma_plain(value) -> str:
         return f"{int(value):,}"
     except (TypeError, ValueError):
         return str(value)
+
+
+@register.filter
+def color_hex(value) -> str:
+    """A color prop's text as the #rrggbb an <input type=color> takes (black when it is not a hex color)."""
+    text = str(value or "").strip().lower()
+    if re.fullmatch(r"#[0-9a-f]{3}", text):
+        return "#" + "".join(ch * 2 for ch in text[1:])
+    if re.fullmatch(r"#[0-9a-f]{6}", text):
+        return text
+    if re.fullmatch(r"#[0-9a-f]{8}", text):
+        return text[:7]
+    return "#000000"

@@ -3,28 +3,70 @@ Every write calls the same service as the API."""
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from billing import stripe_billing
+from billing.errors import BillingDisabled
 from billing.plans import plans_by_code
 from core.errors import ApiError, NotFound
 from marketplace import selectors
 from marketplace.forms import ApiKeyForm, DeprecateForm, TemplateEditForm
+from marketplace.views.account import WELCOME
+from marketplace.views.snippets import DEFAULT_SITE
 from moderation.selectors import violations_of
 from rendering import selectors as rendering_selectors
 from rendering import services as rendering
 from rendering import webhooks
 from templates_registry import selectors as registry
 from templates_registry import services as registry_services
+
+logger = logging.getLogger(__name__)
+PAID_PLANS_UNAVAILABLE = "Paid plans are not available on this server yet; contact support."
+_billing_off_logged = False
+
+
+def _billing_off_hint() -> None:
+    """The operator's hint, once per process, in the logs (customers see a plain sentence)."""
+    global _billing_off_logged
+    if not _billing_off_logged:
+        _billing_off_logged = True
+        logger.warning(
+            "billing is off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to sell plans; meanwhile "
+            "staff set plans in the admin (Accounts > Users) or with `manage.py set_plan USERNAME PLAN`"
+        )
+
+
+def _confirm(
+    request,
+    *,
+    title: str,
+    question: str,
+    consequence: str,
+    button: str,
+    cancel: str,
+    fields: dict | None = None,
+):
+    """The page a destructive action's GET shows: it names the thing and what happens, and only its
+    POST button (CSRF-checked) does it. Without JavaScript this is the confirmation."""
+    return render(
+        request,
+        "marketplace/dashboard/confirm.html",
+        {"title": title, "question": question, "consequence": consequence, "button": button,
+         "cancel": cancel, "fields": fields or {}, "action": request.path},
+    )  # fmt: skip
 
 
 def _usage_rows(summary: dict) -> list[dict]:
@@ -35,6 +77,31 @@ def _usage_rows(summary: dict) -> list[dict]:
         ("publishes", "Publishes"),
     ]
     return [{"key": key, "label": label, **summary[key]} for key, label in labels]
+
+
+def _next_steps(request) -> dict | None:
+    """Right after sign-up (and while the account has no API key): create a key, render the
+    og-card with curl, install the CLI."""
+    welcome = request.session.pop(WELCOME, False)
+    if not welcome and account_selectors.api_key_list(user=request.user).exists():
+        return None
+    body = json.dumps({"template": "loopwind/og-card", "props": {"title": "Hello from loopwind"}})
+    curl = (
+        f"curl -X POST {settings.SITE_URL}/api/render \\\n"
+        '  -H "Authorization: Bearer $LOOPWIND_API_KEY" \\\n'
+        '  -H "Content-Type: application/json" \\\n'
+        f"  -d '{body}' \\\n"
+        "  -o og-card.png"
+    )
+    cli = ["pip install loopwind"]
+    if settings.SITE_URL != DEFAULT_SITE:
+        cli.append(f"export LOOPWIND_API_URL={settings.SITE_URL}")
+    cli += [
+        "loopwind login",
+        'loopwind render loopwind/og-card --remote --props \'{"title": "Hi"}\' --out og-card.png',
+    ]
+    cli = "\n".join(cli)
+    return {"welcome": welcome, "curl": curl, "cli": cli}
 
 
 @login_required
@@ -49,6 +116,7 @@ def overview(request):
             "violations": violations_of(owner=request.user),
             "summary": summary,
             "usage": _usage_rows(summary),
+            "next_steps": _next_steps(request),
             "section": "overview",
         },
     )
@@ -98,11 +166,48 @@ def template_edit(request, name: str):
     )
 
 
+def _deprecate_confirmation(request, template, form):
+    version, message, yanked = (form.cleaned_data[k] for k in ("version", "message", "yanked"))
+    what = f"{template.slug} {version}"
+    if yanked:
+        title, consequence = (
+            f"Yank {what}?",
+            (
+                "It is withdrawn: it is never picked as latest, and anyone installing or rendering it is "
+                "told it was yanked" + (f" (\u201c{message}\u201d)." if message else ".")
+            ),
+        )
+    elif message:
+        title, consequence = (
+            f"Deprecate {what}?",
+            (
+                f"Everyone who installs or renders it sees the warning \u201c{message}\u201d, and a newer "
+                "version that is not deprecated becomes latest."
+            ),
+        )
+    else:
+        title, consequence = (
+            f"Mark {what} as neither deprecated nor yanked?",
+            ("Its warning goes away and it can be picked as latest again."),
+        )
+    fields = {"version": version, "message": message}
+    if yanked:
+        fields["yanked"] = "on"
+    return _confirm(
+        request, title=title, question=title, consequence=consequence, button=title.rstrip("?"),
+        cancel=reverse("dashboard-template", kwargs={"name": template.name}), fields=fields,
+    )  # fmt: skip
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def template_deprecate(request, name: str):
     template = _own_template(request, name)
-    form = DeprecateForm(request.POST)
+    form = DeprecateForm(request.POST if request.method == "POST" else request.GET)
+    if request.method == "GET":
+        if not form.is_valid():
+            return redirect("dashboard-template", name=template.name)
+        return _deprecate_confirmation(request, template, form)
     if form.is_valid():
         try:
             version = registry.version_exact(template=template, version=form.cleaned_data["version"])
@@ -121,14 +226,25 @@ def template_deprecate(request, name: str):
                 if version.deprecated
                 else "neither deprecated nor yanked"
             )
-            messages.success(request, f"Version {version.version} is {state}.")
+            messages.success(request, f"{template.slug} {version.version} is {state}.")
     return redirect("dashboard-template", name=template.name)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def template_unpublish(request, name: str):
     template = _own_template(request, name)
+    if request.method == "GET":
+        return _confirm(
+            request,
+            title=f"Unpublish {template.slug}?",
+            question=f"Unpublish {template.slug}?",
+            consequence="It and all its versions disappear for everyone at once: its page, search, "
+            "installs and every render through the API, CLI and signed URLs. Publishing the name "
+            "again brings it back with a new version.",
+            button=f"Unpublish {template.name}",
+            cancel=reverse("dashboard-template", kwargs={"name": template.name}),
+        )
     registry_services.template_unpublish(template=template)
     messages.success(request, f"Unpublished {template.slug}. Publishing the name again brings it back.")
     return redirect("dashboard")
@@ -183,14 +299,29 @@ def keys(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def key_revoke(request, key_id: str):
+    key = account_selectors.api_key_list(user=request.user).filter(public_id=key_id).first()
+    if key is None:
+        messages.error(request, "No such API key: it may have been revoked already.")
+        return redirect("dashboard-keys")
+    label = f"\u2018{key.name}\u2019 ({key.prefix}\u2026)"
+    if request.method == "GET":
+        return _confirm(
+            request,
+            title=f"Revoke key {key.name}?",
+            question=f"Revoke key {label}?",
+            consequence="Anything using it stops working at once: its requests are refused with 401. "
+            "This cannot be undone; a new key has a new value.",
+            button=f"Revoke {key.name}",
+            cancel=reverse("dashboard-keys"),
+        )
     try:
         account_services.api_key_revoke(user=request.user, key_id=key_id)
     except ApiError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "The key was revoked; requests with it now fail.")
+        messages.success(request, f"Revoked key {label}; requests with it now fail.")
     return redirect("dashboard-keys")
 
 
@@ -199,6 +330,9 @@ def key_revoke(request, key_id: str):
 def billing(request):
     summary = registry.account_usage(user=request.user)
     paid = [plan for plan in plans_by_code().values() if plan.price_cents]
+    enabled = stripe_billing.billing_enabled()
+    if not enabled:
+        _billing_off_hint()
     return render(
         request,
         "marketplace/dashboard/billing.html",
@@ -206,7 +340,8 @@ def billing(request):
             "summary": summary,
             "usage": _usage_rows(summary),
             "plans": paid,
-            "billing_enabled": stripe_billing.billing_enabled(),
+            "billing_enabled": enabled,
+            "support_email": settings.SUPPORT_EMAIL,
             "checkout": request.GET.get("checkout", ""),
             "chosen": next((p for p in paid if p.code == request.GET.get("plan")), None),
             "section": "billing",
@@ -221,6 +356,10 @@ def billing_checkout(request):
         url = stripe_billing.checkout_session_create(
             user=request.user, plan_code=request.POST.get("plan", "")
         )
+    except BillingDisabled:
+        _billing_off_hint()
+        messages.error(request, PAID_PLANS_UNAVAILABLE)
+        return redirect("dashboard-billing")
     except ApiError as exc:
         messages.error(request, exc.message)
         return redirect("dashboard-billing")
@@ -232,6 +371,10 @@ def billing_checkout(request):
 def billing_portal(request):
     try:
         url = stripe_billing.portal_session_create(user=request.user)
+    except BillingDisabled:
+        _billing_off_hint()
+        messages.error(request, PAID_PLANS_UNAVAILABLE)
+        return redirect("dashboard-billing")
     except ApiError as exc:
         messages.error(request, exc.message)
         return redirect("dashboard-billing")
@@ -255,18 +398,40 @@ def webhooks_page(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def webhook_secret_rotate(request):
+    if request.method == "GET":
+        return _confirm(
+            request,
+            title="Rotate the webhook secret?",
+            question="Rotate the webhook secret?",
+            consequence="Deliveries are signed with the new secret from now on: a receiver that still "
+            "checks the old one rejects them until you update it.",
+            button="Rotate webhook secret",
+            cancel=reverse("dashboard-webhooks"),
+        )
     rendering.webhook_secret_rotate(user=request.user)
     messages.success(request, "A new webhook secret is in use; update your receiver.")
     return redirect("dashboard-webhooks")
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def signing_secret_rotate(request):
+    if request.method == "GET":
+        return _confirm(
+            request,
+            title="Rotate the signing secret?",
+            question="Rotate the image URL signing secret?",
+            consequence="Every /i/ URL signed before stops working at once: images embedded on sites, "
+            "in emails or in social cards break until they are signed again with the new secret.",
+            button="Rotate signing secret",
+            cancel=reverse("dashboard-webhooks"),
+        )
     rendering.signing_secret_rotate(user=request.user)
-    messages.success(request, "A new signing secret is in use; image URLs signed before no longer work.")
+    messages.success(
+        request, "Rotated the signing secret: image URLs signed before no longer work; sign them again."
+    )
     return redirect("dashboard-webhooks")
 
 

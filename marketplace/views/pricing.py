@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -66,5 +67,6 @@ def pricing(request):
             "current": current,
             "free": next((p for p in plans if p.price_cents == 0), None),
             "billing_enabled": stripe_billing.billing_enabled(),
+            "support_email": settings.SUPPORT_EMAIL,
         },
     )

@@ -18,6 +18,7 @@ from loopwind import engine
 from marketplace import markdown, selectors, tryit
 from marketplace.forms import PropsForm
 from marketplace.highlight import highlight, highlightable
+from marketplace.stars import pending_star_remember
 from marketplace.views.snippets import example_props, og_image_url, props_for_snippet, signed_url, snippets
 from rendering import selectors as rendering_selectors
 from rendering.apis import JobStatus
@@ -71,6 +72,17 @@ def browse(request):
     except ApiError as exc:
         error = exc.message
         page = registry.TemplatePage([], 0, 1, 1)
+    if error is None and page_number > max(page.pages, 1):
+        # ?page=999 of 9 shows the last page that exists, not "Page 999 of 9" and nothing on it
+        page = registry.template_list(
+            q=q,
+            type=type_,
+            tags=[tag] if tag else None,
+            category=category or None,
+            sort=sort,
+            page=max(page.pages, 1),
+            limit=PAGE_SIZE,
+        )
     context = {
         "page": page,
         "q": q,
@@ -82,6 +94,7 @@ def browse(request):
         "sorts": registry.SORTS if q else [s for s in registry.SORTS if s != "relevance"],
         "tags": selectors.popular_tags(),
         "error": error,
+        "filtered": bool(q or type_ or tag or category),
         "has_prev": page.page > 1,
         "has_next": page.page < page.pages,
     }
@@ -186,6 +199,9 @@ def _try_failed(request, template, form, exc: ApiError):
         for header, value in exc.headers.items():
             response[header] = value
         return response
+    prop = (exc.details or {}).get("prop") if isinstance(exc.details, dict) else None
+    if prop in form.fields:
+        form.add_error(prop, exc.message)  # next to its field, which is marked invalid and described by it
     return _template_page(request, template, form=form, try_error=exc.message, status=status)
 
 
@@ -311,9 +327,15 @@ def template_og_image(request, username: str, name: str):
 
 @require_POST
 def template_star(request, username: str, name: str):
-    if not request.user.is_authenticated:
-        return redirect(f"{settings.LOGIN_URL}?next=/{username}/{name}")
     template = _template_or_404(request, username, name)
+    if not request.user.is_authenticated:
+        # Remembered, and applied when they sign in (marketplace.stars); then back to this page.
+        if request.POST.get("action") != "unstar":
+            pending_star_remember(request, template=template)
+            messages.info(
+                request, f"Sign in or sign up to star {template.slug}: it is starred as soon as you do."
+            )
+        return redirect(f"{settings.LOGIN_URL}?next=/{template.owner.username}/{template.name}")
     if request.POST.get("action") == "unstar":
         star_remove(user=request.user, template=template)
         messages.success(request, f"Removed your star from {template.slug}.")

@@ -34,7 +34,20 @@
     form.querySelectorAll("[data-error-for]").forEach((node) => {
       const message = (errors && errors[node.dataset.errorFor]) || "";
       node.textContent = message;
-      node.closest(".field").classList.toggle("has-error", Boolean(message));
+      const field = node.closest(".field");
+      field.classList.toggle("has-error", Boolean(message));
+      // The field says it is invalid and is described by its message, as the server-rendered page does.
+      const input = field.querySelector("input:not([type=color]), select, textarea");
+      if (!input) return;
+      const ids = (input.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== node.id);
+      if (message) {
+        input.setAttribute("aria-invalid", "true");
+        ids.push(node.id);
+      } else {
+        input.removeAttribute("aria-invalid");
+      }
+      if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+      else input.removeAttribute("aria-describedby");
     });
   };
 

@@ -89,6 +89,8 @@ def test_first_visit_home_category_template_try_pricing_signup(gallery, browser,
     # the copy-as menu
     page.locator(".copy-as summary").click()
     page.locator(".copy-as .menu").get_by_role("button", name="curl").click()
+    # the handler awaits the clipboard before it says "Copied": wait for it rather than race it
+    page.locator(".copy-as .menu").get_by_role("button", name="Copied").wait_for(timeout=5_000)
     assert page.locator(".copy-as .menu").get_by_role("button", name="Copied").count() == 1
     page.locator(".copy-as summary").click()
     assert page.locator("details.file[open] summary").inner_text().startswith("template.html")

@@ -35,10 +35,14 @@ def test_visitor_journey_and_staff_unpublish(site, browser, shots):
     page.get_by_label("Email").fill("journey@example.com")
     page.get_by_label("Username").fill("journey")
     page.get_by_label("Password").fill(PASSWORD)
+    assert "at least 8 characters" in page.locator("#id_password_helptext").inner_text()  # rules up front
     shots(page, "signup")
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url(site + "/dashboard")
     assert User.objects.filter(username="journey").exists()
+    assert page.get_by_role("heading", name="Welcome, @journey! Next steps").is_visible()
+    assert "pip install loopwind" in page.locator("#next-cli").inner_text()
+    shots(page, "dashboard-next-steps")
 
     # Create an API key: shown once, with a copy button
     page.get_by_role("link", name="API keys").click()

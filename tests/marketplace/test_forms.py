@@ -1,5 +1,6 @@
 """Every form: CSRF enforced, and the same services as the API behind it."""
 
+import html
 import re
 
 import pytest
@@ -182,11 +183,31 @@ def test_private_needs_a_paid_plan(db, member, member_client):
     assert response.status_code == 400 and "paid plan" in response.content.decode()
 
 
-def test_billing_disabled_note(member_client):
+def test_billing_disabled_note(member_client, caplog):
     body = member_client.get("/dashboard/billing").content.decode()
-    assert "Billing is not configured" in body and "disabled" in body
+    assert "Paid plans are not available on this server yet" in body and "disabled" in body
+    assert 'href="mailto:support@loopwind.dev"' in body
+    for operator_hint in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "set_plan", "manage.py"):
+        assert operator_hint not in body
     response = member_client.post("/dashboard/billing/checkout", {"plan": "pro"})
     assert response.status_code == 302 and response["Location"] == "/dashboard/billing"
+    flash = member_client.get("/dashboard/billing").content.decode()
+    assert "Paid plans are not available on this server yet; contact support." in flash
+    assert "Billing is not configured" not in flash
+
+
+def test_billing_disabled_hint_goes_to_the_log(member_client, caplog, monkeypatch):
+    from marketplace.views import dashboard
+
+    monkeypatch.setattr(dashboard, "_billing_off_logged", False)
+    with caplog.at_level("WARNING", logger="marketplace.views.dashboard"):
+        member_client.get("/dashboard/billing")
+    assert "STRIPE_SECRET_KEY" in caplog.text and "manage.py set_plan" in caplog.text
+
+
+def test_pricing_has_no_operator_hint(db):
+    body = Client().get("/pricing").content.decode()
+    assert "set_plan" not in body and "STRIPE_" not in body
 
 
 def test_webhook_secret_rotation(member, member_client):
@@ -265,3 +286,196 @@ def test_reloading_the_new_key_page_makes_no_second_key(member, member_client):
     token = re.search(r'name="form_token" value="([^"]+)"', again.content.decode()).group(1)
     member_client.post("/dashboard/keys", {**body, "name": "second", "form_token": token})
     assert ApiKey.objects.filter(user=member).count() == 2
+
+
+def test_sign_out_returns_to_the_page_with_a_message(official, member, member_client):
+    response = member_client.post("/logout", {"next": "/loopwind/og-card"})
+    assert response.status_code == 302 and response["Location"] == "/loopwind/og-card"
+    page = member_client.get("/loopwind/og-card").content.decode()
+    assert "You are signed out." in page and "Sign out" not in page
+    assert "quality time" not in page
+
+
+@pytest.mark.parametrize(
+    ("next_", "expected"),
+    [("", "/"), ("/dashboard/keys", "/"), ("https://evil.example/", "/"), ("//evil.example", "/")],
+)
+def test_sign_out_goes_home_from_private_or_unsafe_pages(member_client, next_, expected):
+    assert member_client.post("/logout", {"next": next_})["Location"] == expected
+
+
+def test_sign_out_is_post_only(member, member_client):
+    assert member_client.get("/logout").status_code == 405
+    assert "Sign out" in member_client.get("/").content.decode()
+
+
+def test_sign_in_returns_to_next_and_refuses_unsafe_next(official, member):
+    client = Client()
+    page = client.get("/loopwind/og-card").content.decode()
+    assert 'href="/login?next=/loopwind/og-card"' in page
+    response = client.post(
+        "/login", {"username": member.email, "password": PASSWORD, "next": "/loopwind/og-card"}
+    )
+    assert response["Location"] == "/loopwind/og-card"
+    assert f"Signed in as @{member.username}" in client.get("/loopwind/og-card").content.decode()
+    client = Client()
+    response = client.post(
+        "/login", {"username": member.email, "password": PASSWORD, "next": "https://evil.example/x"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_sign_in_with_the_username(member):
+    client = Client()
+    response = client.post("/login", {"username": member.username.upper(), "password": PASSWORD})
+    assert response.status_code == 302
+    assert "Sign out" in client.get("/").content.decode()
+    wrong = Client().post("/login", {"username": member.username, "password": "not it at all"})
+    assert wrong.status_code == 200 and "correct" in wrong.content.decode()
+    unknown = Client().post("/login", {"username": "nobody-here", "password": PASSWORD})
+    assert unknown.status_code == 200
+
+
+def test_username_sign_in_goes_through_the_lockout(member, settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT = "2/15m"
+    client = Client()
+    for _ in range(2):
+        client.post("/login", {"username": member.username, "password": "wrong password"})
+    locked = client.post("/login", {"username": member.email, "password": PASSWORD})
+    assert locked.status_code == 200 and "Sign out" not in client.get("/").content.decode()
+
+
+def test_revoking_a_key_asks_first_and_names_it(member, member_client):
+    from accounts.services import api_key_create
+
+    key, _ = api_key_create(user=member, name="ci-deploy", scopes=["render:read"])
+    keys_page = member_client.get("/dashboard/keys").content.decode()
+    assert f'href="/dashboard/keys/{key.public_id}/revoke"' in keys_page  # a link to the question
+    page = member_client.get(f"/dashboard/keys/{key.public_id}/revoke")
+    body = html.unescape(page.content.decode())
+    assert page.status_code == 200
+    assert f"Revoke key ‘ci-deploy’ ({key.prefix}…)?" in body
+    assert "Anything using it stops working at once" in body
+    assert 'method="post"' in body and "csrfmiddlewaretoken" in body
+    key.refresh_from_db()
+    assert key.revoked_at is None  # the GET changed nothing
+    response = member_client.post(f"/dashboard/keys/{key.public_id}/revoke", follow=True)
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    assert f"Revoked key ‘ci-deploy’ ({key.prefix}…)" in html.unescape(response.content.decode())
+
+
+def test_rotating_the_signing_secret_asks_first(member, member_client):
+    from rendering.services import secrets_for
+
+    before = secrets_for(member).signing_secret
+    body = member_client.get("/dashboard/webhooks/signing-secret").content.decode()
+    assert "Every /i/ URL signed before stops working" in body and "Rotate signing secret" in body
+    assert secrets_for(User.objects.get(pk=member.pk)).signing_secret == before
+    response = member_client.post("/dashboard/webhooks/signing-secret", follow=True)
+    assert secrets_for(User.objects.get(pk=member.pk)).signing_secret != before
+    assert "Rotated the signing secret" in response.content.decode()
+    body = member_client.get("/dashboard/webhooks/secret").content.decode()
+    assert "Rotate the webhook secret?" in body
+
+
+def test_unpublish_and_deprecate_ask_first(official):
+    owner, templates = official
+    client = Client()
+    client.force_login(owner)
+    body = client.get("/dashboard/templates/og-card/unpublish").content.decode()
+    assert "Unpublish loopwind/og-card?" in body and "disappear for everyone" in body
+    assert client.get("/loopwind/og-card").status_code == 200  # still there
+    query = "version=1.0.0&message=use+2.x"
+    body = html.unescape(client.get(f"/dashboard/templates/og-card/deprecate?{query}").content.decode())
+    assert "Deprecate loopwind/og-card 1.0.0?" in body and "“use 2.x”" in body
+    assert 'name="message" value="use 2.x"' in body
+    assert templates["og-card"].versions.get().deprecated == ""
+    body = html.unescape(
+        client.get(f"/dashboard/templates/og-card/deprecate?{query}&yanked=on").content.decode()
+    )
+    assert "Yank loopwind/og-card 1.0.0?" in body and 'name="yanked" value="on"' in body
+    response = client.post(
+        "/dashboard/templates/og-card/deprecate", {"version": "1.0.0", "message": "use 2.x"}, follow=True
+    )
+    assert "loopwind/og-card 1.0.0 is deprecated." in response.content.decode()
+    response = client.post("/dashboard/templates/og-card/unpublish", follow=True)
+    assert "Unpublished loopwind/og-card" in response.content.decode()
+    assert Client().get("/loopwind/og-card").status_code == 404
+
+
+def test_confirmation_pages_are_the_owners_only(official, member_client):
+    assert member_client.get("/dashboard/templates/og-card/unpublish").status_code == 404
+    assert member_client.get("/dashboard/keys/key_nope/revoke")["Location"] == "/dashboard/keys"
+    assert Client().get("/dashboard/webhooks/signing-secret")["Location"].startswith("/login")
+
+
+def test_star_while_signed_out_is_applied_once_after_sign_in(official, member):
+    _, templates = official
+    client = Client()
+    response = client.post("/loopwind/og-card/star")
+    assert response["Location"] == "/login?next=/loopwind/og-card"
+    login_page = client.get(response["Location"]).content.decode()
+    assert "Sign in or sign up to star loopwind/og-card" in login_page
+    assert not Star.objects.exists()
+    response = client.post(
+        "/login", {"username": member.email, "password": PASSWORD, "next": "/loopwind/og-card"}
+    )
+    assert response["Location"] == "/loopwind/og-card"
+    assert Star.objects.filter(user=member, template=templates["og-card"]).count() == 1
+    page = client.get("/loopwind/og-card").content.decode()
+    assert "Starred loopwind/og-card." in page and "★ Starred · 1" in page
+    client.post("/logout")
+    client.post("/login", {"username": member.email, "password": PASSWORD})  # not applied again
+    assert Template.objects.get(pk=templates["og-card"].pk).stars == 1
+    client.post("/loopwind/og-card/star", {"action": "unstar"})
+    client.post("/logout")
+    client.post("/login", {"username": member.email, "password": PASSWORD})
+    assert not Star.objects.exists()  # the pending star was used up
+
+
+def test_star_while_signed_out_then_sign_up(official):
+    client = Client()
+    client.post("/loopwind/quote-card/star")
+    signup = client.get("/login?next=/loopwind/quote-card").content.decode()
+    assert 'href="/signup?next=/loopwind/quote-card"' in signup
+    response = client.post(
+        "/signup",
+        {"email": "fan@example.com", "password": PASSWORD, "next": "/loopwind/quote-card"},
+    )
+    assert response["Location"] == "/loopwind/quote-card"
+    assert Star.objects.get().user.email == "fan@example.com"
+
+
+def test_star_intent_is_csrf_safe(official, member):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/loopwind/og-card/star").status_code == 403  # another site's form
+    assert client.get("/loopwind/og-card/star").status_code == 405  # a link or an image
+    same_browser = Client()
+    same_browser.cookies = client.cookies
+    assert same_browser.post("/login", {"username": member.email, "password": PASSWORD}).status_code == 302
+    assert not Star.objects.exists()
+
+
+def test_signup_shows_the_password_rules_up_front(db):
+    from django.contrib.auth.password_validation import password_validators_help_texts
+
+    body = html.unescape(Client().get("/signup").content.decode())
+    for rule in password_validators_help_texts():
+        assert rule in body
+    assert 'aria-describedby="id_password_helptext"' in body and 'id="id_password_helptext"' in body
+    assert 'id="id_username_helptext"' in body  # every described-by points at an element
+
+
+def test_after_signup_the_dashboard_shows_the_next_steps(db):
+    client = Client()
+    client.post("/signup", {"email": "first@example.com", "username": "first", "password": PASSWORD})
+    body = html.unescape(client.get("/dashboard").content.decode())
+    assert "Welcome, @first! Next steps" in body
+    assert 'href="/dashboard/keys"' in body and "Create an API key" in body
+    assert "curl -X POST http" in body and '"template": "loopwind/og-card"' in body
+    assert "pip install loopwind" in body and 'aria-label="Copy curl example"' in body
+    again = client.get("/dashboard").content.decode()
+    assert "Welcome, @first" not in again and "Next steps" in again  # no key yet
+    client.post("/dashboard/keys", {"name": "ci", "scopes": ["render:read"]})
+    assert "Next steps" not in client.get("/dashboard").content.decode()

@@ -199,3 +199,114 @@ def test_a_single_file_tsx_template_has_a_page_props_and_try_it(db, member_clien
     assert result, tried.content.decode()[:3000]
     image = member_client.get(html.unescape(result[1]))
     assert image.status_code == 200 and b"".join(image.streaming_content).startswith(b"\x89PNG")
+
+
+def test_status_page_in_plain_words(db, monkeypatch):
+    from marketplace.views import status
+
+    monkeypatch.setattr(status, "_last", None)
+    client = Client()
+    response = client.get("/status")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    body = response.content.decode()
+    assert "All systems operational" in body and "Video renders and webhooks" in body
+    for operator_word in ("PostgreSQL", "postgresql", "Redis", "redis", "RedisBroker", "FileSystemStorage"):
+        assert operator_word not in body
+    assert 'href="/status">Status</a>' in client.get("/").content.decode()  # the footer
+    assert client.get("/healthz?storage=0")["Content-Type"] == "application/json"  # monitors keep it
+
+
+def test_status_page_names_what_is_degraded(db, monkeypatch):
+    from marketplace.views import status
+
+    def checks(**kwargs):
+        ok = {"ok": True, "ms": 1.0}
+        return {"database": ok, "cache": ok, "storage": ok,
+                "queue": {"ok": False, "error": "ConnectionError: redis://10.0.0.5:6379 refused"}}  # fmt: skip
+
+    monkeypatch.setattr(status, "health_checks", checks)
+    monkeypatch.setattr(status, "_last", None)
+    response = Client().get("/status")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Degraded: video renders and webhooks" in body and "All systems operational" not in body
+    assert "having problems" in body and "ConnectionError" not in body and "6379" not in body
+
+
+def test_a_page_past_the_end_goes_to_the_last_page(official, monkeypatch):
+    from marketplace.views import public
+
+    monkeypatch.setattr(public, "PAGE_SIZE", 1)
+    client = Client()
+    page = client.get("/templates?sort=recent&page=999").content.decode()
+    assert "Page 2 of 2" in page and "Page 999" not in page
+    assert page.count('class="tpl-card"') == 1 and 'href="?sort=recent&amp;page=1"' in page
+    empty = client.get("/templates?q=nothing-matches-this&page=3")
+    assert empty.status_code == 200 and "No templates match" in empty.content.decode()
+
+
+def test_no_results_offer_to_clear_the_filters(official):
+    client = Client()
+    body = client.get("/templates?q=nothing-matches-this&type=video").content.decode()
+    assert "No templates match" in body and 'class="button secondary" href="/templates">Clear filters' in body
+    assert "Clear filters" not in client.get("/templates").content.decode()
+
+
+def test_counters_say_what_they_count(official):
+    body = Client().get("/templates").content.decode()
+    assert '<span aria-hidden="true">★</span> 0<span class="sr-only"> stars</span>' in body
+    assert 'title="0 renders"' in body and '<span class="sr-only"> downloads</span>' in body
+    profile = Client().get("/loopwind").content.decode()
+    assert "0 stars" in profile and "0 downloads" in profile
+
+
+def test_the_api_description_names_every_format(db):
+    schema = Client().get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for fmt in ("PNG", "JPG", "WebP", "SVG", "PDF", "MP4", "WebM", "GIF"):
+        assert fmt in schema["info"]["description"], fmt
+
+
+def _described_by_ids_exist(body: str, where: str) -> None:
+    ids = set(re.findall(r'\bid="([^"]+)"', body))
+    for described in re.findall(r'aria-describedby="([^"]+)"', body):
+        for ident in described.split():
+            assert ident in ids, (where, ident)
+
+
+def test_every_aria_describedby_points_at_an_element(official, member_client):
+    client = Client()
+    for path in ("/", "/signup", "/login", "/loopwind/og-card", "/loopwind/quote-card", "/templates"):
+        _described_by_ids_exist(client.get(path).content.decode(), path)
+    _described_by_ids_exist(
+        client.post("/signup", {"email": "bad", "password": "1"}).content.decode(), "signup"
+    )
+    for path in ("/dashboard", "/dashboard/keys", "/dashboard/webhooks"):
+        _described_by_ids_exist(member_client.get(path).content.decode(), path)
+
+
+def test_try_it_errors_are_tied_to_their_fields(official):
+    response = Client().post("/loopwind/og-card/try", {"title": "x", "accent": "not a color"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    field = re.search(r'<input[^>]*name="accent"[^>]*>', body)[0]
+    assert 'aria-invalid="true"' in field and "id_accent_error" in field
+    error = re.search(r'<p class="field-error" id="id_accent_error"[^>]*>([^<]+)</p>', body)
+    assert error and "accent" in error[1]
+    _described_by_ids_exist(body, "try errors")
+
+
+def test_try_it_form_marks_required_props_and_pairs_colors(official):
+    body = Client().get("/loopwind/og-card").content.decode()
+    title = re.search(r'<input[^>]*name="title"[^>]*>', body)[0]
+    assert " required" in title
+    subtitle = re.search(r'<input[^>]*name="subtitle"[^>]*>', body)[0]
+    assert " required" not in subtitle
+    assert 'type="color" value="#' in body and 'data-color-for="id_accent"' in body
+    assert 'aria-label="Pick accent"' in body
+
+
+def test_copy_buttons_have_distinct_names(official):
+    body = Client().get("/loopwind/og-card").content.decode()
+    names = re.findall(r'<button type="button" class="copy"[^>]*aria-label="([^"]+)"', body)
+    assert "Copy curl example" in names and "Copy CLI command" in names
+    assert len(names) == len(set(names)) >= 5
