@@ -1,20 +1,13 @@
-"""Website pages of accounts: sign-in and the CLI device approval page."""
+"""Website pages of accounts: the CLI device approval page (sign-in is the site's: marketplace.views.account)."""
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors, services
-from accounts.forms import DeviceCodeForm, GuardedAuthenticationForm
+from accounts.forms import DeviceCodeForm
 from core.errors import NotFound
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "accounts/login.html"
-    authentication_form = GuardedAuthenticationForm
-    redirect_authenticated_user = True
 
 
 @login_required
