@@ -47,6 +47,7 @@ class RenderResult:
     duration_ms: int
     cache_key: str
     output_name: str
+    not_modified: bool = False  # the caller already holds this output (If-None-Match): no content read
 
 
 def engine_error(exc: engine.EngineError) -> RenderFailed:
@@ -129,6 +130,7 @@ def render_image(
     before_rendering: Callable[[], None] | None = None,
     still_at: float | None = None,
     in_flight: tuple[str, int] | None = None,
+    etags: frozenset[str] = frozenset(),
 ) -> RenderResult:
     """Validates props (400 before any work), answers from the cache (free: hits do not count
     against the quota), or spends one image render of the quota and renders in a child.
@@ -139,12 +141,19 @@ def render_image(
     any work (signed URLs count their renders there; hits are free). ``still_at`` (seconds) renders
     one frame of a video template as an image (the website's live preview): videos need it, images
     ignore it. ``in_flight`` (slot, limit) overrides the account's renders-in-flight slot (the
-    anonymous try-it holds one per IP)."""
+    anonymous try-it holds one per IP). ``etags`` are the caller's If-None-Match: when the render's
+    key is among them (or ``*``) the result is ``not_modified`` and neither the render cache nor
+    storage is read (the key is a hash of everything that determines the output, so the caller's
+    copy is this render's bytes)."""
     started = time.perf_counter()
     key, props, bundle, hit = _lookup(
         template=template, version=version, props=props, fmt=fmt, scale=scale, quality=quality,
-        props_are_text=props_are_text, still_at=still_at,
+        props_are_text=props_are_text, still_at=still_at, etags=etags,
     )  # fmt: skip
+    if hit is _NOT_MODIFIED:
+        return RenderResult(
+            b"", engine.CONTENT_TYPES[fmt], "", True, _ms(started), key, "", not_modified=True
+        )
     if hit is not None:
         RENDER_SECONDS.labels(format=fmt, cache="hit").observe(time.perf_counter() - started)
         return RenderResult(hit[0], engine.CONTENT_TYPES[fmt], hit[1], True, _ms(started), key, hit[2])
@@ -206,7 +215,10 @@ def render_image(
     return RenderResult(content, engine.CONTENT_TYPES[fmt], render.public_id, False, duration, key, name)
 
 
-def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, still_at):
+_NOT_MODIFIED = ("", "", "")
+
+
+def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, still_at, etags=frozenset()):
     """(cache key, the props as given (typed, not normalized: the render child and the image fetch
     take them so), the bundle, and (content, render id, stored name) of a cache hit or None)."""
     if template.type == "video" and still_at is None:
@@ -219,6 +231,8 @@ def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, st
     key = render_cache_key(
         version=version, props=validated, fmt=fmt, scale=scale, quality=quality, time=still_at
     )
+    if key in etags or "*" in etags:
+        return key, props, bundle, _NOT_MODIFIED
     hit = _cache_get(key)
     if hit is not None:
         try:

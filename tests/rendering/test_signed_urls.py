@@ -106,3 +106,31 @@ def test_cache_hits_take_two_queries(user_api, client, user, published, django_a
     with django_assert_num_queries(2):
         response = user_api.post("/api/render", body, format="json")
     assert response.status_code == 200 and response["X-Render-Cache"] == "HIT"
+
+
+def test_if_none_match_is_answered_before_the_cache_and_storage_are_read(
+    user_api, client, user, published, monkeypatch
+):
+    """A crawler revalidating an og:image costs a signature check and a hash (issue 14): no render
+    cache GET, no storage read. Weak tags and lists match too; the 304 carries the caching headers
+    and no per-request rate-limit numbers."""
+    from rendering import services
+
+    url = local(sign(user_api, f"{user.username}/og-card", props={"title": "Hello 304"}, format="png"))
+    first = client.get(url)
+    etag = first["ETag"]
+
+    def unread(*args, **kwargs):
+        raise AssertionError("read on a conditional request that matched")
+
+    monkeypatch.setattr(services, "_cache_get", unread)
+    monkeypatch.setattr(services.stored_files, "file_read", unread)
+    for header in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        again = client.get(url, HTTP_IF_NONE_MATCH=header)
+        assert again.status_code == 304 and again.content == b"", header
+        assert again["ETag"] == etag
+        assert again["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert not any(name.startswith("X-RateLimit") for name in again.headers)
+    assert client.get(with_params(url, sig="0" * 40), HTTP_IF_NONE_MATCH=etag).status_code == 403
+    monkeypatch.undo()
+    assert client.get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 200
