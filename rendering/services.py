@@ -28,9 +28,10 @@ from core.observability import RENDER_SECONDS
 from core.renderpool.isolation import RenderTask
 from core.renderpool.pools import image_pool
 from loopwind import engine
+from rendering import renderlog
 from rendering.bundles import bundle_for, version_files
 from rendering.errors import BadSignature, RenderFailed, UseAsyncEndpoint  # noqa: F401  (re-exported)
-from rendering.models import Render, RenderSecrets, new_signing_secret, new_webhook_secret
+from rendering.models import RenderSecrets, new_signing_secret, new_webhook_secret
 from rendering.queue import FLUSH_RENDER_COUNTS, enqueue_once
 from templates_registry.models import Template, TemplateVersion
 
@@ -195,24 +196,16 @@ def render_image(
         stored = False
     duration = _ms(started)
     RENDER_SECONDS.labels(format=fmt, cache="miss").observe(duration / 1000)
-    render = Render.objects.create(
-        user=user,
-        template=template,
-        version=version,
-        format=fmt,
-        scale=scale,
-        cache_key=key,
-        output=name,
-        size=len(content),
-        duration_ms=duration,
-        source=source,
-    )
-    enqueue_once(
-        FLUSH_RENDER_COUNTS
-    )  # the template's counter is summed from the Render rows, off this request
+    # The Render row and the template's counter are written by the worker's minute upkeep
+    # (rendering/renderlog.py): one RPUSH here instead of an INSERT and its commit.
+    render_id = renderlog.render_log(
+        user_id=user.pk, template_id=template.pk, version_id=version.pk, format=fmt, scale=scale,
+        cache_key=key, output=name, size=len(content), duration_ms=duration, source=source,
+    )  # fmt: skip
+    enqueue_once(FLUSH_RENDER_COUNTS)
     if stored:
-        _cache_set(key, {"name": name, "rid": render.public_id})
-    return RenderResult(content, engine.CONTENT_TYPES[fmt], render.public_id, False, duration, key, name)
+        _cache_set(key, {"name": name, "rid": render_id})
+    return RenderResult(content, engine.CONTENT_TYPES[fmt], render_id, False, duration, key, name)
 
 
 _NOT_MODIFIED = ("", "", "")
