@@ -17,12 +17,14 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.keycache import USER_LEFT_OUT
+from accounts.models import User
 from accounts.selectors import user_get_by_username
 from billing.models import Usage
 from billing.plans import plan_limits
 from billing.services import quota_consume, quota_refund, usage_record
 from core import files as stored_files
-from core import inflight
+from core import hotcache, inflight
 from core.netsafe import fetch_image
 from core.observability import RENDER_SECONDS
 from core.renderpool.isolation import RenderTask
@@ -250,13 +252,28 @@ def secrets_for(user) -> RenderSecrets:
 
 
 def signer_get(*, username: str):
-    """The active user who signed an image URL, with their secrets, in one query (the /i/ hot path)."""
+    """The active user who signed an image URL, with their secrets: from the shared hot-path cache
+    (core.hotcache; rotating a secret, suspending the account or changing its plan forgets it on
+    every node), else in one query that fills it."""
+    username = username.lower()
+    cache_name = f"signer:{username}"
+    entry = hotcache.get(cache_name)
+    if entry is not None:
+        try:
+            user = hotcache.instance_of(User, entry["user"])
+            user.render_secrets = hotcache.instance_of(RenderSecrets, entry["secrets"])
+            return user
+        except KeyError:
+            pass
+    token = hotcache.fill_token()
     row = (
         RenderSecrets.objects.select_related("user")
-        .filter(user__username=username.lower(), user__is_active=True)
+        .filter(user__username=username, user__is_active=True)
         .first()
     )
     if row is not None:
+        data = {"user": hotcache.row(row.user, exclude=USER_LEFT_OUT), "secrets": hotcache.row(row)}
+        hotcache.fill(cache_name, account_id=row.user_id, token=token, data=data)
         return row.user  # row.user.render_secrets is row: select_related caches both directions
     return user_get_by_username(username=username)  # no secrets yet: secrets_for creates them
 

@@ -11,7 +11,7 @@ from core.ratelimit import rate_limit_hit
 from loopwind import engine
 from rendering import services
 from rendering.apis import deprecation_headers, image_response
-from templates_registry import selectors as registry
+from templates_registry import cache as template_cache
 
 LONG_CACHE = "public, max-age=31536000, immutable"
 
@@ -30,8 +30,8 @@ def signed_image(request, username: str, filename: str):
     if signer is None:
         raise services.BadSignature()
     services.image_url_verify(path=f"/i/{username}/{filename}", params=params, signer=signer)
-    template = registry.template_get(username=username, name=name, viewer=signer, tags=False)
-    version = registry.version_get(template=template, version=params.get("v"))
+    template = template_cache.template_for_render(username=username, name=name, viewer=signer)
+    version = template_cache.version_for_render(template=template, version=params.get("v"))
     scale_text = params.get("scale", "1")
     scale = int(scale_text) if scale_text.isascii() and scale_text.isdigit() else 0
     if not engine.MIN_SCALE <= scale <= engine.MAX_SCALE:
