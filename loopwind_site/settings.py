@@ -245,6 +245,8 @@ LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "30/15m")
 RATELIMIT_USE_CACHE = "default"
 # Requests a minute come from the user's plan; these are for callers without one.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+# bench/render_api.py's floor, a trivial view at /_bench/floor: never set it in a deployment
+BENCH_FLOOR = env_bool("LOOPWIND_BENCH_FLOOR", False)
 ANON_REQUESTS_PER_MINUTE = env_int("ANON_REQUESTS_PER_MINUTE", 60)
 REGISTRATIONS_PER_IP = os.environ.get("REGISTRATIONS_PER_IP", "20/h")
 TRY_IT_ANON_RATE = os.environ.get("TRY_IT_ANON_RATE", "10/h")  # "try it" renders per IP, signed out
