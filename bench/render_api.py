@@ -133,6 +133,7 @@ def bench_plan() -> str:
             max_templates=None,
             private_templates=True,
             requests_per_minute=unlimited,
+            renders_in_flight=64,  # the bench's c=8 never waits on its own renders in flight
             webhooks=True,
             priority_rendering=True,
             render_time_limit=30,

@@ -32,11 +32,13 @@ logger = logging.getLogger(__name__)
 TTL = 60  # bounds the one stale case: Redis unreachable exactly when an account was forgotten
 
 _GET = """
-local entry = redis.call('HMGET', KEYS[1], 'acct', 'gen', 'data')
-if not entry[1] then return false end
-local gen = redis.call('GET', ARGV[1] .. entry[1]) or '0'
-if gen ~= entry[2] then return false end
-return entry[3]
+local found = {}
+for i, key in ipairs(KEYS) do
+  found[i] = false
+  local entry = redis.call('HMGET', key, 'acct', 'gen', 'data')
+  if entry[1] and (redis.call('GET', ARGV[1] .. entry[1]) or '0') == entry[2] then found[i] = entry[3] end
+end
+return found
 """
 # KEYS: entry, bumps counter, the account's generation. ARGV: the bumps counter read before the
 # database read, account id, data, ttl.
@@ -74,16 +76,21 @@ def _gen_prefix() -> str:
 
 def get(name: str) -> Any | None:
     """The entry, or None (absent, outdated, or Redis unavailable: read the database)."""
+    return get_many([name])[0]
+
+
+def get_many(names: list[str]) -> list[Any | None]:
+    """Several entries in one round trip (a path that knows what it will need, like /i/)."""
     redis = _client()
     if redis is None:
-        return None
+        return [None] * len(names)
     try:
-        raw = _script(redis, _GET)(keys=[_key(name)], args=[_gen_prefix()])
+        found = _script(redis, _GET)(keys=[_key(name) for name in names], args=[_gen_prefix()])
     except Exception:
         logger.warning("hot cache unavailable; reading the database", exc_info=True)
-        return None
+        return [None] * len(names)
     # Written only by fill() in our own processes, like django-redis's pickled cache values
-    return None if raw is None else pickle.loads(raw)  # noqa: S301
+    return [pickle.loads(raw) if raw else None for raw in found]  # noqa: S301
 
 
 def fill_token() -> str | None:

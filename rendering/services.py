@@ -251,13 +251,22 @@ def secrets_for(user) -> RenderSecrets:
     return secrets_row
 
 
-def signer_get(*, username: str):
+def signer_cache_name(username: str) -> str:
+    return f"signer:{username.lower()}"
+
+
+_NOT_GIVEN = object()
+
+
+def signer_get(*, username: str, entry=_NOT_GIVEN):
     """The active user who signed an image URL, with their secrets: from the shared hot-path cache
     (core.hotcache; rotating a secret, suspending the account or changing its plan forgets it on
-    every node), else in one query that fills it."""
+    every node), else in one query that fills it. ``entry``: the cache's answer when the caller
+    fetched it already (hotcache.get_many)."""
     username = username.lower()
-    cache_name = f"signer:{username}"
-    entry = hotcache.get(cache_name)
+    cache_name = signer_cache_name(username)
+    if entry is _NOT_GIVEN:
+        entry = hotcache.get(cache_name)
     if entry is not None:
         try:
             user = hotcache.instance_of(User, entry["user"])

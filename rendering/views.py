@@ -6,6 +6,7 @@ from django.utils.http import parse_etags
 from django.views.decorators.http import require_GET
 
 from billing.plans import plan_limits
+from core import hotcache
 from core.errors import ApiError, NotFound, json_errors
 from core.ratelimit import rate_limit_hit
 from loopwind import engine
@@ -26,11 +27,16 @@ def signed_image(request, username: str, filename: str):
         raise ApiError("Each parameter may appear once.", code="duplicate_parameter")
     params = {key: request.GET[key] for key in request.GET}
     signer_name = params.get("u") or username
-    signer = services.signer_get(username=signer_name)
+    # The signer and the template from the shared hot-path cache in one round trip
+    signer_entry, template_entry = hotcache.get_many(
+        [services.signer_cache_name(signer_name), template_cache.template_cache_name(username, name)]
+    )
+    signer = services.signer_get(username=signer_name, entry=signer_entry)
     if signer is None:
         raise services.BadSignature()
     services.image_url_verify(path=f"/i/{username}/{filename}", params=params, signer=signer)
-    template = template_cache.template_for_render(username=username, name=name, viewer=signer)
+    template = template_cache.template_for_render(username=username, name=name, viewer=signer,
+                                                  entry=template_entry)  # fmt: skip
     version = template_cache.version_for_render(template=template, version=params.get("v"))
     scale_text = params.get("scale", "1")
     scale = int(scale_text) if scale_text.isascii() and scale_text.isdigit() else 0

@@ -29,8 +29,16 @@ def _restore_version(stored, template: Template) -> TemplateVersion | None:
     return version
 
 
-def _template(lookup: dict, cache_name: str) -> Template | None:
-    entry = hotcache.get(cache_name)
+_NOT_GIVEN = object()
+
+
+def template_cache_name(username: str, name: str) -> str:
+    return f"tpl:{username.lower()}/{name.lower()}"
+
+
+def _template(lookup: dict, cache_name: str, entry=_NOT_GIVEN) -> Template | None:
+    if entry is _NOT_GIVEN:
+        entry = hotcache.get(cache_name)
     if entry is not None:
         try:
             template = hotcache.instance_of(Template, entry["template"])
@@ -59,10 +67,11 @@ def _template(lookup: dict, cache_name: str) -> Template | None:
 
 
 def template_for_render(
-    *, ref: str | None = None, username: str = "", name: str = "", viewer=None
+    *, ref: str | None = None, username: str = "", name: str = "", viewer=None, entry=_NOT_GIVEN
 ) -> Template:
     """A published template that ``viewer`` may see (private ones only by their owner), by slug
-    (``ref`` or ``username`` and ``name``) or ``tpl_`` id, without tags; else 404."""
+    (``ref`` or ``username`` and ``name``) or ``tpl_`` id, without tags; else 404. ``entry``: the
+    cache's answer for ``template_cache_name(username, name)`` when the caller fetched it already."""
     if ref is not None and ref.startswith("tpl_"):
         template = _template({"public_id": ref}, f"tpl:id:{ref}")
         label = ref
@@ -72,7 +81,8 @@ def template_for_render(
             if not username or not name or "/" in name:
                 raise NotFound(f"No template {ref!r}; use username/template-name or a tpl_ id.")
         username, name = username.lower(), name.lower()
-        template = _template({"owner__username": username, "name": name}, f"tpl:{username}/{name}")
+        template = _template({"owner__username": username, "name": name}, template_cache_name(username, name),
+                             entry)  # fmt: skip
         label = f"{username}/{name}"
     signed_in = viewer is not None and viewer.is_authenticated
     if template is None or (template.private and not (signed_in and viewer.pk == template.owner_id)):
