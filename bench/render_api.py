@@ -718,8 +718,13 @@ def main() -> int:
     load_after = os.getloadavg()
     print_ratios(results, engine_ms)
     print(
-        f"\nratio: target/measured for latencies, measured/target for throughput (>= 1.00 meets the target).\n"
-        f"{len(video_times) + 1} video jobs incl. a warm-up of {warm_s:.2f} s; {args.seconds:g} s per load phase; "
+        "\nratio: target/measured for latencies, measured/target for throughput (>= 1.00 meets the target).\n"
+        + (
+            f"{len(video_times) + 1} video jobs incl. a warm-up of {warm_s:.2f} s; "
+            if video_times
+            else "no video jobs; "
+        )
+        + f"{args.seconds:g} s per load phase; "
         f"requests: " + ", ".join(f"{k} {v.requests}" for k, v in results.items()) + ".\n"
         f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
         f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; {os.cpu_count()} CPUs; "
