@@ -20,7 +20,7 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import keyformat, policies
+from accounts import keycache, keyformat, policies
 from accounts.errors import (
     DeviceFlowError,
     EmailTaken,
@@ -271,6 +271,7 @@ def api_key_mark_used(*, key: ApiKey) -> None:
         if first:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+        keycache.remember_use(key)
 
 
 # --- CLI device login (RFC 8628 style) -------------------------------------------------------

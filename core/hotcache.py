@@ -31,6 +31,8 @@ from django.db import models, transaction
 logger = logging.getLogger(__name__)
 TTL = 60  # bounds the one stale case: Redis unreachable exactly when an account was forgotten
 
+# Returns the entries (false for a miss) and, last, the bumps counter as of this read: a fill token
+# for an entry rebuilt from what was read (see fill).
 _GET = """
 local found = {}
 for i, key in ipairs(KEYS) do
@@ -38,6 +40,7 @@ for i, key in ipairs(KEYS) do
   local entry = redis.call('HMGET', key, 'acct', 'gen', 'data')
   if entry[1] and (redis.call('GET', ARGV[1] .. entry[1]) or '0') == entry[2] then found[i] = entry[3] end
 end
+found[#KEYS + 1] = redis.call('GET', ARGV[2]) or '0'
 return found
 """
 # KEYS: entry, bumps counter, the account's generation. ARGV: the bumps counter read before the
@@ -81,16 +84,24 @@ def get(name: str) -> Any | None:
 
 def get_many(names: list[str]) -> list[Any | None]:
     """Several entries in one round trip (a path that knows what it will need, like /i/)."""
+    return lookup(names)[0]
+
+
+def lookup(names: list[str]) -> tuple[list[Any | None], str | None]:
+    """The entries, and a fill token as of this read: an entry rebuilt from what was read (a key
+    with its new last-use time) may be stored with it, and is not if anything was forgotten since."""
     redis = _client()
     if redis is None:
-        return [None] * len(names)
+        return [None] * len(names), None
     try:
-        found = _script(redis, _GET)(keys=[_key(name) for name in names], args=[_gen_prefix()])
+        found = _script(redis, _GET)(keys=[_key(name) for name in names], args=[_gen_prefix(), _key("bumps")])
     except Exception:
         logger.warning("hot cache unavailable; reading the database", exc_info=True)
-        return [None] * len(names)
+        return [None] * len(names), None
+    token = found.pop()
     # Written only by fill() in our own processes, like django-redis's pickled cache values
-    return [pickle.loads(raw) if raw else None for raw in found]  # noqa: S301
+    entries = [pickle.loads(raw) if raw else None for raw in found]  # noqa: S301
+    return entries, token.decode() if isinstance(token, bytes) else str(token)
 
 
 def fill_token() -> str | None:

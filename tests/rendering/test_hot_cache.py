@@ -196,3 +196,25 @@ def test_redis_unreachable_means_the_database(author, monkeypatch):
     assert client.post("/api/render", body, format="json").status_code == 200
     api_key_revoke(user=user, key_id=created.public_id)
     assert client.post("/api/render", body, format="json").json()["error"]["code"] == "api_key_revoked"
+
+
+def test_a_cached_key_records_its_use_without_asking_every_request(author, monkeypatch):
+    """The once-a-minute last-use write also refreshes the cached key, so the requests after it
+    read one entry and nothing else about the key (no marker round trip)."""
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+
+    from tests.conftest import bearer
+
+    user, template = author
+    key = api_key_create(user=user, name="mine")[1]
+    client = bearer(APIClient(), key)
+    assert client.get("/api/me").status_code == 200  # fills the entry, writes last use, refills
+    calls = []
+    real_add = cache.add
+    monkeypatch.setattr(
+        cache, "add", lambda *args, **kwargs: calls.append(args[0]) or real_add(*args, **kwargs)
+    )
+    for _ in range(3):
+        assert client.get("/api/me").status_code == 200
+    assert not [name for name in calls if name.startswith("key-used:")]
