@@ -10,7 +10,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts import keyformat, selectors
-from accounts.models import ApiKey
+from accounts.keycache import api_key_by_hash
 from accounts.services import api_key_mark_used
 from core.errors import Unauthorized
 
@@ -51,7 +51,7 @@ class BearerAuthentication(BaseAuthentication):
         if not keyformat.is_well_formed(raw):
             raise InvalidApiKey()
         digest = keyformat.hash_key(raw)
-        key = ApiKey.objects.select_related("user").filter(key_hash=digest).first()
+        key = api_key_by_hash(digest)  # the shared hot-path cache, else one query
         # The lookup is by hash, so timing says nothing about the key; compare anyway, in constant time.
         if key is None or not hmac.compare_digest(key.key_hash, digest):
             raise InvalidApiKey()

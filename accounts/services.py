@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -20,7 +21,7 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import keyformat, policies, selectors
+from accounts import keycache, keyformat, policies, selectors
 from accounts.errors import (
     DeviceFlowError,
     EmailTaken,
@@ -38,6 +39,7 @@ from accounts.models import (
     User,
 )
 from accounts.usernames import username_is_valid
+from core import hotcache
 from core.errors import ApiError, NotFound
 from core.ratelimit import client_ip, rate_limit_hit
 
@@ -275,14 +277,23 @@ def api_key_revoke(*, user: User, key_id: str) -> None:
     )
     if not updated:
         raise NotFound("No such API key.")
+    hotcache.forget(user.pk)  # .update() sends no post_save: every node's cached key goes now
 
 
 def api_key_mark_used(*, key: ApiKey) -> None:
     """lastUsed is kept to the minute: at most one write per key a minute, whatever the traffic."""
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        # The key may come from the hot-path cache with an old last_used_at: a marker in the shared
+        # cache keeps it to one write a minute across every process (no cache: write as before).
+        try:
+            first = cache.add(f"key-used:{key.pk}", 1, timeout=int(LAST_USED_RESOLUTION.total_seconds()))
+        except Exception:
+            first = True
+        if first:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+        keycache.remember_use(key)
 
 
 # --- CLI device login (RFC 8628 style) -------------------------------------------------------

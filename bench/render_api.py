@@ -1,5 +1,12 @@
 """Benchmark of the render API over HTTP, against a real gunicorn (2 workers) and a real Dramatiq worker.
 
+Issue 14: every figure is also printed as a ratio to figures measured in the same run, because the
+shared machine's absolute speed varies 2x from day to day. The floor is a trivial view answering
+13 KB through the full middleware stack on the same gunicorn (``/_bench/floor``, mounted only with
+LOOPWIND_BENCH_FLOOR=1, which this script sets); the uncached render is compared with the engine
+rendering the same card in this process. Targets: /i/ hit median <= 1.5x the floor's and c=8
+throughput >= 0.5x; API hit median <= 2x and throughput >= 0.4x; uncached <= 1.3x the engine.
+
     .venv/bin/python bench/render_api.py [--worker-class sync|gthread] [--threads 4] [--seconds 5]
                                          [--video-runs 3] [--loader auto|wrk|python]
 
@@ -99,6 +106,7 @@ def server_env(*, database_url: str, redis_url: str, tmp: Path, port: int, rende
         RENDER_PROCESSES=str(render_processes),
         DJANGO_SETTINGS_MODULE="loopwind_site.settings",
         PYTHONUNBUFFERED="1",
+        LOOPWIND_BENCH_FLOOR="1",  # mounts /_bench/floor, the floor every figure is compared with
     )
     for name in ("AWS_STORAGE_BUCKET_NAME", "DRAMATIQ_REDIS_URL"):  # filesystem storage, one Redis
         env.pop(name, None)
@@ -125,6 +133,7 @@ def bench_plan() -> str:
             max_templates=None,
             private_templates=True,
             requests_per_minute=unlimited,
+            renders_in_flight=64,  # the bench's c=8 never waits on its own renders in flight
             webhooks=True,
             priority_rendering=True,
             render_time_limit=30,
@@ -241,7 +250,7 @@ class Scenario:
     name: str
     method: str
     path: str
-    expect_cache: str  # MISS or HIT
+    expect_cache: str  # MISS or HIT, or "" (the floor: no render)
     template: str = ""
     auth: bool = True
     unique_prefix: str | None = None  # unique props per request: the title is prefix + counter
@@ -270,7 +279,9 @@ def python_load(port: int, key: str, scenario: Scenario, *, concurrency: int, se
                 sample = sample or repr(exc)
                 continue
             latencies.append((time.perf_counter() - t0) * 1000)
-            if status != 200 or headers.get("X-Render-Cache") != scenario.expect_cache:
+            if status != 200 or (
+                scenario.expect_cache and headers.get("X-Render-Cache") != scenario.expect_cache
+            ):
                 errors += 1
                 sample = sample or f"status {status}, X-Render-Cache {headers.get('X-Render-Cache')}"
         with lock:
@@ -322,7 +333,7 @@ if prefix ~= "" then
 end
 
 response = function(status, headers, body)
-  if status ~= 200 or headers["X-Render-Cache"] ~= expect then
+  if status ~= 200 or (expect ~= "" and headers["X-Render-Cache"] ~= expect) then
     unexpected = unexpected + 1
     if sample == "" then
       sample = string.format("status %d, X-Render-Cache %s: %s", status,
@@ -450,6 +461,59 @@ def video_run(client: Client, template: str, title: str) -> tuple[float, dict]:
     raise RuntimeError("video job did not finish in 60 s")
 
 
+def engine_median_ms(runs: int = 30) -> float:
+    """The OG card rendered by the engine in this process, unique props each time (every uncached
+    HTTP render is unique too): the floor of an uncached render."""
+    from loopwind.engine import load_bundle, render
+
+    bundle = load_bundle(ROOT / "loopwind" / "templates" / "og-card")
+    render(bundle, {"title": "warm-up"})
+    times = []
+    for n in range(runs):
+        started = time.perf_counter()
+        render(bundle, {"title": f"Render images from templates {n}"})
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+RATIO_TARGETS = [
+    # (label, measured, baseline, kind, target): latency ratios must be <= target, throughput >= target
+    ("/i/ hit median vs floor", "url_hit_c1", "floor_c1", "p50", 1.5),
+    ("/i/ hit c=8 throughput vs floor", "url_hit_c8", "floor_c8", "rps", 0.5),
+    ("API hit median vs floor", "api_hit_c1", "floor_c1", "p50", 2.0),
+    ("API hit c=8 throughput vs floor", "api_hit_c8", "floor_c8", "rps", 0.4),
+]
+
+
+def print_ratios(results: dict[str, Load], engine_ms: float) -> None:
+    floor1, floor8 = results["floor_c1"], results["floor_c8"]
+    print(
+        f"\nfloor (/_bench/floor, 13 KB, full middleware): c=1 median {floor1.p50:.2f} ms "
+        f"(again at the end: {results['floor_c1_again'].p50:.2f} ms), c=8 {floor8.rps:.0f}/s; "
+        f"engine in-process {engine_ms:.1f} ms"
+    )
+    rows = []
+    for label, measured, baseline, kind, target in RATIO_TARGETS:
+        if kind == "p50":
+            ratio = results[measured].p50 / results[baseline].p50
+            rows.append((label, f"{results[measured].p50:.2f} / {results[baseline].p50:.2f} ms", f"{ratio:.2f}x",
+                         f"<= {target}x", "ok" if ratio <= target else "MISSED"))  # fmt: skip
+        else:
+            ratio = results[measured].rps / results[baseline].rps
+            rows.append((label, f"{results[measured].rps:.0f} / {results[baseline].rps:.0f} /s", f"{ratio:.2f}x",
+                         f">= {target}x", "ok" if ratio >= target else "MISSED"))  # fmt: skip
+    ratio = results["uncached_c1"].p50 / engine_ms
+    rows.append(("uncached OG card over HTTP vs engine in-process",
+                 f"{results['uncached_c1'].p50:.1f} / {engine_ms:.1f} ms", f"{ratio:.2f}x", "<= 1.3x",
+                 "ok" if ratio <= 1.3 else "MISSED"))  # fmt: skip
+    header = ("ratio (one run)", "measured / baseline", "ratio", "target", "")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for i, row in enumerate([header, *rows]):
+        print("  ".join(cell.ljust(widths[j]) for j, cell in enumerate(row)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
@@ -470,6 +534,8 @@ def main() -> int:
     procs = Processes(tmp)
     load_before = os.getloadavg()
     t_start = time.perf_counter()
+    engine_ms = engine_median_ms()
+    print(f"the engine in-process: OG card median {engine_ms:.1f} ms")
     try:
         database_url, redis_url = bench_stores(BENCH_DB, BENCH_REDIS)
         port = free_port()
@@ -550,7 +616,10 @@ def main() -> int:
 
         api_hit = Scenario("hit api", "POST", "/api/render", "HIT", body=hit_body)
         url_hit = Scenario("hit /i/", "GET", signed_path, "HIT", auth=False)
+        floor = Scenario("floor", "GET", "/_bench/floor", "", auth=False)
         results = {
+            "floor_c1": measure(floor, 1),
+            "floor_c8": measure(floor, 8),
             "uncached_c1": measure(uncached("c1"), 1),
             "uncached_c8": measure(uncached("c8"), 8),
             "api_hit_c1": measure(api_hit, 1),
@@ -561,8 +630,9 @@ def main() -> int:
 
         # Async video: one warm-up job (starts the worker's video child), then timed runs, each with
         # the worker idle (the previous job completed) and nothing else loading the server.
+        results["floor_c1_again"] = measure(floor, 1)  # the floor again: how much the machine drifted
         video_client = Client(port, key)
-        warm_s, _ = video_run(video_client, video_slug, "Warm-up")
+        warm_s, job = video_run(video_client, video_slug, "Warm-up") if args.video_runs else (0.0, None)
         video_times, frames = [], None
         for i in range(args.video_runs):
             elapsed, job = video_run(video_client, video_slug, f"Launch day {run_id} #{i}")
@@ -570,9 +640,10 @@ def main() -> int:
             frames = job["totalFrames"]
             if job["totalFrames"] != VIDEO_FRAMES:
                 raise RuntimeError(f"the job rendered {job['totalFrames']} frames, not {VIDEO_FRAMES}")
-        status, _, content = video_client.request("GET", urlsplit(job["outputUrl"]).path, auth=False)
-        if status != 200 or content[4:8] != b"ftyp":
-            raise RuntimeError(f"the MP4 output could not be downloaded: {status}")
+        if job is not None:
+            status, _, content = video_client.request("GET", urlsplit(job["outputUrl"]).path, auth=False)
+            if status != 200 or content[4:8] != b"ftyp":
+                raise RuntimeError(f"the MP4 output could not be downloaded: {status}")
     finally:
         procs.stop_all()
         if not args.keep_logs:
@@ -620,18 +691,20 @@ def main() -> int:
                 ok(b.rps >= TARGETS[t_rps] and not b.errors),
             )
         )
-    video_median = statistics.median(video_times)
+    video_median = statistics.median(video_times) if video_times else 0.0
     rows.append(
         (
             f"async {frames}-frame 1280x720 MP4, POST to completed (median of {len(video_times)})",
             f"{video_median:.2f} s",
-            f"max {max(video_times):.2f} s",
+            f"max {max(video_times, default=0):.2f} s",
             f"runs {', '.join(f'{t:.2f}' for t in video_times)} s",
             f"<= {TARGETS['video_s']:g} s",
             ratio_latency(video_median, TARGETS["video_s"]),
             ok(video_median <= TARGETS["video_s"]),
         )
     )
+    if not video_times:
+        rows.pop()
     header = ("figure", "median", "p95", "throughput", "target", "ratio", "")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     print()
@@ -643,9 +716,15 @@ def main() -> int:
         if load.errors:
             print(f"errors in {name}: {load.errors} ({load.error_sample})")
     load_after = os.getloadavg()
+    print_ratios(results, engine_ms)
     print(
-        f"\nratio: target/measured for latencies, measured/target for throughput (>= 1.00 meets the target).\n"
-        f"{len(video_times) + 1} video jobs incl. a warm-up of {warm_s:.2f} s; {args.seconds:g} s per load phase; "
+        "\nratio: target/measured for latencies, measured/target for throughput (>= 1.00 meets the target).\n"
+        + (
+            f"{len(video_times) + 1} video jobs incl. a warm-up of {warm_s:.2f} s; "
+            if video_times
+            else "no video jobs; "
+        )
+        + f"{args.seconds:g} s per load phase; "
         f"requests: " + ", ".join(f"{k} {v.requests}" for k, v in results.items()) + ".\n"
         f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
         f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; {os.cpu_count()} CPUs; "

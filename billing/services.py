@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.events import account_changed
 from billing.errors import PlanLimit, QuotaExceeded
 from billing.models import Usage
 from billing.plans import plan_get, plan_limits
@@ -127,3 +128,4 @@ def plan_set(*, user, code: str) -> None:
         raise PlanLimit(f"Unknown plan {code!r}.", code="unknown_plan", status=400)
     type(user).objects.filter(pk=user.pk).update(plan=code)
     user.plan = code
+    account_changed.send(sender=__name__, user_id=user.pk)  # .update() sends no post_save

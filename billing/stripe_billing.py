@@ -13,6 +13,7 @@ import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from accounts.events import account_changed
 from accounts.models import User
 from billing.errors import BillingDisabled, InvalidStripeSignature, StripeUnavailable
 from billing.models import Plan, StripeEvent, Subscription
@@ -192,3 +193,4 @@ def subscription_sync(client, subscription_id: str) -> None:
     row.save()
     # A downgrade changes only the plan: nothing is deleted or made public (see README).
     User.objects.filter(pk=row.user_id).update(plan=plan.code if active else "free")
+    account_changed.send(sender=__name__, user_id=row.user_id)  # .update() sends no post_save

@@ -2,17 +2,37 @@
 
 Counters live in the cache (Redis in production), so every web process shares them. Who is
 counted and how many requests they get is the caller's policy (billing.ratelimit: the plan's
-number per key, user or IP). Over the limit the answer is 429 with Retry-After."""
+number per key, user or IP). Over the limit the answer is 429 with Retry-After.
+
+On Redis a hit is one round trip: a Lua script increments the window's counter and sets its
+expiry when it creates it (django-ratelimit's add-then-incr took two). The windows, their
+per-identity stagger and the counters' keys are django-ratelimit's, so its own callers
+(``get_usage``) and this one count into the same buckets. Without Redis (the embedded
+local-memory cache) django-ratelimit does the counting."""
 
 from __future__ import annotations
 
 import time
 
 from django.conf import settings
+from django.core.cache import caches
 from django_ratelimit import ALL
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import _get_window, _make_cache_key, _split_rate, get_usage
 
 from core.errors import TooManyRequests
+
+# django-ratelimit keeps a counter a little past its window (EXPIRATION_FUDGE); so do we.
+_EXPIRATION_FUDGE = 5
+_GROUP = "api"
+
+# INCR, and EXPIRE only when this INCR created the key: the window's expiry is set once, by its
+# first hit, exactly as cache.add(key, 1, period) did.
+_INCR_WITH_EXPIRY = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+_scripts: dict[int, object] = {}
 
 
 class RateLimited(TooManyRequests):
@@ -21,6 +41,39 @@ class RateLimited(TooManyRequests):
 
 def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
+
+
+def _redis_script(cache):
+    """The registered Lua script on the cache's Redis client, or None when the cache is not Redis."""
+    client = getattr(cache, "client", None)
+    if client is None or not hasattr(client, "get_client"):
+        return None
+    redis = client.get_client(write=True)
+    script = _scripts.get(id(redis))
+    if script is None:
+        script = _scripts[id(redis)] = redis.register_script(_INCR_WITH_EXPIRY)
+    return script
+
+
+def _count(django_request, identity: str, rate: str) -> tuple[int, int, int] | None:
+    """(count, limit, seconds left in the window) after counting this request."""
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    script = _redis_script(cache)
+    if script is None:
+        usage = get_usage(
+            django_request,
+            group=_GROUP,
+            key=lambda group, req: identity,
+            rate=rate,
+            method=ALL,
+            increment=True,
+        )
+        return None if usage is None else (usage["count"], usage["limit"], usage["time_left"])
+    limit, period = _split_rate(rate)
+    window = _get_window(identity, period)
+    key = cache.make_key(_make_cache_key(_GROUP, window, rate, identity, ALL))
+    count = int(script(keys=[key], args=[period + _EXPIRATION_FUDGE]))
+    return count, limit, window - int(time.time())
 
 
 def rate_limit_hit(request, *, identity: str, per_minute: int | None = None, rate: str | None = None,
@@ -32,28 +85,22 @@ def rate_limit_hit(request, *, identity: str, per_minute: int | None = None, rat
     if not settings.RATE_LIMITS_ENABLED:
         return
     try:
-        usage = get_usage(
-            django_request,
-            group="api",
-            key=lambda group, req: identity,
-            rate=rate or f"{per_minute}/m",
-            method=ALL,
-            increment=True,
-        )
+        usage = _count(django_request, identity, rate or f"{per_minute}/m")
     except Exception:  # the cache is down: serve rather than fail closed on every request
         return
     if usage is None:
         return
-    remaining = max(0, usage["limit"] - usage["count"])
+    count, limit, time_left = usage
+    remaining = max(0, limit - count)
     # django-ratelimit's window still counts during its end second (time_left 0): the next one starts
     # a second later, so a client retrying after time_left seconds would be refused once more.
-    seconds = max(0, int(usage["time_left"])) + 1
+    seconds = max(0, int(time_left)) + 1
     reset = int(time.time()) + seconds
     if headers:
-        django_request.rate_limit_state = (usage["limit"], remaining, reset)
-    if usage["count"] > usage["limit"]:
+        django_request.rate_limit_state = (limit, remaining, reset)
+    if count > limit:
         raise RateLimited(
-            f"Rate limit of {usage['limit']} requests exceeded. Retry in {seconds} seconds.",
+            f"Rate limit of {limit} requests exceeded. Retry in {seconds} seconds.",
             retry_after=seconds,
-            details={"limit": usage["limit"]},
+            details={"limit": limit},
         )

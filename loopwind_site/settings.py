@@ -130,7 +130,11 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'loopwind.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        # A SELECT 1 before the first query of a request on a reused connection, so a web process
+        # survives a PostgreSQL restart or failover without a 500. Measured (bench/conn_health.py):
+        # +0.07–0.1 ms on a request that queries, nothing on one that does not — and cache hits no
+        # longer query (core.hotcache). Worth keeping; DATABASE_CONN_HEALTH_CHECKS=0 turns it off.
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -241,6 +245,8 @@ LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "30/15m")
 RATELIMIT_USE_CACHE = "default"
 # Requests a minute come from the user's plan; these are for callers without one.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+# bench/render_api.py's floor, a trivial view at /_bench/floor: never set it in a deployment
+BENCH_FLOOR = env_bool("LOOPWIND_BENCH_FLOOR", False)
 ANON_REQUESTS_PER_MINUTE = env_int("ANON_REQUESTS_PER_MINUTE", 60)
 REGISTRATIONS_PER_IP = os.environ.get("REGISTRATIONS_PER_IP", "20/h")
 TRY_IT_ANON_RATE = os.environ.get("TRY_IT_ANON_RATE", "10/h")  # "try it" renders per IP, signed out

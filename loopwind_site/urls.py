@@ -7,6 +7,7 @@ from accounts import views as account_views
 from core import observability
 from core.files import signed_file
 from core.health import healthz
+from loopwind_site.benchfloor import bench_urls
 from marketplace.views import account as site_account_views
 from rendering import views as rendering_views
 
@@ -37,6 +38,7 @@ urlpatterns = [
     path("login", site_account_views.SignInView.as_view(), name="login"),
     path("logout", site_account_views.sign_out, name="logout"),
     path("device", account_views.device, name="device"),
+    *bench_urls(),  # only with LOOPWIND_BENCH_FLOOR=1 (the render bench's floor)
     # The marketplace last: its profile and template pages (/<username>, /<username>/<name>) catch all.
     path("", include("marketplace.urls")),
 ]

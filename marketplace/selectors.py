@@ -33,6 +33,7 @@ def popular_tags(*, limit: int = 20) -> list[str]:
 
 
 def renders_recent(*, user, limit: int = 25) -> list[Render]:
+    """Sync renders appear here once the worker has flushed the render log (within a minute)."""
     return list(
         Render.objects.filter(user=user)
         .select_related("template", "template__owner", "version")

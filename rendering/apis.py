@@ -20,6 +20,7 @@ from core.api import validated
 from core.files import file_url
 from loopwind import engine
 from rendering import idempotency, jobs, selectors, services, webhooks
+from templates_registry import cache as template_cache
 from templates_registry import selectors as registry
 
 PRINTABLE_ASCII = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
@@ -122,9 +123,9 @@ class RenderApi(APIView):
         rendered: list[services.RenderResult] = []
 
         def work():
-            template, version = registry.template_version_get(
-                ref=data["template"], version=data["version"], viewer=request.user
-            )
+            # The shared hot-path cache, else the database (templates_registry.cache)
+            template = template_cache.template_for_render(ref=data["template"], viewer=request.user)
+            version = template_cache.version_for_render(template=template, version=data["version"])
             result = services.render_image(
                 user=request.user,
                 template=template,

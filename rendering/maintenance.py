@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from core import files as stored_files
-from rendering import webhooks
+from rendering import renderlog, webhooks
 from rendering.idempotency import KEY_LIFETIME
 from rendering.jobs import render_job_send
 from rendering.models import IdempotencyRecord, JobOutput, Render, RenderCountMark, RenderJob, WebhookDelivery
@@ -77,6 +78,7 @@ def jobs_requeue_stale(*, older_than: timedelta = STALE_AFTER) -> dict[str, int]
 def outputs_cleanup() -> dict[str, int]:
     """Deletes job outputs past their expiry (their URLs have expired too) and idempotency
     records past 24 hours. Rows stay, marked deleted, so job history keeps its facts."""
+    render_log_flush()  # the newest renders' rows, so a file they still use is kept
     now = timezone.now()
     expired = JobOutput.objects.filter(expires_at__lt=now, deleted_at=None)
     removed = 0
@@ -103,25 +105,35 @@ def render_outputs_cleanup(*, now) -> int:
     return removed
 
 
-COUNT_SETTLE = timedelta(seconds=10)  # renders younger than this may still be committing
+COUNT_SETTLE = timedelta(seconds=10)  # kept for callers; rows are flagged, so none is skipped
 
 
-@transaction.atomic
 def render_counts_flush(*, settle: timedelta = COUNT_SETTLE) -> int:
-    """Adds the renders recorded since the last flush to their templates' ``renders`` counters: one
-    UPDATE per template a minute instead of one per render on a single hot row, and exact, because
-    the Render rows are the record (a flush that dies changes nothing; the mark's lock keeps two
-    flushes from counting a render twice). Returns the renders counted."""
-    mark, _ = RenderCountMark.objects.select_for_update().get_or_create(pk=1)
-    new = Render.objects.filter(pk__gt=mark.last_render_id, created_at__lt=timezone.now() - settle)
-    last = new.aggregate(last=Max("pk"))["last"]
-    if last is None:
-        return 0
-    counted = 0
-    per_template = new.filter(pk__lte=last).order_by().values("template_id").annotate(n=Count("pk"))
-    for row in per_template:
-        Template.objects.filter(pk=row["template_id"]).update(renders=F("renders") + row["n"])
-        counted += row["n"]
-    mark.last_render_id, mark.flushed_at = last, timezone.now()
-    mark.save(update_fields=["last_render_id", "flushed_at"])
-    return counted
+    """The minute upkeep of sync renders: the render log's records become Render rows (one bulk
+    INSERT), and the renders not yet counted are added to their templates' ``renders`` counters
+    (one UPDATE per template instead of one per render on a hot row). Exact: the Render rows are the
+    record and each is flagged once counted, in the same transaction (a flush that dies changes
+    nothing; the mark row's lock keeps two flushes apart). Renders younger than ``settle`` wait for
+    the next flush. Returns the renders counted."""
+    with transaction.atomic():
+        mark, _ = RenderCountMark.objects.select_for_update().get_or_create(pk=1)
+        claims = renderlog.claim()
+        renderlog.insert(claims)
+        uncounted = Render.objects.filter(counted=False, created_at__lt=timezone.now() - settle)
+        rows = list(uncounted.values_list("pk", "template_id"))
+        per_template = Counter(template_id for _, template_id in rows)
+        for start in range(0, len(rows), 5000):
+            Render.objects.filter(pk__in=[pk for pk, _ in rows[start : start + 5000]]).update(counted=True)
+        for template_id, n in per_template.items():
+            Template.objects.filter(pk=template_id).update(renders=F("renders") + n)
+        if rows:
+            mark.last_render_id = max(mark.last_render_id, max(pk for pk, _ in rows))
+        mark.flushed_at = timezone.now()
+        mark.save(update_fields=["last_render_id", "flushed_at"])
+    renderlog.release(claims)  # only once the rows are committed
+    return len(rows)
+
+
+def render_log_flush() -> None:
+    """The render log's records as Render rows now, without counting (tests, the hourly cleanup)."""
+    render_counts_flush(settle=timedelta(days=36500))

@@ -68,6 +68,14 @@ class Render(models.Model):
     # When a sync render's cached output was deleted (RENDER_CACHE_TTL after its last render)
     output_deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # In its template's ``renders`` counter yet. A flag rather than a high-water mark on the id: the
+    # render log inserts rows a minute late, with ids above younger rows still being committed.
+    counted = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(counted=False), name="render_uncounted"),
+        ]
 
     def __str__(self) -> str:
         return self.public_id

@@ -3,9 +3,12 @@
 import logging
 
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from core import hotcache
 from core.errors import ApiError
+from rendering.models import RenderSecrets
 from rendering.queue import RENDER_VERSION_PREVIEW, enqueue
 from templates_registry.signals import version_published
 
@@ -24,3 +27,10 @@ def video_preview_in_the_worker(sender, version, **kwargs):
             logger.warning("no MP4 preview queued for version %s: the queue is down", version.pk)
 
     transaction.on_commit(send)
+
+
+@receiver(post_save, sender=RenderSecrets, dispatch_uid="rendering.forget_signer_secrets")
+@receiver(post_delete, sender=RenderSecrets, dispatch_uid="rendering.forget_deleted_signer_secrets")
+def forget_signer_secrets(sender, instance: RenderSecrets, **kwargs):
+    """A rotated signing secret: every node's cached signer goes (rendering.services.signer_get)."""
+    hotcache.forget(instance.user_id)

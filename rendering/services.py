@@ -17,20 +17,23 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.keycache import USER_LEFT_OUT
+from accounts.models import User
 from accounts.selectors import user_get_by_username
 from billing.models import Usage
 from billing.plans import plan_limits
 from billing.services import quota_consume, quota_refund, usage_record
 from core import files as stored_files
-from core import inflight
+from core import hotcache, inflight
 from core.netsafe import fetch_image
 from core.observability import RENDER_SECONDS
 from core.renderpool.isolation import RenderTask
 from core.renderpool.pools import image_pool
 from loopwind import engine
+from rendering import renderlog
 from rendering.bundles import bundle_for, version_files
 from rendering.errors import BadSignature, RenderFailed, UseAsyncEndpoint  # noqa: F401  (re-exported)
-from rendering.models import Render, RenderSecrets, new_signing_secret, new_webhook_secret
+from rendering.models import RenderSecrets, new_signing_secret, new_webhook_secret
 from rendering.queue import FLUSH_RENDER_COUNTS, enqueue_once
 from templates_registry.models import Template, TemplateVersion
 
@@ -47,6 +50,7 @@ class RenderResult:
     duration_ms: int
     cache_key: str
     output_name: str
+    not_modified: bool = False  # the caller already holds this output (If-None-Match): no content read
 
 
 def engine_error(exc: engine.EngineError) -> RenderFailed:
@@ -129,6 +133,7 @@ def render_image(
     before_rendering: Callable[[], None] | None = None,
     still_at: float | None = None,
     in_flight: tuple[str, int] | None = None,
+    etags: frozenset[str] = frozenset(),
 ) -> RenderResult:
     """Validates props (400 before any work), answers from the cache (free: hits do not count
     against the quota), or spends one image render of the quota and renders in a child.
@@ -139,12 +144,19 @@ def render_image(
     any work (signed URLs count their renders there; hits are free). ``still_at`` (seconds) renders
     one frame of a video template as an image (the website's live preview): videos need it, images
     ignore it. ``in_flight`` (slot, limit) overrides the account's renders-in-flight slot (the
-    anonymous try-it holds one per IP)."""
+    anonymous try-it holds one per IP). ``etags`` are the caller's If-None-Match: when the render's
+    key is among them (or ``*``) the result is ``not_modified`` and neither the render cache nor
+    storage is read (the key is a hash of everything that determines the output, so the caller's
+    copy is this render's bytes)."""
     started = time.perf_counter()
     key, props, bundle, hit = _lookup(
         template=template, version=version, props=props, fmt=fmt, scale=scale, quality=quality,
-        props_are_text=props_are_text, still_at=still_at,
+        props_are_text=props_are_text, still_at=still_at, etags=etags,
     )  # fmt: skip
+    if hit is _NOT_MODIFIED:
+        return RenderResult(
+            b"", engine.CONTENT_TYPES[fmt], "", True, _ms(started), key, "", not_modified=True
+        )
     if hit is not None:
         RENDER_SECONDS.labels(format=fmt, cache="hit").observe(time.perf_counter() - started)
         return RenderResult(hit[0], engine.CONTENT_TYPES[fmt], hit[1], True, _ms(started), key, hit[2])
@@ -186,27 +198,22 @@ def render_image(
         stored = False
     duration = _ms(started)
     RENDER_SECONDS.labels(format=fmt, cache="miss").observe(duration / 1000)
-    render = Render.objects.create(
-        user=user,
-        template=template,
-        version=version,
-        format=fmt,
-        scale=scale,
-        cache_key=key,
-        output=name,
-        size=len(content),
-        duration_ms=duration,
-        source=source,
-    )
-    enqueue_once(
-        FLUSH_RENDER_COUNTS
-    )  # the template's counter is summed from the Render rows, off this request
+    # The Render row and the template's counter are written by the worker's minute upkeep
+    # (rendering/renderlog.py): one RPUSH here instead of an INSERT and its commit.
+    render_id = renderlog.render_log(
+        user_id=user.pk, template_id=template.pk, version_id=version.pk, format=fmt, scale=scale,
+        cache_key=key, output=name, size=len(content), duration_ms=duration, source=source,
+    )  # fmt: skip
+    enqueue_once(FLUSH_RENDER_COUNTS)
     if stored:
-        _cache_set(key, {"name": name, "rid": render.public_id})
-    return RenderResult(content, engine.CONTENT_TYPES[fmt], render.public_id, False, duration, key, name)
+        _cache_set(key, {"name": name, "rid": render_id})
+    return RenderResult(content, engine.CONTENT_TYPES[fmt], render_id, False, duration, key, name)
 
 
-def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, still_at):
+_NOT_MODIFIED = ("", "", "")
+
+
+def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, still_at, etags=frozenset()):
     """(cache key, the props as given (typed, not normalized: the render child and the image fetch
     take them so), the bundle, and (content, render id, stored name) of a cache hit or None)."""
     if template.type == "video" and still_at is None:
@@ -219,6 +226,8 @@ def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, st
     key = render_cache_key(
         version=version, props=validated, fmt=fmt, scale=scale, quality=quality, time=still_at
     )
+    if key in etags or "*" in etags:
+        return key, props, bundle, _NOT_MODIFIED
     hit = _cache_get(key)
     if hit is not None:
         try:
@@ -242,14 +251,38 @@ def secrets_for(user) -> RenderSecrets:
     return secrets_row
 
 
-def signer_get(*, username: str):
-    """The active user who signed an image URL, with their secrets, in one query (the /i/ hot path)."""
+def signer_cache_name(username: str) -> str:
+    return f"signer:{username.lower()}"
+
+
+_NOT_GIVEN = object()
+
+
+def signer_get(*, username: str, entry=_NOT_GIVEN):
+    """The active user who signed an image URL, with their secrets: from the shared hot-path cache
+    (core.hotcache; rotating a secret, suspending the account or changing its plan forgets it on
+    every node), else in one query that fills it. ``entry``: the cache's answer when the caller
+    fetched it already (hotcache.get_many)."""
+    username = username.lower()
+    cache_name = signer_cache_name(username)
+    if entry is _NOT_GIVEN:
+        entry = hotcache.get(cache_name)
+    if entry is not None:
+        try:
+            user = hotcache.instance_of(User, entry["user"])
+            user.render_secrets = hotcache.instance_of(RenderSecrets, entry["secrets"])
+            return user
+        except KeyError:
+            pass
+    token = hotcache.fill_token()
     row = (
         RenderSecrets.objects.select_related("user")
-        .filter(user__username=username.lower(), user__is_active=True)
+        .filter(user__username=username, user__is_active=True)
         .first()
     )
     if row is not None:
+        data = {"user": hotcache.row(row.user, exclude=USER_LEFT_OUT), "secrets": hotcache.row(row)}
+        hotcache.fill(cache_name, account_id=row.user_id, token=token, data=data)
         return row.user  # row.user.render_secrets is row: select_related caches both directions
     return user_get_by_username(username=username)  # no secrets yet: secrets_for creates them
 

@@ -1,15 +1,18 @@
 """Signed image URLs: ``GET /i/<username>/<template>.<format>?<props>&v=…&sig=…``, for <img>
 tags and og:image, with no Authorization header. The signature is the authorization."""
 
+from django.http import HttpResponseNotModified
+from django.utils.http import parse_etags
 from django.views.decorators.http import require_GET
 
 from billing.plans import plan_limits
+from core import hotcache
 from core.errors import ApiError, NotFound, json_errors
 from core.ratelimit import rate_limit_hit
 from loopwind import engine
 from rendering import services
 from rendering.apis import deprecation_headers, image_response
-from templates_registry import selectors as registry
+from templates_registry import cache as template_cache
 
 LONG_CACHE = "public, max-age=31536000, immutable"
 
@@ -24,12 +27,17 @@ def signed_image(request, username: str, filename: str):
         raise ApiError("Each parameter may appear once.", code="duplicate_parameter")
     params = {key: request.GET[key] for key in request.GET}
     signer_name = params.get("u") or username
-    signer = services.signer_get(username=signer_name)
+    # The signer and the template from the shared hot-path cache in one round trip
+    signer_entry, template_entry = hotcache.get_many(
+        [services.signer_cache_name(signer_name), template_cache.template_cache_name(username, name)]
+    )
+    signer = services.signer_get(username=signer_name, entry=signer_entry)
     if signer is None:
         raise services.BadSignature()
     services.image_url_verify(path=f"/i/{username}/{filename}", params=params, signer=signer)
-    template = registry.template_get(username=username, name=name, viewer=signer, tags=False)
-    version = registry.version_get(template=template, version=params.get("v"))
+    template = template_cache.template_for_render(username=username, name=name, viewer=signer,
+                                                  entry=template_entry)  # fmt: skip
+    version = template_cache.version_for_render(template=template, version=params.get("v"))
     scale_text = params.get("scale", "1")
     scale = int(scale_text) if scale_text.isascii() and scale_text.isdigit() else 0
     if not engine.MIN_SCALE <= scale <= engine.MAX_SCALE:
@@ -48,17 +56,30 @@ def signed_image(request, username: str, filename: str):
 
     result = services.render_image(
         user=signer, template=template, version=version, props=props, fmt=fmt, scale=scale, source="url",
-        props_are_text=True, before_rendering=count_render,
+        props_are_text=True, before_rendering=count_render, etags=_etags(request),
     )  # fmt: skip
-    etag = f'"{result.cache_key}"'
-    response = image_response(result, fmt)
-    if request.headers.get("If-None-Match") == etag:
-        response.status_code = 304
-        response.content = b""
+    if result.not_modified:
+        # Answered before the render cache and storage are read: the ETag is the render's key, a hash
+        # of everything that determines the bytes (bundle checksum, props, format, scale).
+        response = HttpResponseNotModified()
+        response["ETag"] = f'"{result.cache_key}"'
+    else:
+        response = image_response(result, fmt)
     for name, value in deprecation_headers(template, version).items():
         response[name] = value
     pinned = params.get("v") not in (None, "", "latest")
     response["Cache-Control"] = LONG_CACHE if pinned else "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"
-    # No X-RateLimit-* here: the answer is cacheable (a CDN would serve one caller's numbers to all)
+    # No X-RateLimit-* here: the answer is cacheable (a CDN would serve one caller's numbers to all).
+    # X-Request-Id and X-Render-Duration are per request: the README's production checklist says to
+    # strip them at the CDN (or not cache them) along with Set-Cookie.
     return response
+
+
+def _etags(request) -> frozenset[str]:
+    """The If-None-Match entity tags, unquoted, weak ones included (RFC 9110 compares weakly here)."""
+    header = request.headers.get("If-None-Match", "")
+    if not header:
+        return frozenset()
+    tags = parse_etags(header)
+    return frozenset(tag.removeprefix("W/").strip('"') for tag in tags)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from core import hotcache
 from moderation.services import Action, moderation_log, violation_clear, violation_mark
 from templates_registry.models import Template
 from templates_registry.services import template_unpublish
@@ -23,6 +24,7 @@ def template_feature_set(*, actor, template: Template, featured: bool) -> None:
     if template.unpublished_at is not None or template.private:
         featured = False  # only listed templates can be featured
     Template.objects.filter(pk=template.pk).update(featured=featured, updated_at=timezone.now())
+    hotcache.forget(template.owner_id)  # .update() sends no post_save
     _log(actor, Action.FEATURE if featured else Action.UNFEATURE, template)
 
 

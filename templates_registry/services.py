@@ -23,6 +23,7 @@ from accounts.models import User
 from billing.models import Usage
 from billing.services import private_templates_allowed_or_raise, template_count_allowed_or_raise, usage_record
 from core import files as stored_files
+from core import hotcache
 from loopwind import engine
 from moderation.errors import TemplateRemoved
 from moderation.selectors import violation_reason
@@ -301,6 +302,7 @@ def version_preview_video_render(*, version_id: int) -> str:
     preview_store(mp4, "mp4")
     name = preview_name(mp4, "mp4")
     TemplateVersion.objects.filter(pk=version.pk, preview_video="").update(preview_video=name)
+    hotcache.forget(version.template.owner_id)  # .update() sends no post_save
     return name
 
 

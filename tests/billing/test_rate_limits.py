@@ -194,3 +194,30 @@ def test_a_key_refused_for_its_scopes_counts_against_its_account_not_the_ip(api,
     assert_error(response, 403)
     assert response["X-RateLimit-Limit"] == "10" and response["X-RateLimit-Remaining"] == "9"
     assert bearer(api, key).get("/api/me")["X-RateLimit-Remaining"] == "8"
+
+
+def test_a_hit_is_one_redis_round_trip(rf, monkeypatch):
+    """The window's counter is incremented and given its expiry by one script call (issue 14);
+    the count, the limit and the window are still django-ratelimit's."""
+    from redis.client import Redis
+
+    from core.ratelimit import RateLimited, rate_limit_hit
+
+    calls = []
+    real = Redis.execute_command
+
+    def counting(self, *args, **options):
+        calls.append(args[0])
+        return real(self, *args, **options)
+
+    monkeypatch.setattr(Redis, "execute_command", counting)
+    request = rf.get("/api/me")
+    wait_for_fresh_window("one-trip", need=5)
+    for _ in range(3):
+        rate_limit_hit(request, identity="one-trip", per_minute=3)
+    assert len(calls) <= 4  # 3 EVALSHA, plus one SCRIPT LOAD / EVAL the first time
+    assert calls.count("EVALSHA") + calls.count("EVAL") == 3, calls
+    limit, remaining, reset = request.rate_limit_state
+    assert (limit, remaining) == (3, 0) and 0 < reset - time.time() <= 61
+    with pytest.raises(RateLimited):
+        rate_limit_hit(request, identity="one-trip", per_minute=3)

@@ -10,6 +10,7 @@ from django.test import Client
 
 from accounts.models import ApiKey, User
 from billing.models import Usage
+from rendering.maintenance import render_log_flush
 from rendering.models import Render
 from templates_registry.models import Star, Template
 from tests.conftest import PASSWORD, assert_error
@@ -92,6 +93,7 @@ def test_try_it_signed_in_counts_against_the_visitor(official, member, member_cl
     assert response.status_code == 200
     body = response.content.decode()
     assert 'id="try-preview"' in body and "Your render" in body and 'value="A brand new title"' in body
+    render_log_flush()  # the worker's minute upkeep writes the Render rows
     render = Render.objects.get()
     assert render.user == member and render.source == "web"
     assert Usage.objects.get(user=member, type=Usage.Type.IMAGE_RENDER).count == 1
@@ -116,6 +118,7 @@ def test_try_it_anonymous_is_rate_limited_per_ip(official, settings):
         assert client.post("/loopwind/og-card/try", {"title": f"anon {n}"}).status_code == 200
     limited = client.post("/loopwind/og-card/try", {"title": "one too many"})
     assert limited.status_code == 429 and "Rate limit" in limited.content.decode()
+    render_log_flush()
     assert Render.objects.filter(user=owner).count() == 2  # recorded under the author...
     assert (
         not Usage.objects.filter(user=owner, count__gt=0).exclude(type=Usage.Type.PUBLISH).exists()

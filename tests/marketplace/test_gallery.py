@@ -11,6 +11,7 @@ from django.test import Client
 from accounts.models import User
 from billing.models import Plan
 from billing.plans import plans_reload
+from rendering.maintenance import render_log_flush
 from rendering.models import Render, RenderJob
 from templates_registry.models import Template
 from templates_registry.services import template_publish
@@ -108,6 +109,7 @@ def test_try_it_json_renders_and_rewrites_the_snippets(gallery, member, member_c
         "/loopwind/og-card/try", {"title": "Live from the test", "accent": "#10b981"}, **JSON
     )
     assert again.json()["cached"] is True and again.json()["url"]
+    render_log_flush()
     assert Render.objects.filter(user=member).count() == 1  # the repeat was the cache's
 
 
@@ -128,6 +130,7 @@ def test_anonymous_limit_counts_only_renders_that_cost_something(gallery, settin
     limited = client.post("/loopwind/og-card/try", {"title": "second"}, **JSON)
     assert limited.status_code == 429
     assert int(limited["Retry-After"]) > 0 and limited.json()["error"]["code"] == "rate_limited"
+    render_log_flush()
     assert Render.objects.count() == 1
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from rendering.maintenance import render_counts_flush
+from rendering.maintenance import render_counts_flush, render_log_flush
 from rendering.models import Render, RenderJob
 from rendering.worker import render_job_run
 from templates_registry.models import Template
@@ -97,6 +97,7 @@ def test_cached_render_outputs_are_deleted_when_the_cache_forgets_them(
     slug = f"{user.username}/og-card"
     for title in ("old", "again"):
         user_api.post("/api/render", {"template": slug, "props": {"title": title}}, format="json")
+    render_log_flush()
     old, again = Render.objects.order_by("pk")
     past = timezone.now() - timedelta(seconds=settings.RENDER_CACHE_TTL + 60)
     Render.objects.filter(pk__in=[old.pk, again.pk]).update(created_at=past)

@@ -3,9 +3,11 @@
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+from rest_framework.test import APIClient
 
+from rendering.maintenance import render_log_flush
 from rendering.models import Render
-from tests.conftest import assert_error
+from tests.conftest import assert_error, bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +40,7 @@ def test_sign_then_fetch_without_authorization(user_api, client, user, published
     etag = response["ETag"]
     again = client.get(local(url), HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b""
+    render_log_flush()
     assert Render.objects.get().source == "url"
 
 
@@ -72,6 +75,7 @@ def test_signing_someone_elses_public_template(client, other_user, user, publish
     url = sign(other_api, f"{user.username}/og-card", props={"title": "Theirs"})
     assert f"u={other_user.username}" in url
     assert client.get(local(url)).status_code == 200
+    render_log_flush()
     assert Render.objects.get().user == other_user  # counts against the signer
 
 
@@ -93,16 +97,54 @@ def test_bad_requests(user_api, client, user, published):
     assert_error(client.get(url + "&title=again"), 400, "duplicate_parameter")
 
 
-def test_cache_hits_take_two_queries(user_api, client, user, published, django_assert_num_queries):
-    """The hot paths: a hit on /i/ reads the signer with their secret, then the template with its
-    latest version (a URL pinned to the latest version needs no query of its own); a hit on
-    POST /api/render reads the key with its user, then the template."""
+def test_cache_hits_query_nothing(user_api, client, user, published, django_assert_num_queries,
+                                  django_assert_max_num_queries):  # fmt: skip
+    """The hot paths (issue 14): the signer with their secret, the API key with its account, and
+    the template with its latest version come from the shared hot-path cache (core.hotcache), so a
+    hit on /i/ and a hit on POST /api/render with an API key read nothing from the database; with
+    a JWT the user is read (one query)."""
+    from accounts.services import api_key_create
+
+    key = api_key_create(user=user, name="hot")[1]
     url = local(sign(user_api, f"{user.username}/og-card", props={"title": "Hot"}))
     body = {"template": f"{user.username}/og-card", "props": {"title": "Hot"}}
-    assert client.get(url).status_code == 200  # the miss renders and fills the cache
-    with django_assert_num_queries(2):
+    assert client.get(url).status_code == 200  # the miss renders and fills the caches
+    keyed = bearer(APIClient(), key)
+    assert keyed.post("/api/render", body, format="json").status_code == 200  # fills the key's entry
+    with django_assert_num_queries(0):
         response = client.get(url)
     assert response.status_code == 200 and response["X-Render-Cache"] == "HIT"
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(0):
+        response = keyed.post("/api/render", body, format="json")
+    assert response.status_code == 200 and response["X-Render-Cache"] == "HIT"
+    with django_assert_max_num_queries(1):
         response = user_api.post("/api/render", body, format="json")
     assert response.status_code == 200 and response["X-Render-Cache"] == "HIT"
+
+
+def test_if_none_match_is_answered_before_the_cache_and_storage_are_read(
+    user_api, client, user, published, monkeypatch
+):
+    """A crawler revalidating an og:image costs a signature check and a hash (issue 14): no render
+    cache GET, no storage read. Weak tags and lists match too; the 304 carries the caching headers
+    and no per-request rate-limit numbers."""
+    from rendering import services
+
+    url = local(sign(user_api, f"{user.username}/og-card", props={"title": "Hello 304"}, format="png"))
+    first = client.get(url)
+    etag = first["ETag"]
+
+    def unread(*args, **kwargs):
+        raise AssertionError("read on a conditional request that matched")
+
+    monkeypatch.setattr(services, "_cache_get", unread)
+    monkeypatch.setattr(services.stored_files, "file_read", unread)
+    for header in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        again = client.get(url, HTTP_IF_NONE_MATCH=header)
+        assert again.status_code == 304 and again.content == b"", header
+        assert again["ETag"] == etag
+        assert again["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert not any(name.startswith("X-RateLimit") for name in again.headers)
+    assert client.get(with_params(url, sig="0" * 40), HTTP_IF_NONE_MATCH=etag).status_code == 403
+    monkeypatch.undo()
+    assert client.get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 200

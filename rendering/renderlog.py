@@ -1,0 +1,116 @@
+"""The render log: a sync render's Render row, written off the request.
+
+A cache miss pushes one compact JSON record onto a Redis list (one RPUSH) instead of an INSERT
+and its commit; the worker's minute upkeep (maintenance.render_counts_flush) turns what is
+queued into Render rows with one bulk INSERT and adds them to the templates' counters.
+
+Never lost: the list lives in the job queue's Redis (run with ``appendonly yes``, never with an
+evicting ``maxmemory-policy``; the cache's Redis may evict), so a web process killed after its
+response has already handed its record over. A flush claims a batch by moving it, atomically, to
+a claim list of its own and deletes that list only after its INSERT has committed; a flush that
+dies leaves its claim for the next one, and inserting a record twice is harmless (``public_id``
+is unique, the INSERT skips conflicts). Without a Redis broker (the embedded setup) or when Redis
+does not answer, the row is written at once, as before."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import datetime
+
+import dramatiq
+from django.conf import settings
+from dramatiq.brokers.redis import RedisBroker
+
+from rendering.models import Render
+
+logger = logging.getLogger(__name__)
+BATCH = 1000  # records claimed at a time (Lua's unpack stays far below its stack limit)
+_FIELDS = ("public_id", "user_id", "template_id", "version_id", "format", "scale", "cache_key", "output",
+           "size", "duration_ms", "source")  # fmt: skip
+
+# Moves up to ARGV[1] records from the log to this flush's claim list and registers the claim,
+# in one step: a record is always in exactly one of the log and a claim list.
+_CLAIM = """
+local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items > 0 then
+  redis.call('LTRIM', KEYS[1], #items, -1)
+  redis.call('RPUSH', KEYS[2], unpack(items))
+  redis.call('SADD', KEYS[3], KEYS[2])
+end
+return #items
+"""
+
+
+def _redis():
+    """The job queue's Redis client, or None when the queue is not on Redis."""
+    broker = dramatiq.get_broker()
+    return broker.client if isinstance(broker, RedisBroker) else None
+
+
+def _key(name: str) -> str:
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "lw")
+    return f"{prefix}:renderlog:{name}"
+
+
+def render_log(**fields) -> str:
+    """Records one render (the Render model's fields, ids as ``*_id``); returns its public id."""
+    fields.setdefault("public_id", Render._meta.get_field("public_id").default())
+    fields["created_at"] = datetime.now().astimezone().isoformat()
+    client = _redis()
+    if client is not None:
+        try:
+            client.rpush(_key("pending"), json.dumps(fields, separators=(",", ":")))
+            return fields["public_id"]
+        except Exception:  # Redis down: the row is written now rather than lost
+            logger.warning(
+                "render log unavailable; writing render %s at once", fields["public_id"], exc_info=True
+            )
+    Render.objects.create(**{**fields, "created_at": datetime.fromisoformat(fields["created_at"])})
+    return fields["public_id"]
+
+
+def _row(raw: bytes) -> Render:
+    record = json.loads(raw)
+    return Render(
+        **{name: record[name] for name in _FIELDS if name in record},
+        created_at=datetime.fromisoformat(record["created_at"]),
+    )
+
+
+def claim() -> list[str]:
+    """Claims what is queued, a batch per claim list, and returns every claim list to insert: this
+    flush's and those left by a flush that died (or is still running: inserting twice is harmless)."""
+    client = _redis()
+    if client is None:
+        return []
+    claim_script = client.register_script(_CLAIM)
+    claims = _key("claims")
+    while (
+        claim_script(keys=[_key("pending"), _key(f"claim:{uuid.uuid4().hex}"), claims], args=[BATCH]) == BATCH
+    ):
+        pass
+    return sorted(name.decode() for name in client.smembers(claims))
+
+
+def insert(claim_lists: list[str]) -> int:
+    """Inserts the claimed records as Render rows, in bulk, skipping those already there."""
+    client = _redis()
+    inserted = 0
+    for name in claim_lists:
+        rows = [_row(raw) for raw in client.lrange(name, 0, -1)]
+        rows.sort(key=lambda row: row.created_at)
+        Render.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+        inserted += len(rows)
+    return inserted
+
+
+def release(claim_lists: list[str]) -> None:
+    """After the rows committed: the claims are done."""
+    if claim_lists:
+        client = _redis()
+        pipe = client.pipeline()
+        pipe.delete(*claim_lists)
+        pipe.srem(_key("claims"), *claim_lists)
+        pipe.execute()

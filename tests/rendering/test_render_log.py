@@ -1,0 +1,99 @@
+"""Issue 14 (3): a sync render's Render row and the template's counter are written by the worker's
+minute upkeep from a Redis list, never on the request; nothing is lost when the web process dies
+right after answering, and a flush that dies leaves its claim for the next."""
+
+import os
+import signal
+from datetime import timedelta
+
+import pytest
+import requests
+from django.conf import settings as django_settings
+
+from accounts.services import api_key_create
+from rendering import renderlog
+from rendering.maintenance import render_counts_flush
+from rendering.models import Render
+from templates_registry.models import Template
+from tests.rendering.worker import live_database_url
+from tests.servers import WebServer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+NOW = timedelta(0)
+
+
+def gunicorn_env(media) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": live_database_url(),
+        "REDIS_URL": django_settings.REDIS_URL,
+        "CACHE_KEY_PREFIX": django_settings.CACHES["default"].get("KEY_PREFIX", "lw"),
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "MEDIA_ROOT": str(media),
+        "RATE_LIMITS_ENABLED": "0",
+        "RENDER_PROCESSES": "1",
+    }
+
+
+def test_the_render_survives_its_web_process_being_killed(user, published, tmp_path, _media):
+    key = api_key_create(user=user, name="kill")[1]
+    server = WebServer(tmp_path, gunicorn_env(_media), workers=1)
+    server.start()
+    try:
+        response = requests.post(
+            f"{server.url}/api/render",
+            json={"template": f"{user.username}/og-card", "props": {"title": "Killed after"}},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
+        )
+        assert response.status_code == 200 and response.headers["X-Render-Cache"] == "MISS"
+        render_id = response.headers["X-Render-Id"]
+    finally:
+        server.stop(signal.SIGKILL)  # the master and its worker, no graceful anything
+    assert not Render.objects.exists()  # nothing was written on the request path
+    assert render_counts_flush(settle=NOW) == 1
+    row = Render.objects.get()
+    assert row.public_id == render_id and row.user == user and row.source == "api" and row.counted
+    assert Template.objects.get(pk=published["og-card"].pk).renders == 1
+
+
+def test_a_flush_that_dies_leaves_its_claim_to_the_next(user_api, user, published, monkeypatch):
+    slug = f"{user.username}/og-card"
+    for title in ("one", "two", "three"):
+        assert (
+            user_api.post(
+                "/api/render", {"template": slug, "props": {"title": title}}, format="json"
+            ).status_code
+            == 200
+        )
+    real_insert = renderlog.insert
+
+    def dies_after_claiming(claims):
+        real_insert(claims)
+        raise RuntimeError("the worker died mid-flush")
+
+    monkeypatch.setattr(renderlog, "insert", dies_after_claiming)
+    with pytest.raises(RuntimeError):
+        render_counts_flush(settle=NOW)
+    assert not Render.objects.exists()  # rolled back; the records sit in the dead flush's claim
+    monkeypatch.undo()
+    assert render_counts_flush(settle=NOW) == 3
+    assert Render.objects.count() == 3 and Template.objects.get(pk=published["og-card"].pk).renders == 3
+    assert render_counts_flush(settle=NOW) == 0  # the claim was released: nothing twice
+
+
+def test_without_redis_the_row_is_written_at_once(user, published, monkeypatch):
+    def down():
+        raise ConnectionError("redis down")
+
+    class Down:
+        def rpush(self, *args):
+            down()
+
+    monkeypatch.setattr(renderlog, "_redis", lambda: Down())
+    template = published["og-card"]
+    render_id = renderlog.render_log(
+        user_id=user.pk, template_id=template.pk, version_id=template.latest_version_id, format="png",
+        scale=1, cache_key="k" * 64, output="renders/kk/x.png", size=1, duration_ms=1, source="api",
+    )  # fmt: skip
+    assert Render.objects.get().public_id == render_id
