@@ -70,6 +70,7 @@ dashboard_patterns = [
     ),
     path("dashboard/renders", dashboard.renders, name="dashboard-renders"),
     path("dashboard/jobs/<str:job_id>", public.job_status, name="job-status"),
+    path("dashboard/renders/<str:job_id>", public.render_job, name="render-job"),
 ]
 
 urlpatterns = [

@@ -283,8 +283,8 @@ def template_render_video(request, username: str, name: str):
         return JsonResponse(
             {"jobId": job.public_id, "statusUrl": reverse("job-status", args=[job.public_id])}, status=202
         )
-    messages.success(request, f"Rendering {template.slug}: it appears in your render history when done.")
-    return redirect("dashboard-renders")
+    messages.success(request, f"Rendering {template.slug}: this page follows it until it is done.")
+    return redirect("render-job", job_id=job.public_id)
 
 
 @login_required
@@ -296,7 +296,38 @@ def job_status(request, job_id: str):
         job = rendering_selectors.render_job_get(job_id=job_id, user=request.user)
     except NotFound:
         raise Http404("No such job.") from None
-    response = JsonResponse(JobStatus(job).data)
+    link = selectors.job_output_link(job)
+    response = JsonResponse(
+        JobStatus(job).data
+        | {"downloadUrl": link.download_url if link else None, "filename": link.filename if link else None}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+JOB_PAGE_REFRESH_SECONDS = 2
+
+
+@login_required
+@require_GET
+def render_job(request, job_id: str):
+    """One of the visitor's jobs as a page: its progress, refreshed by <meta http-equiv=refresh>
+    while it runs (no script needed; the template page's script polls job-status instead), then
+    the video player and a download named after the template."""
+    try:
+        job = rendering_selectors.render_job_get(job_id=job_id, user=request.user)
+    except NotFound:
+        raise Http404("No such job.") from None
+    response = render(
+        request,
+        "marketplace/dashboard/render_job.html",
+        {
+            "job": job,
+            "link": selectors.job_output_link(job),
+            "refresh": None if job.is_final else JOB_PAGE_REFRESH_SECONDS,
+            "section": "renders",
+        },
+    )
     response["Cache-Control"] = "no-store"
     return response
 
