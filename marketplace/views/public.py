@@ -190,10 +190,11 @@ def template_detail(request, username: str, name: str):
 
 def _try_failed(request, template, form, exc: ApiError):
     status = exc.status if 400 <= exc.status < 500 else 503
+    message = tryit.visitor_message(exc.message)  # the form shows fields, not props
     if _wants_json(request):
         prop = (exc.details or {}).get("prop") if isinstance(exc.details, dict) else None
         response = JsonResponse(
-            {"error": {"code": exc.code, "message": exc.message, "details": exc.details, "prop": prop}},
+            {"error": {"code": exc.code, "message": message, "details": exc.details, "prop": prop}},
             status=status,
         )
         for header, value in exc.headers.items():
@@ -201,8 +202,8 @@ def _try_failed(request, template, form, exc: ApiError):
         return response
     prop = (exc.details or {}).get("prop") if isinstance(exc.details, dict) else None
     if prop in form.fields:
-        form.add_error(prop, exc.message)  # next to its field, which is marked invalid and described by it
-    return _template_page(request, template, form=form, try_error=exc.message, status=status)
+        form.add_error(prop, message)  # next to its field, which is marked invalid and described by it
+    return _template_page(request, template, form=form, try_error=message, status=status)
 
 
 @require_POST
