@@ -119,7 +119,12 @@ def account_delete(request):
     user = request.user
     templates = list(registry.user_templates(owner=user, include_private=True))
     form = DeleteAccountForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
+    blocked = None
+    try:
+        services.account_delete_allowed_or_raise(user=user)
+    except ApiError as exc:
+        blocked = exc.message
+    if request.method == "POST" and not blocked and form.is_valid():
         services.account_delete(user=user)
         logout(request)
         messages.success(request, "Your account is deleted. Thank you for trying loopwind.")
@@ -127,7 +132,7 @@ def account_delete(request):
     return render(
         request,
         "marketplace/dashboard/delete_account.html",
-        {"form": form, "templates": templates, "section": "settings"},
+        {"form": form, "templates": templates, "blocked": blocked, "section": "settings"},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -163,3 +163,17 @@ def test_delete_account_revokes_keys_and_unpublishes_templates(member, member_cl
     assert not member.is_active and not member.has_usable_password()
     assert member_client.get("/dashboard").status_code == 302
     assert not Client().login(email=member.email, password=PASSWORD)
+
+
+def test_delete_account_waits_for_an_active_subscription_to_be_cancelled(member, member_client):
+    from billing.models import Subscription
+
+    Subscription.objects.create(user=member, stripe_customer_id="cus_1", stripe_subscription_id="sub_1",
+                                status="active", plan_code="pro")  # fmt: skip
+    page = member_client.get("/dashboard/settings/delete").content.decode()
+    assert "cancel it on the Usage &amp; billing page" in page and "Delete my account" not in page
+    assert member_client.post("/dashboard/settings/delete", {"password": PASSWORD}).status_code == 400
+    member.refresh_from_db()
+    assert member.is_active
+    Subscription.objects.filter(user=member).update(status="canceled")
+    assert member_client.post("/dashboard/settings/delete", {"password": PASSWORD}).status_code == 302
