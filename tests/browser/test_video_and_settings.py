@@ -12,6 +12,7 @@ from django.core import mail
 from PIL import Image
 
 from accounts.models import User
+from tests.browser.axe import axe_violations
 from tests.browser.conftest import Console
 from tests.conftest import PASSWORD
 
@@ -78,6 +79,7 @@ def test_a_video_rendered_and_played_from_the_website(video_site, worker, browse
     )
     assert played["duration"] > 0 and played["time"] > 0 and played["width"] > 0, played
     shots(page, "video-rendered-on-the-site")
+    assert axe_violations(page) == []  # the video template page with its finished job
 
     with page.expect_download() as info:
         download.click()
@@ -88,6 +90,11 @@ def test_a_video_rendered_and_played_from_the_website(video_site, worker, browse
     assert row.locator("video").count() == 1
     assert row.get_by_role("link", name="Download promo-video.mp4").is_visible()
     shots(page, "render-history-with-outputs")
+    assert axe_violations(page) == []
+    page.locator("tbody tr a[href^='/dashboard/renders/job_']").first.click()
+    page.locator("#job-video").wait_for()
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0  # done: no more refreshing
+    assert axe_violations(page) == []
     assert console.problems() == []
     context.close()
 
