@@ -48,13 +48,15 @@ def signed_in_context(browser, site, **options):
     return context
 
 
-def check(context, site, paths):
+def check(context, site, paths, shots=None, tag=""):
     problems = {}
     page = context.new_page()
     for path in paths:
         page.goto(site + path)
         if path == "/api/docs":
             page.wait_for_selector(".opblock-tag", timeout=15000)
+            if shots:
+                shots(page, f"api-docs-{tag}")
         found = axe_violations(page)
         if found:
             problems[path] = found
@@ -62,12 +64,17 @@ def check(context, site, paths):
     return problems
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_nothing_serious_on_any_page(site, browser, scheme):
-    context = browser.new_context(color_scheme=scheme)
-    problems = check(context, site, PUBLIC)
+@pytest.mark.parametrize(
+    ("scheme", "viewport"),
+    [("light", {"width": 1280, "height": 860}), ("dark", {"width": 1280, "height": 860}),
+     ("light", {"width": 390, "height": 844})],
+    ids=["light", "dark", "mobile"],
+)  # fmt: skip
+def test_axe_finds_nothing_serious_on_any_page(site, browser, scheme, viewport, shots):
+    context = browser.new_context(color_scheme=scheme, viewport=viewport)
+    problems = check(context, site, PUBLIC, shots, f"{scheme}-{viewport['width']}")
     context.close()
-    context = signed_in_context(browser, site, color_scheme=scheme)
+    context = signed_in_context(browser, site, color_scheme=scheme, viewport=viewport)
     problems |= {f"{path} (signed in)": v for path, v in check(context, site, SIGNED_IN).items()}
     context.close()
     assert not problems, "\n".join(f"{path}: {line}" for path, lines in problems.items() for line in lines)
