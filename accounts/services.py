@@ -170,6 +170,9 @@ def email_change_confirm(*, token: str) -> User:
         raise EmailTaken()
     user.email = claims["new"]
     user.save(update_fields=["email", "updated_at"])
+    body = render_to_string("accounts/email_changed_email.txt", {"user": user, "old": claims["old"],
+                                                                 "site_url": settings.SITE_URL})  # fmt: skip
+    transaction.on_commit(lambda: send_mail("Your loopwind email was changed", body, None, [claims["old"]]))
     return user
 
 

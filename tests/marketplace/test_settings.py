@@ -72,7 +72,9 @@ def confirmation_link() -> str:
     return re.search(re.escape(settings.SITE_URL) + r"(/account/email/\S+)", body).group(1)
 
 
-def test_email_changes_only_when_the_new_address_opens_the_link(member, member_client):
+def test_email_changes_only_when_the_new_address_opens_the_link(
+    member, member_client, django_capture_on_commit_callbacks
+):
     old = member.email
     response = member_client.post(
         "/dashboard/settings/email", {"email": "New.Me@Example.com", "password": PASSWORD}
@@ -82,9 +84,11 @@ def test_email_changes_only_when_the_new_address_opens_the_link(member, member_c
     member.refresh_from_db()
     assert member.email == old  # not yet
     link = confirmation_link()
-    assert Client().get(link).status_code == 302  # works from any browser: the mailbox is the proof
+    with django_capture_on_commit_callbacks(execute=True):
+        assert Client().get(link).status_code == 302  # works from any browser: the mailbox is the proof
     member.refresh_from_db()
     assert member.email == "new.me@example.com"
+    assert mail.outbox[-1].to == [old] and "new.me@example.com" in mail.outbox[-1].body  # the old one is told
     assert Client().get(link).status_code == 400  # used: the token names the old address
 
 
