@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.utils import timezone
 from billing.models import Plan
 from billing.plans import plans_by_code
 from core.files import file_url
-from rendering.models import Render, RenderJob
+from rendering.models import JobOutput, Render, RenderJob
 from templates_registry.models import Tag, Template
 from templates_registry.selectors import template_visible_q
 
@@ -86,15 +87,39 @@ def _link(*, name: str, template_name: str, fmt: str, expires_in: int) -> Output
     )
 
 
-def render_output_link(render: Render) -> OutputLink | None:
+def render_output_link(
+    render: Render, *, job_outputs: dict[str, JobOutput] | None = None
+) -> OutputLink | None:
+    """A render's output while it lives. A job's render (source "job") shares the job's output file,
+    which lives until the job output's expiry (rendering.maintenance deletes it then), so its link
+    follows that output; pass ``job_outputs`` (live outputs by name) to look them up in one query."""
     if render.output_deleted_at is not None or not render.output:
         return None
+    expires_in = OUTPUT_LINK_LIFETIME
+    if render.source == "job":
+        outputs = job_outputs if job_outputs is not None else live_job_outputs([render.output])
+        output = outputs.get(render.output)
+        if output is None:
+            return None
+        expires_in = min(expires_in, int((output.expires_at - timezone.now()).total_seconds()))
     return _link(
-        name=render.output,
-        template_name=render.template.name,
-        fmt=render.format,
-        expires_in=OUTPUT_LINK_LIFETIME,
+        name=render.output, template_name=render.template.name, fmt=render.format, expires_in=expires_in
     )
+
+
+def live_job_outputs(names: list[str]) -> dict[str, JobOutput]:
+    if not names:
+        return {}
+    rows = JobOutput.objects.filter(
+        name__in=names, deleted_at=None, expires_at__gt=timezone.now() + timedelta(seconds=1)
+    )
+    return {row.name: row for row in rows}
+
+
+def render_history(*, user, limit: int = 25) -> list[tuple[Render, OutputLink | None]]:
+    renders = renders_recent(user=user, limit=limit)
+    outputs = live_job_outputs([r.output for r in renders if r.source == "job"])
+    return [(r, render_output_link(r, job_outputs=outputs)) for r in renders]
 
 
 def job_output_link(job: RenderJob) -> OutputLink | None:

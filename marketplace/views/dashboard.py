@@ -456,9 +456,7 @@ def renders(request):
         request,
         "marketplace/dashboard/renders.html",
         {
-            "renders": [
-                (r, selectors.render_output_link(r)) for r in selectors.renders_recent(user=request.user)
-            ],
+            "renders": selectors.render_history(user=request.user),
             "jobs": [(j, selectors.job_output_link(j)) for j in selectors.jobs_recent(user=request.user)],
             "section": "renders",
         },

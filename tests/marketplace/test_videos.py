@@ -108,3 +108,15 @@ def test_history_links_outputs_while_they_live(video, official, member, member_c
     assert b"abc" not in response["Content-Disposition"].encode()
     Render.objects.filter(pk=image.pk).update(output_deleted_at=timezone.now())
     assert 'download="og-card.png"' not in member_client.get("/dashboard/renders").content.decode()
+
+
+def test_a_jobs_render_row_links_its_output_only_while_the_job_output_lives(video, member, member_client):
+    member_client.post("/loopwind/promo-video/render-video", {"headline": "x"})
+    job = RenderJob.objects.get(user=member)
+    output = complete(job)
+    Render.objects.create(user=member, template=job.template, version=job.version, format="mp4", cache_key="j",
+                          output=output.name, source="job")  # fmt: skip
+    assert member_client.get("/dashboard/renders").content.decode().count('download="promo-video.mp4"') == 2
+    JobOutput.objects.filter(pk=output.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    body = member_client.get("/dashboard/renders").content.decode()
+    assert 'download="promo-video.mp4"' not in body and body.count("Expired or not ready") == 2
