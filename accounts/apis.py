@@ -40,7 +40,13 @@ class RegisterApi(PublicApiView):
         name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
         username = serializers.CharField(max_length=39, required=False, allow_blank=True, default="")
 
-    @extend_schema(request=Input, responses={201: SessionOutput}, tags=["auth"], operation_id="auth_register")
+    @extend_schema(
+        summary="Create an account",
+        request=Input,
+        responses={201: SessionOutput},
+        tags=["auth"],
+        operation_id="auth_register",
+    )
     def post(self, request):
         data = validated(self.Input, request)
         user = services.user_register(**data, request=request)
@@ -55,7 +61,13 @@ class LoginApi(PublicApiView):
         email = serializers.CharField(max_length=255)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
 
-    @extend_schema(request=Input, responses={200: SessionOutput}, tags=["auth"], operation_id="auth_login")
+    @extend_schema(
+        summary="Sign in",
+        request=Input,
+        responses={200: SessionOutput},
+        tags=["auth"],
+        operation_id="auth_login",
+    )
     def post(self, request):
         data = validated(self.Input, request)
         user = services.user_login(request=request._request, **data)
@@ -67,7 +79,11 @@ class RefreshApi(PublicApiView):
         refreshToken = serializers.CharField(max_length=2048)
 
     @extend_schema(
-        request=Input, responses={200: TokenPairOutput}, tags=["auth"], operation_id="auth_refresh"
+        summary="Refresh the access token",
+        request=Input,
+        responses={200: TokenPairOutput},
+        tags=["auth"],
+        operation_id="auth_refresh",
     )
     def post(self, request):
         data = validated(self.Input, request)
@@ -81,6 +97,7 @@ class LogoutApi(APIView):
         refreshToken = serializers.CharField(max_length=2048, required=False, allow_blank=True)
 
     @extend_schema(
+        summary="Sign out",
         request=Input,
         responses={204: None},
         tags=["auth"],
@@ -108,11 +125,24 @@ class MeApi(APIView):
             max_length=500, required=False, allow_blank=True, source="avatar_url"
         )
 
-    @extend_schema(responses={200: UserOutput}, tags=["account"], operation_id="me_get")
+    @extend_schema(
+        summary="Get your account",
+        description="Your profile, plan and public id, as the signed-in caller (JWT or API key).",
+        responses={200: UserOutput},
+        tags=["account"],
+        operation_id="me_get",
+    )
     def get(self, request):
         return Response(UserOutput(request.user).data)
 
-    @extend_schema(request=Input, responses={200: UserOutput}, tags=["account"], operation_id="me_update")
+    @extend_schema(
+        summary="Update your profile",
+        description="Changes your name, bio or avatar URL; fields left out stay as they are.",
+        request=Input,
+        responses={200: UserOutput},
+        tags=["account"],
+        operation_id="me_update",
+    )
     def patch(self, request):
         data = validated(self.Input, request)
         return Response(UserOutput(services.user_update(user=request.user, **data)).data)
@@ -143,12 +173,23 @@ class ApiKeysApi(APIView):
             help_text=f"Any of {', '.join(API_KEY_SCOPES)}. Default: render:read, render:write, templates:read.",
         )
 
-    @extend_schema(responses={200: ApiKeyOutput(many=True)}, tags=["keys"], operation_id="keys_list")
+    @extend_schema(
+        summary="List API keys",
+        description="Your active API keys: name, prefix, scopes and when each was last used. The key itself is never shown again.",
+        responses={200: ApiKeyOutput(many=True)},
+        tags=["keys"],
+        operation_id="keys_list",
+    )
     def get(self, request):
         return Response(ApiKeyOutput(selectors.api_key_list(user=request.user), many=True).data)
 
     @extend_schema(
-        request=Input, responses={201: ApiKeyCreatedOutput}, tags=["keys"], operation_id="keys_create"
+        summary="Create an API key",
+        description="Creates a key with the given scopes and answers with the whole key, once: store it now.",
+        request=Input,
+        responses={201: ApiKeyCreatedOutput},
+        tags=["keys"],
+        operation_id="keys_create",
     )
     def post(self, request):
         data = validated(self.Input, request)
@@ -160,7 +201,13 @@ class ApiKeysApi(APIView):
 class ApiKeyDetailApi(APIView):
     required_scopes = "keys:manage"
 
-    @extend_schema(responses={204: None}, tags=["keys"], operation_id="keys_revoke")
+    @extend_schema(
+        summary="Revoke an API key",
+        description="Revokes the key at once: requests that use it are refused with 401. Cannot be undone.",
+        responses={204: None},
+        tags=["keys"],
+        operation_id="keys_revoke",
+    )
     def delete(self, request, key_id: str):
         services.api_key_revoke(user=request.user, key_id=key_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -171,6 +218,7 @@ class DeviceStartApi(PublicApiView):
         clientName = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
     @extend_schema(
+        summary="Start CLI device login",
         request=Input,
         responses={
             200: inline_serializer(
@@ -209,6 +257,7 @@ class DeviceTokenApi(PublicApiView):
         deviceCode = serializers.CharField(max_length=200)
 
     @extend_schema(
+        summary="Poll CLI device login",
         request=Input,
         responses={200: SessionOutput},
         tags=["auth"],

@@ -10,10 +10,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -38,7 +42,9 @@ from accounts.models import (
     DeviceAuthorization,
     User,
 )
+from accounts.normalize import email_normalize
 from accounts.usernames import username_is_valid
+from core import files as stored_files
 from core import hotcache
 from core.errors import ApiError, NotFound
 from core.ratelimit import client_ip, rate_limit_hit
@@ -119,6 +125,90 @@ def user_update(*, user: User, **fields) -> User:
     if changed:
         user.save(update_fields=[*changed, "updated_at"])
     return user
+
+
+# --- email change, avatar, deactivation ------------------------------------------------------
+
+EMAIL_CHANGE_SALT = "accounts.email-change"
+EMAIL_CHANGE_MAX_AGE = timedelta(days=2)
+
+
+class EmailChangeInvalid(ApiError):
+    status = 400
+    code = "email_change_invalid"
+    message = "This confirmation link is invalid or has expired. Ask for a new one from your settings."
+
+
+def email_change_request(*, user: User, new_email: str) -> str:
+    """Mails a signed link, good for EMAIL_CHANGE_MAX_AGE, to the NEW address; the account's email
+    changes only when it is opened (email_change_confirm). The link is built from settings.SITE_URL,
+    never from the request's Host. The token names the current address too, so it dies once the
+    email changes. Returns the link (for the caller's tests and logs)."""
+    email = email_normalize(new_email)
+    if User.objects.filter(email=email).exclude(pk=user.pk).exists():
+        raise EmailTaken()
+    token = signing.dumps({"u": user.public_id, "old": user.email, "new": email}, salt=EMAIL_CHANGE_SALT)
+    link = settings.SITE_URL + reverse("settings-email-confirm", args=[token])
+    body = render_to_string(
+        "accounts/email_change_email.txt", {"user": user, "new_email": email, "link": link,
+                                            "hours": int(EMAIL_CHANGE_MAX_AGE.total_seconds() // 3600)}
+    )  # fmt: skip
+    send_mail("Confirm your new email for loopwind", body, None, [email])
+    return link
+
+
+@transaction.atomic
+def email_change_confirm(*, token: str) -> User:
+    """Applies a change mailed by email_change_request: refused when tampered, expired, already used
+    (the account's email is no longer the one it names) or when the address was taken since."""
+    try:
+        claims = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
+    except signing.BadSignature:
+        raise EmailChangeInvalid() from None
+    user = User.objects.select_for_update().filter(public_id=claims.get("u"), is_active=True).first()
+    if user is None or user.email != claims.get("old"):
+        raise EmailChangeInvalid()
+    if User.objects.filter(email=claims["new"]).exclude(pk=user.pk).exists():
+        raise EmailTaken()
+    user.email = claims["new"]
+    user.save(update_fields=["email", "updated_at"])
+    body = render_to_string("accounts/email_changed_email.txt", {"user": user, "old": claims["old"],
+                                                                 "site_url": settings.SITE_URL})  # fmt: skip
+    transaction.on_commit(lambda: send_mail("Your loopwind email was changed", body, None, [claims["old"]]))
+    return user
+
+
+AVATAR_MAX_BYTES = 1024 * 1024
+AVATAR_TYPES = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
+
+
+def avatar_name(content: bytes, ext: str) -> str:
+    return f"avatars/{hashlib.sha256(content).hexdigest()[:32]}.{ext}"
+
+
+def avatar_set(*, user: User, content: bytes, ext: str) -> User:
+    """Stores an avatar (already checked for size and type by the caller's form) in the project's
+    storage under a content-addressed name, and points the profile at the site URL serving it."""
+    name = avatar_name(content, ext)
+    stored_files.file_save(name, content)  # False: the same picture is stored already
+    user.avatar_url = settings.SITE_URL + reverse("avatar", args=[name.split("/", 1)[1]])
+    user.save(update_fields=["avatar_url", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> None:
+    """Deletes an account as far as anyone can tell: API keys revoked first, every token and session
+    ended, the profile emptied, sign-in impossible and the email freed for a new sign-up. The row
+    stays so the username (and with it every template slug it published) cannot be taken over."""
+    ApiKey.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+    hotcache.forget(user.pk)  # .update() sends no post_save: every node's cached key goes now
+    user_sign_out_everywhere(user=user)
+    user.email = f"deleted+{user.public_id}@deleted.invalid"
+    user.name = user.bio = user.avatar_url = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
 
 
 # --- sign-in and tokens ----------------------------------------------------------------------

@@ -20,7 +20,12 @@ class CheckoutApi(APIView):
         plan = serializers.CharField(max_length=20)
 
     @extend_schema(
-        request=Input, responses={200: UrlOutput}, tags=["billing"], operation_id="billing_checkout"
+        summary="Start a plan checkout",
+        description="Answers with a Stripe Checkout URL for the chosen paid plan (503 when billing is off on this server).",
+        request=Input,
+        responses={200: UrlOutput},
+        tags=["billing"],
+        operation_id="billing_checkout",
     )
     def post(self, request):
         data = validated(self.Input, request)
@@ -32,7 +37,14 @@ class CheckoutApi(APIView):
 class PortalApi(APIView):
     required_scopes = "keys:manage"
 
-    @extend_schema(request=None, responses={200: UrlOutput}, tags=["billing"], operation_id="billing_portal")
+    @extend_schema(
+        summary="Open the billing portal",
+        description="Answers with a Stripe Billing Portal URL where you manage your subscription, card and invoices.",
+        request=None,
+        responses={200: UrlOutput},
+        tags=["billing"],
+        operation_id="billing_portal",
+    )
     def post(self, request):
         return Response({"url": stripe_billing.portal_session_create(user=request.user)})
 
@@ -44,7 +56,7 @@ class StripeWebhookApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list = []
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT}, tags=["billing"],
+    @extend_schema(summary='Stripe webhook', request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT}, tags=["billing"],
                    operation_id="billing_webhook")  # fmt: skip
     def post(self, request):
         result = stripe_billing.webhook_process(

@@ -22,7 +22,7 @@ api_patterns = [
     path(
         "docs",
         csp_update({"style-src": ["'unsafe-inline'"]})(
-            SpectacularSwaggerSplitView.as_view(url_name="schema")
+            SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="marketplace/api/docs.html")
         ),
         name="api-docs",
     ),

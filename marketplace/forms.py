@@ -3,7 +3,8 @@ from django.contrib.auth import password_validation
 
 from accounts.forms import GuardedAuthenticationForm
 from accounts.models import API_KEY_SCOPES, User
-from accounts.services import DEFAULT_KEY_SCOPES
+from accounts.normalize import email_normalize
+from accounts.services import AVATAR_MAX_BYTES, AVATAR_TYPES, DEFAULT_KEY_SCOPES
 from templates_registry.categories import CATEGORIES
 
 
@@ -125,3 +126,78 @@ class PropsForm(forms.Form):
                 continue
             out[name] = value
         return out
+
+
+class ProfileForm(forms.Form):
+    """Account settings: name, bio and an optional new avatar (PNG, JPEG, WebP or GIF, at most 1 MB;
+    the picture is opened by Pillow, so a renamed file of another kind is refused)."""
+
+    name = forms.CharField(label="Name", required=False, max_length=255)
+    bio = forms.CharField(
+        label="Bio", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown on your profile page. At most 500 characters.",
+    )  # fmt: skip
+    avatar = forms.ImageField(
+        label="Avatar",
+        required=False,
+        help_text="PNG, JPEG, WebP or GIF, at most 1 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
+    )
+
+    def clean_avatar(self):
+        upload = self.cleaned_data.get("avatar")
+        if not upload:
+            return None
+        if upload.size > AVATAR_MAX_BYTES:
+            raise forms.ValidationError("The avatar is larger than 1 MB; pick a smaller picture.")
+        kind = getattr(getattr(upload, "image", None), "format", None)
+        if kind not in AVATAR_TYPES:
+            raise forms.ValidationError("The avatar must be a PNG, JPEG, WebP or GIF picture.")
+        upload.seek(0)
+        return upload.read(), AVATAR_TYPES[kind]
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label="New email",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="We mail a confirmation link to the new address; your email changes when you open it.",
+    )
+    password = forms.CharField(
+        label="Current password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password", "")
+        if not self.user.check_password(password):
+            raise forms.ValidationError("The password is incorrect.")
+        return password
+
+    def clean_email(self):
+        email = email_normalize(self.cleaned_data["email"])
+        if email == self.user.email:
+            raise forms.ValidationError("This is already your email.")
+        if User.objects.filter(email=email).exclude(pk=self.user.pk).exists():
+            raise forms.ValidationError("An account with this email already exists.")
+        return email
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label="Your password, to confirm",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password", "")
+        if not self.user.check_password(password):
+            raise forms.ValidationError("The password is incorrect.")
+        return password

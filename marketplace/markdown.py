@@ -71,7 +71,7 @@ def render(markdown: str) -> str:
             while i < len(lines) and not lines[i].strip().startswith("```"):
                 block.append(lines[i])
                 i += 1
-            out.append(f"<pre><code>{escape(chr(10).join(block))}</code></pre>")
+            out.append(f'<pre tabindex="0"><code>{escape(chr(10).join(block))}</code></pre>')
         elif heading := re.match(r"^(#{1,4})\s+(.*)$", stripped):
             flush()
             level = min(6, len(heading.group(1)) + 1)  # the page has its own h1

@@ -9,6 +9,7 @@ again as the visitor types, and a repeat (the render cache) is free."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -66,3 +67,18 @@ def video_render_start(*, request, template, version, props: dict, fmt: str = "m
     job = jobs.render_job_create(user=user, template=template, version=version, props=typed, fmt=fmt)
     jobs.render_job_enqueue(job=job)
     return job
+
+
+_PROP_NAMED = re.compile(r"^Prop '([^']+)': ")
+_MISSING = re.compile(r"^Missing required prop '([^']+)'\.")
+_UNKNOWN = re.compile(r"^Unknown prop '([^']+)'; this template takes: ")
+_WORD = re.compile(r"\b([Pp])rop(s?)\b")
+
+
+def visitor_message(message: str) -> str:
+    """An engine message in the words of the try-it form, where a visitor sees fields, not props:
+    "Prop 'title': expected a string." → "Field “title”: expected a string."."""
+    message = _PROP_NAMED.sub(lambda m: f"Field \u201c{m[1]}\u201d: ", message)
+    message = _MISSING.sub(lambda m: f"Fill in \u201c{m[1]}\u201d: it is required.", message)
+    message = _UNKNOWN.sub(lambda m: f"This template has no field \u201c{m[1]}\u201d; its fields: ", message)
+    return _WORD.sub(lambda m: ("F" if m[1] == "P" else "f") + "ield" + m[2], message)

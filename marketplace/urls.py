@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 
 from accounts.forms import SiteUrlPasswordResetForm
 from marketplace.views import account, dashboard, docs, pricing, public, status
+from marketplace.views import settings as account_settings
 
 password_reset = [
     path(
@@ -70,6 +71,17 @@ dashboard_patterns = [
     ),
     path("dashboard/renders", dashboard.renders, name="dashboard-renders"),
     path("dashboard/jobs/<str:job_id>", public.job_status, name="job-status"),
+    path("dashboard/settings", account_settings.settings_page, name="settings"),
+    path("dashboard/settings/profile", account_settings.profile_update, name="settings-profile"),
+    path("dashboard/settings/email", account_settings.email_change, name="settings-email"),
+    path("dashboard/settings/password", account_settings.password_change, name="settings-password"),
+    path(
+        "dashboard/settings/sign-out-everywhere",
+        account_settings.sign_out_everywhere,
+        name="settings-sign-out-everywhere",
+    ),
+    path("dashboard/settings/delete", account_settings.account_delete, name="settings-delete"),
+    path("dashboard/renders/<str:job_id>", public.render_job, name="render-job"),
 ]
 
 urlpatterns = [
@@ -81,6 +93,8 @@ urlpatterns = [
     path("status", status.status, name="status"),
     path("signup", account.signup, name="signup"),
     *password_reset,
+    path("account/email/<str:token>", account_settings.email_confirm, name="settings-email-confirm"),
+    path("media/avatars/<str:name>", account_settings.avatar, name="avatar"),
     *dashboard_patterns,
     path("docs", docs.page, name="docs"),
     path("docs/<str:slug>", docs.page, name="docs-page"),

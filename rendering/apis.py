@@ -112,6 +112,7 @@ class RenderApi(APIView):
     required_scopes = "render:write"
 
     @extend_schema(
+        summary="Render an image",
         request=RenderInput,
         responses={(200, "image/png"): OpenApiTypes.BINARY},
         tags=["render"],
@@ -162,7 +163,14 @@ class SignApi(APIView):
         version = serializers.CharField()
         deprecation = DeprecationOutput(allow_null=True)
 
-    @extend_schema(request=RenderInput, responses={200: Output}, tags=["render"], operation_id="render_sign")
+    @extend_schema(
+        summary="Sign an image URL",
+        description="Answers with a signed URL that renders the image on GET, for <img> tags and Open Graph tags; each new render counts against your plan.",
+        request=RenderInput,
+        responses={200: Output},
+        tags=["render"],
+        operation_id="render_sign",
+    )
     def post(self, request):
         data = validated(RenderInput, request)
         template, version = registry.template_version_get(
@@ -191,6 +199,7 @@ class SigningSecretApi(APIView):
         rotatedAt = serializers.DateTimeField(source="signing_rotated_at")
 
     @extend_schema(
+        summary="Rotate the URL signing secret",
         request=None,
         responses={200: Output},
         tags=["render"],
@@ -277,6 +286,8 @@ class AsyncRenderApi(APIView):
     required_scopes = "render:write"
 
     @extend_schema(
+        summary="Start a render job",
+        description="Queues a render (videos: MP4, WebM or GIF; images too) and answers 202 with the job id. Follow it with GET /api/render/{id}, its event stream, or a webhook.",
         request=AsyncRenderInput,
         responses={202: JobAccepted},
         tags=["render"],
@@ -316,11 +327,23 @@ class AsyncRenderApi(APIView):
 class JobApi(APIView):
     required_scopes = {"GET": "render:read", "DELETE": "render:write"}
 
-    @extend_schema(responses={200: JobStatus}, tags=["render"], operation_id="render_job_get")
+    @extend_schema(
+        summary="Get a render job",
+        description="The job's status and progress; once completed, a signed outputUrl valid until expiresAt.",
+        responses={200: JobStatus},
+        tags=["render"],
+        operation_id="render_job_get",
+    )
     def get(self, request, job_id: str):
         return Response(JobStatus(selectors.render_job_get(job_id=job_id, user=request.user)).data)
 
-    @extend_schema(responses={200: JobStatus}, tags=["render"], operation_id="render_job_cancel")
+    @extend_schema(
+        summary="Cancel a render job",
+        description="Cancels a queued or processing job; a job already finished is refused with 409 job_final.",
+        responses={200: JobStatus},
+        tags=["render"],
+        operation_id="render_job_cancel",
+    )
     def delete(self, request, job_id: str):
         job = jobs.render_job_cancel(job=selectors.render_job_get(job_id=job_id, user=request.user))
         return Response(JobStatus(job).data)
@@ -347,6 +370,7 @@ class JobEventsApi(APIView):
     SSE_RECONNECT_MS = 1000
 
     @extend_schema(
+        summary="Follow a render job",
         responses={(200, "text/event-stream"): SSE_EVENT},
         tags=["render"],
         operation_id="render_job_events",
@@ -414,7 +438,11 @@ class DeliveriesApi(APIView):
     required_scopes = "render:read"
 
     @extend_schema(
-        responses={200: DeliveryOutput(many=True)}, tags=["webhooks"], operation_id="webhook_deliveries"
+        summary="List webhook deliveries",
+        description="Your newest webhook deliveries with every attempt: status code, error and timing.",
+        responses={200: DeliveryOutput(many=True)},
+        tags=["webhooks"],
+        operation_id="webhook_deliveries",
     )
     def get(self, request):
         return Response(DeliveryOutput(selectors.delivery_list(user=request.user), many=True).data)
@@ -424,7 +452,12 @@ class RedeliverApi(APIView):
     required_scopes = "render:write"
 
     @extend_schema(
-        request=None, responses={202: DeliveryOutput}, tags=["webhooks"], operation_id="webhook_redeliver"
+        summary="Redeliver a webhook",
+        description="Sends a delivery again, with the same payload and a fresh signature.",
+        request=None,
+        responses={202: DeliveryOutput},
+        tags=["webhooks"],
+        operation_id="webhook_redeliver",
     )
     def post(self, request, delivery_id: str):
         delivery = webhooks.webhook_redeliver(user=request.user, delivery_id=delivery_id)
@@ -439,12 +472,23 @@ class WebhookSecretApi(APIView):
         secret = serializers.CharField(source="webhook_secret")
         rotatedAt = serializers.DateTimeField(source="webhook_rotated_at")
 
-    @extend_schema(responses={200: Output}, tags=["webhooks"], operation_id="webhook_secret_get")
+    @extend_schema(
+        summary="Get the webhook secret",
+        description="The secret that signs your webhook deliveries (the X-Loopwind-Signature header).",
+        responses={200: Output},
+        tags=["webhooks"],
+        operation_id="webhook_secret_get",
+    )
     def get(self, request):
         return Response(self.Output(services.secrets_for(request.user)).data)
 
     @extend_schema(
-        request=None, responses={200: Output}, tags=["webhooks"], operation_id="webhook_secret_rotate"
+        summary="Rotate the webhook secret",
+        description="A new webhook signing secret; deliveries from now on are signed with it.",
+        request=None,
+        responses={200: Output},
+        tags=["webhooks"],
+        operation_id="webhook_secret_rotate",
     )
     def post(self, request):
         return Response(self.Output(services.webhook_secret_rotate(user=request.user)).data)

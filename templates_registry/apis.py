@@ -215,6 +215,8 @@ class PublishApi(WriteView):
         )
 
     @extend_schema(
+        summary="Publish a template",
+        description="Uploads a template bundle (multipart files) as a new version; the first publish creates the template. Answers with the version and any lint warnings.",
         request={"multipart/form-data": Input},
         responses={201: Output, 200: Output},
         tags=["templates"],
@@ -283,6 +285,7 @@ class TemplateListApi(RegistryView):
         )
 
     @extend_schema(
+        summary="Search templates",
         parameters=[Query],
         responses={200: TemplatePageOutput},
         tags=["templates"],
@@ -311,6 +314,7 @@ class TemplateDetailApi(RegistryView):
         )
 
     @extend_schema(
+        summary="Get a template",
         parameters=[OpenApiParameter("version", str, description="a version; default latest")],
         responses={200: TemplateDetailOutput},
         tags=["templates"],
@@ -321,14 +325,21 @@ class TemplateDetailApi(RegistryView):
         context = {"version": version, "viewer": _viewer(request)}
         return Response(TemplateDetailOutput(template, context=context).data)
 
-    @extend_schema(request=Patch, responses={200: TemplateDetailOutput}, tags=["templates"])
+    @extend_schema(
+        summary="Update a template", request=Patch, responses={200: TemplateDetailOutput}, tags=["templates"]
+    )
     def patch(self, request, username: str, name: str):
         template = selectors.template_owned(username=username, name=name, user=request.user)
         data = validated(self.Patch, request)
         template = services.template_update(template=template, user=request.user, **data)
         return Response(TemplateDetailOutput(template, context={"viewer": request.user}).data)
 
-    @extend_schema(responses={204: None}, tags=["templates"], description="Unpublish: hidden from everyone.")
+    @extend_schema(
+        summary="Unpublish a template",
+        responses={204: None},
+        tags=["templates"],
+        description="Unpublish: hidden from everyone.",
+    )
     def delete(self, request, username: str, name: str):
         template = selectors.template_owned(username=username, name=name, user=request.user)
         services.template_unpublish(template=template)
@@ -336,7 +347,7 @@ class TemplateDetailApi(RegistryView):
 
 
 class TemplateVersionsApi(RegistryView):
-    @extend_schema(responses={200: VersionOutput(many=True)}, tags=["templates"])
+    @extend_schema(summary="List versions", responses={200: VersionOutput(many=True)}, tags=["templates"])
     def get(self, request, username: str, name: str):
         template = selectors.template_get(username=username, name=name, viewer=_viewer(request))
         return Response(VersionOutput(selectors.version_list(template=template), many=True).data)
@@ -363,7 +374,12 @@ class VersionDetailApi(RegistryView):
                 raise serializers.ValidationError({"deprecated": ["Send deprecated and/or yanked."]})
             return attrs
 
-    @extend_schema(request=Patch, responses={200: VersionOutput}, tags=["templates"])
+    @extend_schema(
+        summary="Deprecate or yank a version",
+        request=Patch,
+        responses={200: VersionOutput},
+        tags=["templates"],
+    )
     def patch(self, request, username: str, name: str, version: str):
         template = selectors.template_owned(username=username, name=name, user=request.user)
         data = validated(self.Patch, request)
@@ -378,6 +394,7 @@ class VersionDetailApi(RegistryView):
 
 class DownloadApi(RegistryView):
     @extend_schema(
+        summary="Download a template bundle",
         parameters=[OpenApiParameter("version", str)],
         responses={(200, "application/zip"): OpenApiTypes.BINARY},
         tags=["templates"],
@@ -405,13 +422,24 @@ class StarApi(WriteView):
         template.refresh_from_db(fields=["stars"])
         return Response(self.Output({"starred": starred, "stars": template.stars}).data, status=status_code)
 
-    @extend_schema(request=None, responses={201: Output, 200: Output}, tags=["templates"])
+    @extend_schema(
+        summary="Star a template",
+        description="Stars the template for the caller; starring twice is answered 200 with the same count.",
+        request=None,
+        responses={201: Output, 200: Output},
+        tags=["templates"],
+    )
     def post(self, request, username: str, name: str):
         template = selectors.template_get(username=username, name=name, viewer=request.user)
         created = services.star_add(user=request.user, template=template)
         return self._answer(template, True, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(responses={200: Output}, tags=["templates"])
+    @extend_schema(
+        summary="Remove your star",
+        description="Removes the caller's star from the template, if there was one.",
+        responses={200: Output},
+        tags=["templates"],
+    )
     def delete(self, request, username: str, name: str):
         template = selectors.template_get(username=username, name=name, viewer=request.user)
         services.star_remove(user=request.user, template=template)
@@ -427,7 +455,7 @@ class UserProfileApi(RegistryView):
         templates = TemplateOutput(many=True)
         stats = serializers.DictField(child=serializers.IntegerField())
 
-    @extend_schema(responses={200: Output}, tags=["users"])
+    @extend_schema(summary="Get a user's profile", responses={200: Output}, tags=["users"])
     def get(self, request, username: str):
         owner = user_get_by_username(username=username)
         if owner is None:
@@ -446,7 +474,12 @@ class UserProfileApi(RegistryView):
 class MyTemplatesApi(APIView):
     required_scopes = "templates:read"
 
-    @extend_schema(responses={200: TemplateOutput(many=True)}, tags=["templates"])
+    @extend_schema(
+        summary="List your templates",
+        description="Every template you own, private and unpublished ones included.",
+        responses={200: TemplateOutput(many=True)},
+        tags=["templates"],
+    )
     def get(self, request):
         templates = selectors.user_templates(owner=request.user, include_private=True)
         return Response(TemplateOutput(templates, many=True).data)
@@ -455,6 +488,12 @@ class MyTemplatesApi(APIView):
 class UsageApi(APIView):
     required_scopes = "render:read"
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["billing"], operation_id="me_usage")
+    @extend_schema(
+        summary="Get your usage",
+        description="This month's renders and publishes against your plan's limits, and when the quota resets.",
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["billing"],
+        operation_id="me_usage",
+    )
     def get(self, request):
         return Response(selectors.account_usage(user=request.user))

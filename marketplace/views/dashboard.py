@@ -456,8 +456,8 @@ def renders(request):
         request,
         "marketplace/dashboard/renders.html",
         {
-            "renders": selectors.renders_recent(user=request.user),
-            "jobs": selectors.jobs_recent(user=request.user),
+            "renders": selectors.render_history(user=request.user),
+            "jobs": [(j, selectors.job_output_link(j)) for j in selectors.jobs_recent(user=request.user)],
             "section": "renders",
         },
     )

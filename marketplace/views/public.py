@@ -190,10 +190,11 @@ def template_detail(request, username: str, name: str):
 
 def _try_failed(request, template, form, exc: ApiError):
     status = exc.status if 400 <= exc.status < 500 else 503
+    message = tryit.visitor_message(exc.message)  # the form shows fields, not props
     if _wants_json(request):
         prop = (exc.details or {}).get("prop") if isinstance(exc.details, dict) else None
         response = JsonResponse(
-            {"error": {"code": exc.code, "message": exc.message, "details": exc.details, "prop": prop}},
+            {"error": {"code": exc.code, "message": message, "details": exc.details, "prop": prop}},
             status=status,
         )
         for header, value in exc.headers.items():
@@ -201,8 +202,8 @@ def _try_failed(request, template, form, exc: ApiError):
         return response
     prop = (exc.details or {}).get("prop") if isinstance(exc.details, dict) else None
     if prop in form.fields:
-        form.add_error(prop, exc.message)  # next to its field, which is marked invalid and described by it
-    return _template_page(request, template, form=form, try_error=exc.message, status=status)
+        form.add_error(prop, message)  # next to its field, which is marked invalid and described by it
+    return _template_page(request, template, form=form, try_error=message, status=status)
 
 
 @require_POST
@@ -283,8 +284,8 @@ def template_render_video(request, username: str, name: str):
         return JsonResponse(
             {"jobId": job.public_id, "statusUrl": reverse("job-status", args=[job.public_id])}, status=202
         )
-    messages.success(request, f"Rendering {template.slug}: it appears in your render history when done.")
-    return redirect("dashboard-renders")
+    messages.success(request, f"Rendering {template.slug}: this page follows it until it is done.")
+    return redirect("render-job", job_id=job.public_id)
 
 
 @login_required
@@ -296,7 +297,38 @@ def job_status(request, job_id: str):
         job = rendering_selectors.render_job_get(job_id=job_id, user=request.user)
     except NotFound:
         raise Http404("No such job.") from None
-    response = JsonResponse(JobStatus(job).data)
+    link = selectors.job_output_link(job)
+    response = JsonResponse(
+        JobStatus(job).data
+        | {"downloadUrl": link.download_url if link else None, "filename": link.filename if link else None}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+JOB_PAGE_REFRESH_SECONDS = 2
+
+
+@login_required
+@require_GET
+def render_job(request, job_id: str):
+    """One of the visitor's jobs as a page: its progress, refreshed by <meta http-equiv=refresh>
+    while it runs (no script needed; the template page's script polls job-status instead), then
+    the video player and a download named after the template."""
+    try:
+        job = rendering_selectors.render_job_get(job_id=job_id, user=request.user)
+    except NotFound:
+        raise Http404("No such job.") from None
+    response = render(
+        request,
+        "marketplace/dashboard/render_job.html",
+        {
+            "job": job,
+            "link": selectors.job_output_link(job),
+            "refresh": None if job.is_final else JOB_PAGE_REFRESH_SECONDS,
+            "section": "renders",
+        },
+    )
     response["Cache-Control"] = "no-store"
     return response
 

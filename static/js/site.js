@@ -44,3 +44,11 @@ document.querySelectorAll("input[type=color][data-color-for]").forEach((picker) 
     if (value) picker.value = value;
   });
 });
+
+// Filters apply as they change (the Apply button stays for visitors without JavaScript); the
+// search box waits for Enter like any search.
+document.querySelectorAll("form[data-autosubmit]").forEach((form) => {
+  form.addEventListener("change", (event) => {
+    if (event.target.matches("select, input[type=checkbox], input[type=radio]")) form.requestSubmit();
+  });
+});

@@ -189,7 +189,8 @@
         bar.value = 1;
         result.src = job.outputUrl;
         result.hidden = false;
-        download.href = job.outputUrl;
+        download.href = job.downloadUrl || job.outputUrl;
+        if (job.filename) { download.setAttribute("download", job.filename); download.textContent = `Download ${job.filename}`; }
         download.hidden = false;
         videoButton.disabled = false;
         return;

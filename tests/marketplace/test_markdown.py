@@ -11,4 +11,4 @@ def test_subset_and_escaping():
     assert '<a href="https://x.dev">link</a>' in html and "javascript:" not in html
     assert "<li>two &lt;script&gt;</li>" in html
     assert "<td><code>x</code></td>" in html
-    assert "<pre><code>&lt;tag&gt;</code></pre>" in html
+    assert '<pre tabindex="0"><code>&lt;tag&gt;</code></pre>' in html

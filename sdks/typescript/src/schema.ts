@@ -11,7 +11,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description No authentication: a stale or broken Bearer header must not stand in the way of signing in. */
+        /**
+         * Start CLI device login
+         * @description No authentication: a stale or broken Bearer header must not stand in the way of signing in.
+         */
         post: operations["auth_device_start"];
         delete?: never;
         options?: never;
@@ -28,7 +31,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Poll until approved. Errors: authorization_pending, slow_down, expired_token, access_denied. */
+        /**
+         * Poll CLI device login
+         * @description Poll until approved. Errors: authorization_pending, slow_down, expired_token, access_denied.
+         */
         post: operations["auth_device_token"];
         delete?: never;
         options?: never;
@@ -45,7 +51,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description No authentication: a stale or broken Bearer header must not stand in the way of signing in. */
+        /**
+         * Sign in
+         * @description No authentication: a stale or broken Bearer header must not stand in the way of signing in.
+         */
         post: operations["auth_login"];
         delete?: never;
         options?: never;
@@ -62,7 +71,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Ends the session of the given refresh token; without one, every session of the caller (its refresh tokens and its website sessions). */
+        /**
+         * Sign out
+         * @description Ends the session of the given refresh token; without one, every session of the caller (its refresh tokens and its website sessions).
+         */
         post: operations["auth_logout"];
         delete?: never;
         options?: never;
@@ -79,7 +91,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description No authentication: a stale or broken Bearer header must not stand in the way of signing in. */
+        /**
+         * Refresh the access token
+         * @description No authentication: a stale or broken Bearer header must not stand in the way of signing in.
+         */
         post: operations["auth_refresh"];
         delete?: never;
         options?: never;
@@ -96,7 +111,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description No authentication: a stale or broken Bearer header must not stand in the way of signing in. */
+        /**
+         * Create an account
+         * @description No authentication: a stale or broken Bearer header must not stand in the way of signing in.
+         */
         post: operations["auth_register"];
         delete?: never;
         options?: never;
@@ -113,6 +131,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Start a plan checkout
+         * @description Answers with a Stripe Checkout URL for the chosen paid plan (503 when billing is off on this server).
+         */
         post: operations["billing_checkout"];
         delete?: never;
         options?: never;
@@ -129,6 +151,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Open the billing portal
+         * @description Answers with a Stripe Billing Portal URL where you manage your subscription, card and invoices.
+         */
         post: operations["billing_portal"];
         delete?: never;
         options?: never;
@@ -145,7 +171,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Stripe calls this; the signature is the authentication. */
+        /**
+         * Stripe webhook
+         * @description Stripe calls this; the signature is the authentication.
+         */
         post: operations["billing_webhook"];
         delete?: never;
         options?: never;
@@ -160,8 +189,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List API keys
+         * @description Your active API keys: name, prefix, scopes and when each was last used. The key itself is never shown again.
+         */
         get: operations["keys_list"];
         put?: never;
+        /**
+         * Create an API key
+         * @description Creates a key with the given scopes and answers with the whole key, once: store it now.
+         */
         post: operations["keys_create"];
         delete?: never;
         options?: never;
@@ -179,6 +216,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /**
+         * Revoke an API key
+         * @description Revokes the key at once: requests that use it are refused with 401. Cannot be undone.
+         */
         delete: operations["keys_revoke"];
         options?: never;
         head?: never;
@@ -192,12 +233,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Get your account
+         * @description Your profile, plan and public id, as the signed-in caller (JWT or API key).
+         */
         get: operations["me_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /**
+         * Update your profile
+         * @description Changes your name, bio or avatar URL; fields left out stay as they are.
+         */
         patch: operations["me_update"];
         trace?: never;
     };
@@ -208,6 +257,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List your templates
+         * @description Every template you own, private and unpublished ones included.
+         */
         get: operations["me_templates_list"];
         put?: never;
         post?: never;
@@ -224,6 +277,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Get your usage
+         * @description This month's renders and publishes against your plan's limits, and when the quota resets.
+         */
         get: operations["me_usage"];
         put?: never;
         post?: never;
@@ -242,7 +299,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Renders an image template synchronously and answers with the image bytes. */
+        /**
+         * Render an image
+         * @description Renders an image template synchronously and answers with the image bytes.
+         */
         post: operations["render_sync"];
         delete?: never;
         options?: never;
@@ -257,9 +317,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Get a render job
+         * @description The job's status and progress; once completed, a signed outputUrl valid until expiresAt.
+         */
         get: operations["render_job_get"];
         put?: never;
         post?: never;
+        /**
+         * Cancel a render job
+         * @description Cancels a queued or processing job; a job already finished is refused with 409 job_final.
+         */
         delete: operations["render_job_cancel"];
         options?: never;
         head?: never;
@@ -273,7 +341,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Server-Sent Events: `progress` while the job runs, then one final event (`completed`, `failed` or `cancelled`) carrying the job status object. A stream lasts at most `SSE_STREAM_SECONDS` (45 s by default) and then ends without a final event: reconnect (a browser's EventSource does, after the stream's `retry` of 1 s); every stream starts with the job's current state, so nothing is missed. */
+        /**
+         * Follow a render job
+         * @description Server-Sent Events: `progress` while the job runs, then one final event (`completed`, `failed` or `cancelled`) carrying the job status object. A stream lasts at most `SSE_STREAM_SECONDS` (45 s by default) and then ends without a final event: reconnect (a browser's EventSource does, after the stream's `retry` of 1 s); every stream starts with the job's current state, so nothing is missed.
+         */
         get: operations["render_job_events"];
         put?: never;
         post?: never;
@@ -292,6 +363,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Start a render job
+         * @description Queues a render (videos: MP4, WebM or GIF; images too) and answers 202 with the job id. Follow it with GET /api/render/{id}, its event stream, or a webhook.
+         */
         post: operations["render_async"];
         delete?: never;
         options?: never;
@@ -308,6 +383,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Sign an image URL
+         * @description Answers with a signed URL that renders the image on GET, for <img> tags and Open Graph tags; each new render counts against your plan.
+         */
         post: operations["render_sign"];
         delete?: never;
         options?: never;
@@ -324,7 +403,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Rotates the secret that signs your image URLs: every URL signed before stops working. */
+        /**
+         * Rotate the URL signing secret
+         * @description Rotates the secret that signs your image URLs: every URL signed before stops working.
+         */
         post: operations["render_signing_secret_rotate"];
         delete?: never;
         options?: never;
@@ -339,7 +421,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Reads are public (a key that is sent needs templates:read); writes need templates:write. */
+        /**
+         * Search templates
+         * @description Reads are public (a key that is sent needs templates:read); writes need templates:write.
+         */
         get: operations["templates_list"];
         put?: never;
         post?: never;
@@ -356,15 +441,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Reads are public (a key that is sent needs templates:read); writes need templates:write. */
+        /**
+         * Get a template
+         * @description Reads are public (a key that is sent needs templates:read); writes need templates:write.
+         */
         get: operations["templates_retrieve"];
         put?: never;
         post?: never;
-        /** @description Unpublish: hidden from everyone. */
+        /**
+         * Unpublish a template
+         * @description Unpublish: hidden from everyone.
+         */
         delete: operations["templates_destroy"];
         options?: never;
         head?: never;
-        /** @description Reads are public (a key that is sent needs templates:read); writes need templates:write. */
+        /**
+         * Update a template
+         * @description Reads are public (a key that is sent needs templates:read); writes need templates:write.
+         */
         patch: operations["templates_partial_update"];
         trace?: never;
     };
@@ -375,7 +469,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Reads are public (a key that is sent needs templates:read); writes need templates:write. */
+        /**
+         * Download a template bundle
+         * @description Reads are public (a key that is sent needs templates:read); writes need templates:write.
+         */
         get: operations["templates_download_retrieve"];
         put?: never;
         post?: never;
@@ -394,7 +491,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Star a template
+         * @description Stars the template for the caller; starring twice is answered 200 with the same count.
+         */
         post: operations["templates_star_create"];
+        /**
+         * Remove your star
+         * @description Removes the caller's star from the template, if there was one.
+         */
         delete: operations["templates_star_destroy"];
         options?: never;
         head?: never;
@@ -408,7 +513,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Reads are public (a key that is sent needs templates:read); writes need templates:write. */
+        /**
+         * List versions
+         * @description Reads are public (a key that is sent needs templates:read); writes need templates:write.
+         */
         get: operations["templates_versions_list"];
         put?: never;
         post?: never;
@@ -431,7 +539,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** @description Reads are public (a key that is sent needs templates:read); writes need templates:write. */
+        /**
+         * Deprecate or yank a version
+         * @description Reads are public (a key that is sent needs templates:read); writes need templates:write.
+         */
         patch: operations["templates_versions_partial_update"];
         trace?: never;
     };
@@ -444,6 +555,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Publish a template
+         * @description Uploads a template bundle (multipart files) as a new version; the first publish creates the template. Answers with the version and any lint warnings.
+         */
         post: operations["templates_publish"];
         delete?: never;
         options?: never;
@@ -458,7 +573,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Reads are public (a key that is sent needs templates:read); writes need templates:write. */
+        /**
+         * Get a user's profile
+         * @description Reads are public (a key that is sent needs templates:read); writes need templates:write.
+         */
         get: operations["users_retrieve"];
         put?: never;
         post?: never;
@@ -475,6 +593,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List webhook deliveries
+         * @description Your newest webhook deliveries with every attempt: status code, error and timing.
+         */
         get: operations["webhook_deliveries"];
         put?: never;
         post?: never;
@@ -493,6 +615,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Redeliver a webhook
+         * @description Sends a delivery again, with the same payload and a fresh signature.
+         */
         post: operations["webhook_redeliver"];
         delete?: never;
         options?: never;
@@ -507,8 +633,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Get the webhook secret
+         * @description The secret that signs your webhook deliveries (the X-Loopwind-Signature header).
+         */
         get: operations["webhook_secret_get"];
         put?: never;
+        /**
+         * Rotate the webhook secret
+         * @description A new webhook signing secret; deliveries from now on are signed with it.
+         */
         post: operations["webhook_secret_rotate"];
         delete?: never;
         options?: never;
