@@ -341,6 +341,16 @@ def _rect(t: list[float], x: float, y: float, w: float, h: float) -> tuple[float
     return min(xs), min(ys), max(xs), max(ys)
 
 
+def _inked(run: Mapping[str, Any]) -> tuple[float, float, float, float]:
+    """A run's box without its leading and trailing spaces (a wrapped line keeps its trailing space in its
+    width; centred text overhangs its box by it). A space is about 0.26 em, and a run about 1.36 em tall."""
+    text = run["text"]
+    space = 0.26 * float(run["height"]) / 1.36
+    lead, trail = len(text) - len(text.lstrip()), len(text) - len(text.rstrip())
+    x, w = float(run["x"]) + lead * space, float(run["width"]) - (lead + trail) * space
+    return x, float(run["y"]), max(w, 0.0), float(run["height"])
+
+
 def layout_boxes(tree: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Flatten Takumi's measure tree: every node's absolute box, its parent's, and its text runs."""
     out: list[dict[str, Any]] = []
@@ -349,9 +359,7 @@ def layout_boxes(tree: Mapping[str, Any]) -> list[dict[str, Any]]:
     def walk(node, parent_box, depth):
         t = list(node.get("transform") or ident)  # Takumi's transforms are absolute (canvas space)
         box = _rect(t, 0, 0, float(node["width"]), float(node["height"]))
-        runs = [
-            (r["text"], _rect(t, r["x"], r["y"], r["width"], r["height"])) for r in node.get("runs") or []
-        ]
+        runs = [(r["text"], _rect(t, *_inked(r))) for r in node.get("runs") or []]
         out.append({"box": box, "parent": parent_box, "runs": runs, "depth": depth})
         for child in node.get("children") or []:
             walk(child, box, depth + 1)
