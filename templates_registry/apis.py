@@ -208,7 +208,13 @@ class PreflightWarningOutput(serializers.Serializer):
     reason = serializers.CharField(required=False, help_text="image_unavailable: why the bytes were refused")
     family = serializers.CharField(required=False, help_text="font_missing")
     file = serializers.CharField(required=False, help_text="font_missing: the manifest's font file")
-    text = serializers.CharField(required=False, help_text="text_overflow: the template's own text")
+    text = serializers.CharField(
+        required=False, help_text="text_overflow, low_contrast: the template's own text"
+    )
+    ratio = serializers.FloatField(required=False, help_text="low_contrast: the WCAG contrast ratio found")
+    required = serializers.FloatField(required=False, help_text="low_contrast: 4.5, or 3 for large text")
+    color = serializers.CharField(required=False, help_text="low_contrast: the text's rendered color")
+    background = serializers.CharField(required=False, help_text="low_contrast: the rendered color behind it")
     position = PositionOutput(required=False)
 
 

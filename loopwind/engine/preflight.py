@@ -471,6 +471,97 @@ def _overflow_warnings(
     return out
 
 
+# --- contrast ---------------------------------------------------------------------------------------
+
+
+def _luminance(rgb: tuple[int, ...]) -> float:
+    def channel(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(rgb[0]) + 0.7152 * channel(rgb[1]) + 0.0722 * channel(rgb[2])
+
+
+def contrast_ratio(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colors, 1 to 21."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _run_colors(img, r, canvas) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """(text color, background color) inside a text run's box of the rendered image: the background is the
+    most frequent color, the text the most frequent of the colors nearly as far from it as the farthest
+    (glyph interiors are solid; antialiased edges lie in between)."""
+    x0, y0 = max(int(r[0]), 0), max(int(r[1]), 0)
+    x1, y1 = min(int(r[2] + 0.999), int(canvas[2])), min(int(r[3] + 0.999), int(canvas[3]))
+    if (x1 - x0) * (y1 - y0) < 16:
+        return None
+    colors = img.crop((x0, y0, x1, y1)).getcolors(maxcolors=(x1 - x0) * (y1 - y0))
+    if not colors or len(colors) < 2:
+        return None
+    bg = max(colors)[1]
+    ratios = [(contrast_ratio(c, bg), n, c) for n, c in colors if c != bg]
+    best = max(ratio for ratio, _, _ in ratios)
+    near = [(n, c) for ratio, n, c in ratios if ratio >= 1 + (best - 1) * 0.85]
+    return max(near)[1], bg
+
+
+def _contrast_warnings(job, strings: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Text runs whose rendered color is below WCAG AA against what is rendered behind them."""
+    import io
+
+    from PIL import Image
+
+    from .html_engine import render_html
+
+    b = job.bundle
+    if b.engine not in ("html", "jsx"):
+        return []
+    tree = _measure(job, None)
+    png = render_html(job, format="png")
+    img = Image.open(io.BytesIO(png)).convert("RGBA")
+    white = Image.new("RGBA", img.size, (255, 255, 255, 255))
+    img = Image.alpha_composite(white, img).convert("RGB")  # transparent shows as white (as in a jpg)
+    canvas = (0.0, 0.0, float(b.width), float(b.height))
+    worst: dict[str, tuple[float, dict[str, Any]]] = {}
+    for node in layout_boxes(tree):
+        for text, r in node["runs"]:
+            visible = text.strip()
+            if not any(c.isalnum() for c in visible):
+                continue  # punctuation, arrows, emoji: no text to read
+            found = _run_colors(img, r, canvas)
+            if found is None:
+                continue
+            fg, bg = found
+            ratio = contrast_ratio(fg, bg)
+            size = (r[3] - r[1]) / 1.36  # px: a run is about 1.36 em tall
+            need = 3.0 if size >= 24 else 4.5
+            if ratio >= need:
+                continue
+            prop = next((n for n, v in strings.items() if v and visible in v), None)
+            key = prop or visible[:80]
+            if key in worst and worst[key][0] <= ratio:
+                continue
+            hexes = ["#%02x%02x%02x" % fg, "#%02x%02x%02x" % bg]  # noqa: UP031
+            where = f"Prop {prop!r}" if prop else f"The text {visible[:40]!r}"
+            worst[key] = (
+                ratio,
+                _warning(
+                    "low_contrast",
+                    f"{where}: contrast {ratio:.2f}:1 between its color {hexes[0]} and the background {hexes[1]}, "
+                    f"below WCAG AA ({need:g}:1 for {'large' if need == 3.0 else 'normal'} text).",
+                    prop=prop,
+                    text=None if prop else visible[:80],
+                    ratio=round(ratio, 2),
+                    required=need,
+                    color=hexes[0],
+                    background=hexes[1],
+                    position=_position(r),
+                ),
+            )
+    return [w for _, w in worst.values()]
+
+
 # --- the passes -------------------------------------------------------------------------------------
 
 
@@ -497,6 +588,7 @@ def _run(bundle: Bundle, props: Mapping[str, Any] | None, *, fetch: Fetch | None
     warnings += _glyph_warnings(bundle, strings, text)
     warnings += _family_warnings(bundle, sources)
     warnings += _overflow_warnings(bundle, raw, images, worst=worst)
+    warnings += _contrast_warnings(job, strings)
     return warnings
 
 

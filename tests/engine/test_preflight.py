@@ -212,6 +212,32 @@ def test_same_warnings_from_html_and_jsx():
     assert strip(html) == strip(jsx)
 
 
+# --- low_contrast ----------------------------------------------------------------------------------
+
+
+def _colored(engine: str, size: str, color: str) -> dict:
+    html = f'<div tw="flex w-full h-full bg-white p-4"><div tw="flex {size}" style="color: {color}">{{{{ title }}}}</div></div>'
+    jsx = f'<div tw="flex w-full h-full bg-white p-4"><div tw="flex {size}" style={{{{ color: "{color}" }}}}>{{title}}</div></div>'
+    return _bundle(engine, html, jsx)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_low_contrast_below_wcag_aa(engine):
+    (w,) = preflight.check(_colored(engine, "text-xl", "#aaaaaa"), {"title": "Pale words"})
+    assert w["code"] == "low_contrast" and w["prop"] == "title"
+    assert w["required"] == 4.5 and 2.0 < w["ratio"] < 2.6 and w["background"] == "#ffffff"
+    assert set(w["position"]) == {"x", "y", "width", "height"}
+    assert preflight.check(_colored(engine, "text-xl", "#555555"), {"title": "Dark words"}) == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_large_text_needs_3_to_1(engine):
+    # #888 on white is 3.5:1: fine for large text, not for normal text
+    assert preflight.check(_colored(engine, "text-6xl", "#888888"), {"title": "Big"}) == []
+    (w,) = preflight.check(_colored(engine, "text-base", "#888888"), {"title": "Small words"})
+    assert w["code"] == "low_contrast" and w["required"] == 4.5
+
+
 # --- the official examples -------------------------------------------------------------------------
 
 OFFICIAL = sorted(p.name for p in TEMPLATES.iterdir() if p.is_dir())
@@ -223,12 +249,16 @@ OVERFLOWING = {
     "product-promo", "quote-card-jsx", "story-image", "vertical-story",
     "youtube-thumbnail",
 }  # fmt: skip
+# Real findings not fixed yet: text below WCAG AA in these official templates (e.g. white on teal-600, 3.7:1).
+LOW_CONTRAST = {
+    "blog-post", "changelog", "job-posting", "kinetic-typography", "podcast-episode", "sale-banner-ja",
+    "stats-counter", "vertical-story", "webinar-hebrew",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", OFFICIAL)
 def test_official_templates_lint_clean(name):
     warnings = preflight.lint(TEMPLATES / name)
-    codes = set(_codes(warnings))
-    assert codes - {"text_overflow"} == set(), warnings
-    if name not in OVERFLOWING:
-        assert warnings == []
+    known = {"text_overflow"} if name in OVERFLOWING else set()
+    known |= {"low_contrast"} if name in LOW_CONTRAST else set()
+    assert set(_codes(warnings)) - known == set(), warnings

@@ -847,8 +847,22 @@ export interface components {
             family?: string;
             /** @description font_missing: the manifest's font file */
             file?: string;
-            /** @description text_overflow: the template's own text */
+            /** @description text_overflow, low_contrast: the template's own text */
             text?: string;
+            /**
+             * Format: double
+             * @description low_contrast: the WCAG contrast ratio found
+             */
+            ratio?: number;
+            /**
+             * Format: double
+             * @description low_contrast: 4.5, or 3 for large text
+             */
+            required?: number;
+            /** @description low_contrast: the text's rendered color */
+            color?: string;
+            /** @description low_contrast: the rendered color behind it */
+            background?: string;
             position?: components["schemas"]["PositionOutput"];
         };
         PublishApiInputRequest: {
