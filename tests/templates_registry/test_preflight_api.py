@@ -158,3 +158,26 @@ class TestRenderCheck:
     def test_hostile_props_are_4xx(self, user_api, user, card, props):
         response = self.check(user_api, f"{user.username}/preflight-card", props=props)
         assert 400 <= response.status_code < 500 and "error" in response.json()
+
+
+class TestTemplatePage:
+    def test_the_owner_sees_the_warnings_others_do_not(self, user, dead_images):
+        from django.test import Client
+
+        template_publish(user=user, files=_design())
+        owner = Client()
+        owner.force_login(user)
+        page = owner.get(f"/{user.username}/preflight-card").content.decode()
+        assert "Preflight warnings" in page and "text_overflow" in page and "missing_glyph" in page
+        other = Client()
+        other.force_login(UserFactory())
+        page = other.get(f"/{user.username}/preflight-card").content.decode()
+        assert "Preflight warnings" not in page and "text_overflow" not in page
+
+    def test_a_clean_template_shows_no_section(self, user):
+        from django.test import Client
+
+        template_publish(user=user, files=example_files("og-card"))
+        owner = Client()
+        owner.force_login(user)
+        assert "Preflight warnings" not in owner.get(f"/{user.username}/og-card").content.decode()
