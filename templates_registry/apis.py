@@ -215,6 +215,9 @@ class PreflightWarningOutput(serializers.Serializer):
     required = serializers.FloatField(required=False, help_text="low_contrast: 4.5, or 3 for large text")
     color = serializers.CharField(required=False, help_text="low_contrast: the text's rendered color")
     background = serializers.CharField(required=False, help_text="low_contrast: the rendered color behind it")
+    frames = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="off_canvas: first and last frame out"
+    )
     position = PositionOutput(required=False)
 
 

@@ -356,15 +356,15 @@ def layout_boxes(tree: Mapping[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     ident = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
 
-    def walk(node, parent_box, depth):
+    def walk(node, parent_box, path):
         t = list(node.get("transform") or ident)  # Takumi's transforms are absolute (canvas space)
         box = _rect(t, 0, 0, float(node["width"]), float(node["height"]))
         runs = [(r["text"], _rect(t, *_inked(r))) for r in node.get("runs") or []]
-        out.append({"box": box, "parent": parent_box, "runs": runs, "depth": depth})
-        for child in node.get("children") or []:
-            walk(child, box, depth + 1)
+        out.append({"box": box, "parent": parent_box, "runs": runs, "depth": len(path), "path": path})
+        for i, child in enumerate(node.get("children") or []):
+            walk(child, box, (*path, i))
 
-    walk(tree, None, 0)
+    walk(tree, None, ())
     return out
 
 
@@ -562,6 +562,62 @@ def _contrast_warnings(job, strings: Mapping[str, str]) -> list[dict[str, Any]]:
     return [w for _, w in worst.values()]
 
 
+# --- motion ----------------------------------------------------------------------------------------
+
+MAX_MOTION_FRAMES = 240  # longer videos are sampled evenly
+
+
+def _motion_warnings(job, strings: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Video frames where text that is inside the canvas in some frame leaves it, partly or wholly, in others
+    (Takumi's layout of each frame; a run is the same when its place in the tree and its text are). Shapes
+    and images that move out (confetti, glows) are left alone: they usually do on purpose."""
+    b = job.bundle
+    if b.type != "video" or b.engine not in ("html", "jsx"):
+        return []
+    canvas = (0.0, 0.0, float(b.width), float(b.height))
+    total = b.total_frames
+    step = max(1, -(-total // MAX_MOTION_FRAMES))
+    frames = list(range(0, total, step))
+    if b.engine == "jsx":
+        job.prefetch(frames[:64])
+    inside: set[tuple] = set()
+    out_at: dict[tuple, dict[str, Any]] = {}
+    for frame in frames:
+        for node in layout_boxes(_measure(job, frame)):
+            for text, r in node["runs"]:
+                visible = text.strip()
+                if not visible or r[2] - r[0] <= 0:
+                    continue
+                key = (node["path"], visible)
+                if not _outside(r, canvas):
+                    inside.add(key)
+                    continue
+                hit = out_at.setdefault(key, {"first": frame, "last": frame, "box": r})
+                hit["last"] = frame
+    job.close()
+    fps = b.fps or 1
+    out = []
+    reported: set[str] = set()
+    for (path, visible), hit in out_at.items():
+        prop = next((n for n, v in strings.items() if v and visible in v), None)
+        if (path, visible) not in inside or (prop or visible) in reported:
+            continue  # never inside: placed off the canvas on purpose (or text_overflow's business)
+        reported.add(prop or visible)
+        what = f"Prop {prop!r}" if prop else f"The text {visible[:40]!r}"
+        out.append(
+            _warning(
+                "off_canvas",
+                f"{what} leaves the canvas in frames {hit['first']}–{hit['last']} "
+                f"({hit['first'] / fps:.2f}–{hit['last'] / fps:.2f} s).",
+                prop=prop,
+                text=None if prop else visible[:80],
+                frames=[hit["first"], hit["last"]],
+                position=_position(hit["box"], hit["first"]),
+            )
+        )
+    return out
+
+
 # --- the passes -------------------------------------------------------------------------------------
 
 
@@ -589,6 +645,7 @@ def _run(bundle: Bundle, props: Mapping[str, Any] | None, *, fetch: Fetch | None
     warnings += _family_warnings(bundle, sources)
     warnings += _overflow_warnings(bundle, raw, images, worst=worst)
     warnings += _contrast_warnings(job, strings)
+    warnings += _motion_warnings(job, strings)
     return warnings
 
 

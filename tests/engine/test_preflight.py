@@ -15,10 +15,12 @@ ENGINES = ("html", "jsx")
 UNDRAWABLE = "\U00010000"  # LINEAR B SYLLABLE B008 A: in none of the default fonts
 
 
-def _bundle(engine: str, html: str, jsx: str, *, props=None, fonts=None, extra=None, size=(600, 300)) -> dict:
+def _bundle(
+    engine: str, html: str, jsx: str, *, props=None, fonts=None, extra=None, size=(600, 300), video=None
+) -> dict:
     manifest = {
         "name": "preflight-test",
-        "type": "image",
+        "type": "video" if video else "image",
         "engine": engine,
         "size": {"width": size[0], "height": size[1]},
         "props": props
@@ -29,6 +31,8 @@ def _bundle(engine: str, html: str, jsx: str, *, props=None, fonts=None, extra=N
     }
     if fonts is not None:
         manifest["fonts"] = fonts
+    if video:
+        manifest["video"] = video
     files = {"loopwind.json": json.dumps(manifest)}
     if engine == "html":
         manifest["entry"] = "template.html"
@@ -238,6 +242,31 @@ def test_large_text_needs_3_to_1(engine):
     assert w["code"] == "low_contrast" and w["required"] == 4.5
 
 
+# --- off_canvas ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_off_canvas_names_the_frames(engine):
+    def design(effect):
+        html = (
+            '<div tw="flex w-full h-full bg-white"><div class="' + effect + '" tw="absolute right-0 top-10 '
+            'text-4xl text-black">{{ title }}</div></div>'
+        )
+        jsx = (
+            '<div tw="flex w-full h-full bg-white"><div className="'
+            + effect
+            + '" tw="absolute right-0 top-10 '
+            'text-4xl text-black">{title}</div></div>'
+        )
+        return _bundle(engine, html, jsx, video={"fps": 10, "duration": 1})
+
+    (w,) = preflight.check(design("exit-slide-right/300/600"), {"title": "Bye"})
+    assert w["code"] == "off_canvas" and w["prop"] == "title"
+    first, last = w["frames"]
+    assert 3 <= first <= last <= 9 and w["position"]["frame"] == first
+    assert preflight.check(design("exit-fade-out/300/600"), {"title": "Bye"}) == []
+
+
 # --- the official examples -------------------------------------------------------------------------
 
 OFFICIAL = sorted(p.name for p in TEMPLATES.iterdir() if p.is_dir())
@@ -249,6 +278,8 @@ OVERFLOWING = {
     "product-promo", "quote-card-jsx", "story-image", "vertical-story",
     "youtube-thumbnail",
 }  # fmt: skip
+# Real findings not fixed yet: zooms that cut text at the edges for a frame or two.
+OFF_CANVAS = {"event-teaser", "kinetic-typography"}
 # Real findings not fixed yet: text below WCAG AA in these official templates (e.g. white on teal-600, 3.7:1).
 LOW_CONTRAST = {
     "blog-post", "changelog", "job-posting", "kinetic-typography", "podcast-episode", "sale-banner-ja",
@@ -261,4 +292,5 @@ def test_official_templates_lint_clean(name):
     warnings = preflight.lint(TEMPLATES / name)
     known = {"text_overflow"} if name in OVERFLOWING else set()
     known |= {"low_contrast"} if name in LOW_CONTRAST else set()
+    known |= {"off_canvas"} if name in OFF_CANVAS else set()
     assert set(_codes(warnings)) - known == set(), warnings

@@ -863,6 +863,8 @@ export interface components {
             color?: string;
             /** @description low_contrast: the rendered color behind it */
             background?: string;
+            /** @description off_canvas: first and last frame out */
+            frames?: number[];
             position?: components["schemas"]["PositionOutput"];
         };
         PublishApiInputRequest: {
