@@ -202,6 +202,7 @@ _GENERIC = frozenset(
 _FONT_DECL = re.compile(r"font-family\s*:\s*([^;}<>\"]*)", re.I)
 _FONT_SHORT = re.compile(r"(?<![\w-])font\s*:\s*([^;}<>\"]*)", re.I)
 _TW_FONT = re.compile(r"(?<![\w-])font-\[([^\]]*)\]")
+_ATTR_FONT = re.compile(r"(?<![\w-])font-family\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)  # svg attribute
 
 
 @cache
@@ -241,6 +242,8 @@ def _families_in(text: str) -> list[str]:
         parts = re.split(r"\d[\w.%/]*\s+", m.group(1), maxsplit=1)
         if len(parts) == 2:
             found += parts[1].split(",")
+    for m in _ATTR_FONT.finditer(text):
+        found += (m.group(1) or m.group(2) or "").split(",")
     for m in _TW_FONT.finditer(text):
         found += m.group(1).replace("_", " ").split(",")
     out = []

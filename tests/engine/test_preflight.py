@@ -267,6 +267,43 @@ def test_off_canvas_names_the_frames(engine):
     assert preflight.check(design("exit-fade-out/300/600"), {"title": "Bye"}) == []
 
 
+# --- svg: the warnings that do not need a layout ---------------------------------------------------
+
+
+def test_svg_reports_glyphs_images_and_fonts_like_html():
+    manifest = {
+        "name": "preflight-svg",
+        "type": "image",
+        "engine": "svg",
+        "size": {"width": 600, "height": 300},
+        "props": {"title": {"type": "string", "maxLength": 40}, "logo": {"type": "image", "required": False}},
+    }
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="300"><rect width="600" height="300" fill="white"/>'
+        '<text x="10" y="50" font-family="Comic Neue" font-size="32">{{ title }}</text>'
+        '{% if logo %}<image href="{{ logo }}" width="10" height="10"/>{% endif %}</svg>'
+    )
+    b = {"loopwind.json": json.dumps(manifest), "template.svg": svg}
+
+    def fetch(url):
+        raise OSError("404 Not Found")
+
+    warnings = preflight.check(
+        b, {"title": f"Hi {UNDRAWABLE}", "logo": "https://img.test/x.png"}, fetch=fetch
+    )
+    assert _codes(warnings) == ["missing_glyph", "image_unavailable", "font_missing"]
+    html = _bundle(
+        "html",
+        '<div tw="flex w-full h-full bg-white" style="font-family: \'Comic Neue\'">{{ title }}'
+        '{% if logo %}<img src="{{ logo }}" tw="w-4 h-4" />{% endif %}</div>',
+        "",
+    )
+    same = preflight.check(html, {"title": f"Hi {UNDRAWABLE}", "logo": "https://img.test/x.png"}, fetch=fetch)
+    assert [{k: v for k, v in w.items() if k != "message"} for w in same] == [
+        {k: v for k, v in w.items() if k != "message"} for w in warnings
+    ]
+
+
 # --- the official examples -------------------------------------------------------------------------
 
 OFFICIAL = sorted(p.name for p in TEMPLATES.iterdir() if p.is_dir())
