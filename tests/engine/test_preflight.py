@@ -317,11 +317,9 @@ OVERFLOWING = {
 }  # fmt: skip
 # Real findings not fixed yet: zooms that cut text at the edges for a frame or two.
 OFF_CANVAS = {"event-teaser", "kinetic-typography"}
-# Real findings not fixed yet: text below WCAG AA in these official templates (e.g. white on teal-600, 3.7:1).
-LOW_CONTRAST = {
-    "blog-post", "changelog", "job-posting", "kinetic-typography", "podcast-episode", "sale-banner-ja",
-    "stats-counter", "vertical-story", "webinar-hebrew",
-}  # fmt: skip
+# Real findings not fixed yet: kinetic-typography's words start faded in (frame 0 is what is checked) and
+# podcast-episode's white show name sits on its orange cover gradient (2.8:1, large text needs 3:1).
+LOW_CONTRAST = {"kinetic-typography", "podcast-episode"}
 
 
 @pytest.mark.parametrize("name", OFFICIAL)
