@@ -312,7 +312,7 @@ OFFICIAL = sorted(p.name for p in TEMPLATES.iterdir() if p.is_dir())
 OVERFLOWING = {
     "birthday", "changelog", "docs-page", "instagram-square", "kinetic-typography",
     "linkedin-banner", "logo-reveal", "lower-third", "pricing-highlight",
-    "product-promo", "quote-card-jsx", "story-image", "vertical-story",
+    "quote-card-jsx", "vertical-story",
     "youtube-thumbnail",
 }  # fmt: skip
 # Real findings not fixed yet: zooms that cut text at the edges for a frame or two.
