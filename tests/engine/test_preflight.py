@@ -311,7 +311,7 @@ OFFICIAL = sorted(p.name for p in TEMPLATES.iterdir() if p.is_dir())
 # (see `loopwind lint`); the fix is a shorter maxLength or a clamp in the template.
 OVERFLOWING = {
     "birthday", "changelog", "docs-page", "instagram-square", "kinetic-typography",
-    "linkedin-banner", "logo-reveal", "lower-third", "pricing-highlight",
+    "linkedin-banner", "logo-reveal", "pricing-highlight",
     "quote-card-jsx", "vertical-story",
     "youtube-thumbnail",
 }  # fmt: skip
