@@ -419,7 +419,7 @@ def worst_case(spec) -> str:
 
 
 def _overflow_warnings(
-    bundle: Bundle, props: Mapping[str, Any], images, *, worst: bool
+    bundle: Bundle, props: Mapping[str, Any], images, *, worst: bool, base_tree=None
 ) -> list[dict[str, Any]]:
     from .pipeline import Job
 
@@ -427,10 +427,13 @@ def _overflow_warnings(
         return []
     frame = None  # videos: the rest state of the animation classes (``off_canvas`` is about motion)
 
+    base = dict(props)
+
     def overflows(p):
+        if p == base and base_tree is not None:
+            return _overflows(bundle, base_tree)
         return _overflows(bundle, _measure(Job(bundle, p, images=images), frame))
 
-    base = dict(props)
     if worst:
         names = [n for n, s in bundle.props.items() if s.type == "string" and not s.enum and s.max_length]
         trial = {**base, **{n: worst_case(bundle.props[n]) for n in names}}
@@ -509,9 +512,8 @@ def _run_colors(img, r, canvas) -> tuple[tuple[int, ...], tuple[int, ...]] | Non
     return max(near)[1], bg
 
 
-def _contrast_warnings(job, strings: Mapping[str, str]) -> list[dict[str, Any]]:
+def _contrast_warnings(job, strings: Mapping[str, str], tree) -> list[dict[str, Any]]:
     """Text runs whose rendered color is below WCAG AA against what is rendered behind them."""
-    import io
 
     from PIL import Image
 
@@ -520,9 +522,8 @@ def _contrast_warnings(job, strings: Mapping[str, str]) -> list[dict[str, Any]]:
     b = job.bundle
     if b.engine not in ("html", "jsx"):
         return []
-    tree = _measure(job, None)
-    png = render_html(job, format="png")
-    img = Image.open(io.BytesIO(png)).convert("RGBA")
+    raw = render_html(job, format="raw")  # RGBA, no PNG encoding
+    img = Image.frombytes("RGBA", (b.width, b.height), raw)
     white = Image.new("RGBA", img.size, (255, 255, 255, 255))
     img = Image.alpha_composite(white, img).convert("RGB")  # transparent shows as white (as in a jpg)
     canvas = (0.0, 0.0, float(b.width), float(b.height))
@@ -641,14 +642,23 @@ def _run(bundle: Bundle, props: Mapping[str, Any] | None, *, fetch: Fetch | None
     warnings, images = _image_warnings(bundle, raw, fetch)
     values = validate_props(bundle, raw, images=images)
     strings = {n: v for n, v in values.items() if isinstance(v, str) and bundle.props[n].type == "string"}
-    frame = 0 if bundle.type == "video" else None
     job = Job(bundle, raw, images=images)
-    text, sources = _markup_texts(job, frame)
+    markup, cache = job.markup, {}
+
+    def memo(frame=None):  # each pass needs the rest-state markup: one Jinja (or V8) call for all of them
+        if frame not in cache:
+            cache[frame] = markup(frame)
+        return cache[frame]
+
+    job.markup = memo
+    text, sources = _markup_texts(job, None)
     warnings += _glyph_warnings(bundle, strings, text)
     warnings += _family_warnings(bundle, sources)
-    warnings += _overflow_warnings(bundle, raw, images, worst=worst)
-    warnings += _contrast_warnings(job, strings)
-    warnings += _motion_warnings(job, strings)
+    if bundle.engine in ("html", "jsx"):
+        tree = _measure(job, None)
+        warnings += _overflow_warnings(bundle, raw, images, worst=worst, base_tree=tree)
+        warnings += _contrast_warnings(job, strings, tree)
+        warnings += _motion_warnings(job, strings)
     return warnings
 
 
