@@ -22,6 +22,7 @@ from loopwind import engine
 from rendering import idempotency, jobs, selectors, services, webhooks
 from templates_registry import cache as template_cache
 from templates_registry import selectors as registry
+from templates_registry.apis import PreflightOutput
 
 PRINTABLE_ASCII = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
 SAFE_SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
@@ -153,6 +154,35 @@ class RenderApi(APIView):
             saved["durationMs"], saved["cacheKey"], saved["output"],
         )  # fmt: skip
         return _replayed(_with_headers(image_response(result, saved["format"]), saved.get("headers", {})))
+
+
+class CheckInput(serializers.Serializer):
+    template = serializers.CharField(max_length=200, help_text="username/template-name or a tpl_ id")
+    version = serializers.CharField(max_length=64, required=False, default="latest")
+    props = PropsField(required=False, default=dict)
+
+
+class CheckApi(APIView):
+    """Preflight of a render: the same template and props as POST /api/render, no output and no charge (the
+    request counts against the rate limit like any other)."""
+
+    required_scopes = "render:write"
+
+    @extend_schema(
+        request=CheckInput,
+        responses={200: PreflightOutput},
+        tags=["render"],
+        operation_id="render_check",
+        description="Warnings about a render before paying for it: missing glyphs, unavailable images, missing "
+        "fonts, overflowing text. Props are validated as for a render (400 naming the prop).",
+    )
+    def post(self, request):
+        data = validated(CheckInput, request)
+        _, version = registry.template_version_get(
+            ref=data["template"], version=data["version"], viewer=request.user
+        )
+        warnings = services.render_check(version=version, props=data["props"])
+        return Response(PreflightOutput({"warnings": warnings}).data)
 
 
 class SignApi(APIView):

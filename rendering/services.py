@@ -95,6 +95,20 @@ def remote_images_fetch(bundle: engine.Bundle, props: dict) -> dict[str, bytes]:
     return {url: fetch_image(url)[0] for url in engine.remote_image_urls(bundle, props).values()}
 
 
+def render_check(*, version: TemplateVersion, props: dict | None) -> list[dict]:
+    """Preflight of one render (``POST /api/render/check``): the props validated as a render would (400),
+    image URLs fetched with the render's SSRF protections, nothing rendered, stored or charged."""
+    from loopwind.engine import preflight
+
+    bundle = bundle_for(version)
+    props = props or {}
+    check_props(version=version, props=props, bundle=bundle)
+    try:
+        return preflight.check(bundle, props, fetch=lambda url: fetch_image(url)[0])
+    except engine.EngineError as exc:
+        raise engine_error(exc) from exc
+
+
 def _cache_get(key: str) -> dict | None:
     try:
         return cache.get(f"render:{key}")

@@ -4,6 +4,7 @@ from rendering import apis
 
 urlpatterns = [
     path("render", apis.RenderApi.as_view()),
+    path("render/check", apis.CheckApi.as_view()),
     path("render/sign", apis.SignApi.as_view()),
     path("render/signing-secret", apis.SigningSecretApi.as_view()),
     path("render/async", apis.AsyncRenderApi.as_view()),

@@ -17,6 +17,7 @@ from accounts.selectors import user_get_by_username
 from core.api import validated
 from core.errors import NotFound
 from core.files import file_url
+from loopwind.engine import preflight
 from templates_registry import selectors, services
 from templates_registry.categories import SLUGS as CATEGORY_SLUGS
 from templates_registry.errors import TemplateInvalid
@@ -173,6 +174,83 @@ class WriteView(APIView):
     required_scopes = {"SAFE": "templates:read", "UNSAFE": "templates:write"}
 
 
+def _bundle_files(request) -> dict[str, bytes]:
+    """The bundle of a multipart request: repeated ``files`` parts or one ``bundle`` archive."""
+    parts = request.FILES.getlist("files")
+    archive = request.FILES.get("bundle")
+    if bool(parts) == bool(archive):
+        raise TemplateInvalid(
+            "Send the template either as repeated `files` parts or as one `bundle` archive.",
+            code="no_files" if not parts else "files_and_bundle",
+        )
+    if archive:
+        return files_from_archive(getattr(archive, "bundle_path", archive.name), archive.read())
+    return files_from_parts(parts)
+
+
+class PositionOutput(serializers.Serializer):
+    x = serializers.FloatField()
+    y = serializers.FloatField()
+    width = serializers.FloatField()
+    height = serializers.FloatField()
+    frame = serializers.IntegerField(required=False, help_text="video templates: the frame")
+
+
+class PreflightWarningOutput(serializers.Serializer):
+    """One preflight warning (see docs/engine.md, "Preflight"); fields other than code and message appear
+    when they apply."""
+
+    code = serializers.ChoiceField(choices=preflight.CODES)
+    message = serializers.CharField()
+    prop = serializers.CharField(required=False, help_text="the prop it came from")
+    chars = serializers.ListField(child=serializers.CharField(), required=False, help_text="missing_glyph")
+    url = serializers.CharField(required=False, help_text="image_unavailable")
+    reason = serializers.CharField(required=False, help_text="image_unavailable: why the bytes were refused")
+    family = serializers.CharField(required=False, help_text="font_missing")
+    file = serializers.CharField(required=False, help_text="font_missing: the manifest's font file")
+    text = serializers.CharField(
+        required=False, help_text="text_overflow, low_contrast: the template's own text"
+    )
+    ratio = serializers.FloatField(required=False, help_text="low_contrast: the WCAG contrast ratio found")
+    required = serializers.FloatField(required=False, help_text="low_contrast: 4.5, or 3 for large text")
+    color = serializers.CharField(required=False, help_text="low_contrast: the text's rendered color")
+    background = serializers.CharField(required=False, help_text="low_contrast: the rendered color behind it")
+    frames = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="off_canvas: first and last frame out"
+    )
+    position = PositionOutput(required=False)
+
+
+class PreflightOutput(serializers.Serializer):
+    warnings = PreflightWarningOutput(many=True)
+
+
+class LintApi(WriteView):
+    """Preflight of a bundle: the same upload as publish, nothing stored or charged."""
+
+    parser_classes = [BundleMultiPartParser]
+
+    class Input(serializers.Serializer):
+        files = serializers.ListField(
+            child=serializers.FileField(allow_empty_file=True), required=False, help_text="filename = path"
+        )
+        bundle = serializers.FileField(required=False, help_text=".zip or .tar.gz of the template folder")
+
+    @extend_schema(
+        request={"multipart/form-data": Input},
+        responses={200: PreflightOutput},
+        tags=["templates"],
+        operation_id="templates_lint",
+        description="Warnings about a template bundle before publishing it (missing glyphs, unavailable images, "
+        "missing fonts, text overflowing at maxLength); nothing is stored.",
+    )
+    def post(self, request):
+        check_request_size(request._request)
+        validated(self.Input, request)
+        warnings = services.template_lint(files=_bundle_files(request))
+        return Response(PreflightOutput({"warnings": warnings}).data)
+
+
 def _viewer(request):
     return request.user if request.user.is_authenticated else None
 
@@ -211,7 +289,10 @@ class PublishApi(WriteView):
         files = serializers.ListField(child=serializers.DictField())
         warnings = serializers.ListField(
             child=serializers.CharField(),
-            help_text="e.g. the preview already takes much of the render time limit",
+            help_text="e.g. the preview already takes much of the render time limit; the lint warnings as text",
+        )
+        lint = PreflightWarningOutput(
+            many=True, help_text="the preflight warnings, as POST /api/templates/lint"
         )
 
     @extend_schema(
@@ -225,17 +306,7 @@ class PublishApi(WriteView):
     def post(self, request):
         check_request_size(request._request)
         data = validated(self.Input, request)
-        parts = request.FILES.getlist("files")
-        archive = request.FILES.get("bundle")
-        if bool(parts) == bool(archive):
-            raise TemplateInvalid(
-                "Send the template either as repeated `files` parts or as one `bundle` archive.",
-                code="no_files" if not parts else "files_and_bundle",
-            )
-        if archive:
-            files = files_from_archive(getattr(archive, "bundle_path", archive.name), archive.read())
-        else:
-            files = files_from_parts(parts)
+        files = _bundle_files(request)
         meta = None
         if data.get("meta"):
             try:
@@ -263,6 +334,7 @@ class PublishApi(WriteView):
             "dryRun": result.dry_run,
             "files": result.files,
             "warnings": result.warnings,
+            "lint": result.lint,
         }
         return Response(
             self.Output(body).data, status=status.HTTP_200_OK if result.dry_run else status.HTTP_201_CREATED

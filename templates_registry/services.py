@@ -24,7 +24,9 @@ from billing.models import Usage
 from billing.services import private_templates_allowed_or_raise, template_count_allowed_or_raise, usage_record
 from core import files as stored_files
 from core import hotcache
+from core.netsafe import fetch_image
 from loopwind import engine
+from loopwind.engine import preflight
 from moderation.errors import TemplateRemoved
 from moderation.selectors import violation_reason
 from templates_registry import semver
@@ -56,6 +58,7 @@ class PublishResult:
     files: list[dict] = field(default_factory=list)
     published_at: datetime | None = None
     warnings: list[str] = field(default_factory=list)
+    lint: list[dict] = field(default_factory=list)  # preflight warnings (loopwind.engine.preflight)
 
 
 def normalize_tags(raw: list[str] | str | None) -> list[str] | None:
@@ -219,13 +222,15 @@ def template_publish(
     except engine.EngineError as exc:
         raise SmokeRenderFailed(f"The template did not render: {exc.message}", details=exc.to_dict()) from exc
     warnings = _cost_warnings(still.cpu_ms)
+    lint = _publish_lint(bundle)
+    warnings += [f"{w['code']}: {w['message']}" for w in lint]
 
     file_rows = [
         {"path": path, "checksum": hashlib.sha256(content).hexdigest(), "size": len(content)}
         for path, content in sorted(bundle.files.items())
     ]
     result = PublishResult(
-        None, None, dry_run, name, str(parsed_version), manifest, file_rows, warnings=warnings
+        None, None, dry_run, name, str(parsed_version), manifest, file_rows, warnings=warnings, lint=lint
     )
     if dry_run:
         return result
@@ -264,6 +269,38 @@ def template_publish(
     if bundle.type == "video":  # its MP4 preview is the worker's job (rendering listens)
         version_published.send(sender=TemplateVersion, version=version_row)
     return result
+
+
+def preflight_fetch(url: str) -> bytes:
+    """Image URLs for preflight, fetched like a render fetches them (SSRF protections of core.netsafe)."""
+    return fetch_image(url)[0]
+
+
+def template_lint(*, files: dict[str, bytes]) -> list[dict]:
+    """Preflight warnings of a bundle (``POST /api/templates/lint``); an invalid bundle is the publish's 400,
+    a template that fails to render the publish's 422."""
+    try:
+        bundle_or_files = engine.load_bundle(files)
+    except engine.BundleError as exc:
+        if exc.code == "asset_missing" and str(exc.details.get("field", "")).startswith("fonts["):
+            bundle_or_files = files  # preflight reports the missing font file as font_missing
+        else:
+            raise _engine_error(exc) from exc
+    try:
+        return preflight.lint(bundle_or_files, fetch=preflight_fetch)
+    except engine.BundleError as exc:
+        raise _engine_error(exc) from exc
+    except engine.EngineError as exc:
+        raise SmokeRenderFailed(f"The template did not render: {exc.message}", details=exc.to_dict()) from exc
+
+
+def _publish_lint(bundle: engine.Bundle) -> list[dict]:
+    """Publish reports the lint warnings too; a preflight that fails never fails the publish."""
+    try:
+        return preflight.lint(bundle, fetch=preflight_fetch)
+    except Exception:
+        logger.warning("preflight of %s failed; publishing without its warnings", bundle.name, exc_info=True)
+        return []
 
 
 def _cost_warnings(cpu_ms: int) -> list[str]:

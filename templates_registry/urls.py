@@ -5,6 +5,7 @@ from templates_registry import apis
 urlpatterns = [
     path("templates", apis.TemplateListApi.as_view()),
     path("templates/publish", apis.PublishApi.as_view()),
+    path("templates/lint", apis.LintApi.as_view()),
     path("templates/<str:username>/<str:name>", apis.TemplateDetailApi.as_view()),
     path("templates/<str:username>/<str:name>/versions", apis.TemplateVersionsApi.as_view()),
     path("templates/<str:username>/<str:name>/versions/<str:version>", apis.VersionDetailApi.as_view()),

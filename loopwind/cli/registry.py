@@ -141,6 +141,8 @@ def publish(
     result = make_client().templates.publish(
         files, version=version, description=description, private=private, tags=tag_list, dry_run=dry_run
     )
+    for warning in result.get("warnings") or []:  # the server's, the preflight (lint) warnings among them
+        out().info(f"warning: {warning}")
     slug = f"{result['author']}/{result['name']}"
     text = (
         f"✓ Valid: would publish {slug}@{result['version']}"

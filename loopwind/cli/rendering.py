@@ -277,7 +277,7 @@ def _snapshot(folder: Path, skip: Path) -> dict:
 @json_option
 def preview(folder, props_json, prop_pairs, fmt, at, out_path, interval, once, open_file):
     """Render FOLDER locally, and again whenever a file in it changes (ctrl-c stops)."""
-    from ..engine import EngineError, load_bundle
+    from ..engine import EngineError, load_bundle, preflight
     from ..engine import render as engine_render
 
     root = template_folder(folder)
@@ -294,17 +294,22 @@ def preview(folder, props_json, prop_pairs, fmt, at, out_path, interval, once, o
                     bundle = load_bundle(root)
                     props = typed_props(parse_props(props_json, prop_pairs), bundle.props)
                     is_video = bundle.manifest_dict().get("type") == "video"
-                    image = engine_render(bundle, props, format=fmt, images=fetch_images(bundle, props),
+                    images = fetch_images(bundle, props)
+                    image = engine_render(bundle, props, format=fmt, images=images,
                                           time=at if is_video else None)  # fmt: skip
                     target.write_bytes(image)
                     count += 1
+                    warnings = preflight.check(bundle, props, fetch=images.__getitem__)
                     event = {
                         "event": "rendered",
                         "output": str(target),
                         "durationMs": _ms(started),
                         "count": count,
+                        "warnings": warnings,
                     }
                     out().event(event, f"✓ Rendered {target} in {event['durationMs']}ms")
+                    for warning in warnings:
+                        out().info(f"warning: {warning['code']}: {warning['message']}")
                     if open_file and count == 1:
                         click.launch(str(target))
                 except (EngineError, errors.LoopwindError) as exc:

@@ -141,6 +141,15 @@ class Templates(Resource):
         parts = [("files", (path, body)) for path, body in files.items()]
         return self._run(Call("POST", "/api/templates/publish", data=data, files=parts))
 
+    def lint(self, source: str | os.PathLike | Mapping[str, bytes]):
+        """Preflight a folder (or ``{path: bytes}``) before publishing: a list of warnings, each
+        ``{code, message, prop?, chars?, url?, family?, position?}`` (nothing is stored or charged)."""
+        files = dict(source) if isinstance(source, Mapping) else folder_files(source)
+        parts = [("files", (path, body)) for path, body in files.items()]
+        return self._run(
+            Call("POST", "/api/templates/lint", files=parts, parse=lambda r: r.json()["warnings"])
+        )
+
 
 class Users(Resource):
     def get(self, username: str):
@@ -255,6 +264,12 @@ class Operations(Resource):
         """Render an image; returns its bytes."""
         body = render_body(template, props, format=format, scale=scale, quality=quality, version=version)
         return self._run(Call("POST", "/api/render", json=body, parse=content))
+
+    def check(self, template: str, *, props=None, version=None):
+        """Preflight a render without paying for it: a list of warnings (missing glyphs, unavailable
+        images, missing fonts, overflowing text), each ``{code, message, prop?, position?, ...}``."""
+        body = render_body(template, props, version=version)
+        return self._run(Call("POST", "/api/render/check", json=body, parse=lambda r: r.json()["warnings"]))
 
     def sign_url(self, template: str, *, props=None, format="png", scale=None, version=None):  # noqa: A002
         """A signed ``/i/…`` image URL for ``<img src>`` and ``og:image``."""

@@ -146,7 +146,37 @@ def _template_page(request, template, *, form=None, result_url=None, try_error=N
         "try_error": try_error,
         "is_owner": request.user.is_authenticated and request.user.pk == template.owner_id,
     }
+    context["preflight"] = _preflight(version) if context["is_owner"] else []
     return render(request, "marketplace/template_detail.html", context, status=status)
+
+
+PREFLIGHT_CACHE_SECONDS = 24 * 3600
+
+
+def _preflight(version) -> list[dict]:
+    """The lint warnings of the version, for its owner (cached per bundle checksum); the page never
+    fails because of them."""
+    import logging
+
+    from django.core.cache import cache
+
+    from loopwind.engine import preflight
+    from rendering.bundles import bundle_for
+    from templates_registry.services import preflight_fetch
+
+    if version is None:
+        return []
+    key = f"preflight:lint:{version.checksum}"
+    try:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        warnings = preflight.lint(bundle_for(version), fetch=preflight_fetch)
+        cache.set(key, warnings, timeout=PREFLIGHT_CACHE_SECONDS)
+        return warnings
+    except Exception:
+        logging.getLogger(__name__).warning("preflight of version %s failed", version.pk, exc_info=True)
+        return []
 
 
 MAX_SHOWN_FILE = 100_000  # bytes: larger text files are in the zip, not on the page

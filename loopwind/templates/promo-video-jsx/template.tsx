@@ -17,7 +17,7 @@ export default function Promo({ headline, tagline, badge, accent }: Props, { pro
       >
         {badge}
       </div>
-      <h1 className="enter-slide-up/200/500 exit-slide-up/2500/400" tw="text-8xl font-bold m-0 text-center">
+      <h1 className="enter-slide-up/200/500 exit-slide-up/2500/400" tw="text-8xl font-bold m-0 text-center line-clamp-2">
         {headline}
       </h1>
       <p className="enter-fade-in/600/500 exit-fade-out/2550/400" tw="text-4xl text-zinc-300 mt-6 mb-0">

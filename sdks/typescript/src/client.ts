@@ -12,6 +12,7 @@ import type {
   JobAccepted,
   JobFormat,
   JobStatus,
+  PreflightWarning,
   ProfileUpdate,
   Published,
   Session,
@@ -218,6 +219,18 @@ export class Templates extends Resource {
     for (const tag of options.tags ?? []) form.append('tags', tag);
     if (options.meta !== undefined) form.append('meta', JSON.stringify(options.meta));
     return this.json<Published>({ method: 'POST', path: '/api/templates/publish', form }, options);
+  }
+
+  /**
+   * Preflight a template's files before publishing: warnings such as `missing_glyph`, `image_unavailable`,
+   * `font_missing`, `text_overflow`, `low_contrast` and `off_canvas`. Nothing is stored or charged.
+   */
+  async lint(files: TemplateFiles | undefined, options: PostOptions & { bundle?: Blob } = {}): Promise<PreflightWarning[]> {
+    const form = new FormData();
+    for (const [path, blob] of files ? fileEntries(files) : []) form.append('files', blob, path);
+    if (options.bundle) form.append('bundle', options.bundle, (options.bundle as { name?: string }).name || 'bundle');
+    const out = await this.json<{ warnings: PreflightWarning[] }>({ method: 'POST', path: '/api/templates/lint', form }, options);
+    return out.warnings;
   }
 }
 
@@ -442,6 +455,16 @@ export class Loopwind {
       durationMs: Number.parseInt(response.headers.get('x-render-duration') ?? '', 10) || 0,
       deprecation,
     };
+  }
+
+  /** Preflight a render without paying for it: the warnings for these props (nothing rendered or charged). */
+  async check(template: string, options: { props?: Record<string, unknown>; version?: string } & PostOptions = {}): Promise<PreflightWarning[]> {
+    const json = renderBody(template, options, ['version']);
+    const out = await this.transport.json<{ warnings: PreflightWarning[] }>(
+      { method: 'POST', path: '/api/render/check', json },
+      requestOptions(options),
+    );
+    return out.warnings;
   }
 
   /** A signed `/i/…` image URL for `<img src>`, `og:image` and `next/og`-style use. */

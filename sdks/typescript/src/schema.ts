@@ -374,6 +374,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/render/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Warnings about a render before paying for it: missing glyphs, unavailable images, missing fonts, overflowing text. Props are validated as for a render (400 naming the prop). */
+        post: operations["render_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/render/sign": {
         parameters: {
             query?: never;
@@ -544,6 +561,23 @@ export interface paths {
          * @description Reads are public (a key that is sent needs templates:read); writes need templates:write.
          */
         patch: operations["templates_versions_partial_update"];
+        trace?: never;
+    };
+    "/api/templates/lint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Warnings about a template bundle before publishing it (missing glyphs, unavailable images, missing fonts, text overflowing at maxLength); nothing is stored. */
+        post: operations["templates_lint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/templates/publish": {
@@ -729,9 +763,29 @@ export interface components {
          * @enum {string}
          */
         CategoryEnum: "open-graph" | "social" | "marketing" | "events" | "media" | "developer" | "quotes" | "ecommerce" | "business" | "celebrations";
+        CheckInputRequest: {
+            /** @description username/template-name or a tpl_ id */
+            template: string;
+            /** @default latest */
+            version: string;
+            props?: {
+                [key: string]: unknown;
+            };
+        };
         CheckoutApiInputRequest: {
             plan: string;
         };
+        /**
+         * @description * `missing_glyph` - missing_glyph
+         *     * `image_unavailable` - image_unavailable
+         *     * `font_missing` - font_missing
+         *     * `text_overflow` - text_overflow
+         *     * `low_contrast` - low_contrast
+         *     * `unsupported_class` - unsupported_class
+         *     * `off_canvas` - off_canvas
+         * @enum {string}
+         */
+        CodeEnum: "missing_glyph" | "image_unavailable" | "font_missing" | "text_overflow" | "low_contrast" | "unsupported_class" | "off_canvas";
         DeliveryOutput: {
             id: string;
             event: string;
@@ -842,6 +896,15 @@ export interface components {
             /** @description Set when the version is deprecated or yanked: the author's message. */
             readonly deprecation: components["schemas"]["DeprecationOutput"] | null;
         };
+        LintApiInputRequest: {
+            /** @description filename = path */
+            files?: string[];
+            /**
+             * Format: binary
+             * @description .zip or .tar.gz of the template folder
+             */
+            bundle?: string;
+        };
         LoginApiInputRequest: {
             email: string;
             password: string;
@@ -884,6 +947,60 @@ export interface components {
             /** @description Why it was yanked. */
             reason?: string;
         };
+        PositionOutput: {
+            /** Format: double */
+            x: number;
+            /** Format: double */
+            y: number;
+            /** Format: double */
+            width: number;
+            /** Format: double */
+            height: number;
+            /** @description video templates: the frame */
+            frame?: number;
+        };
+        PreflightOutput: {
+            warnings: components["schemas"]["PreflightWarningOutput"][];
+        };
+        /**
+         * @description One preflight warning (see docs/engine.md, "Preflight"); fields other than code and message appear
+         *     when they apply.
+         */
+        PreflightWarningOutput: {
+            code: components["schemas"]["CodeEnum"];
+            message: string;
+            /** @description the prop it came from */
+            prop?: string;
+            /** @description missing_glyph */
+            chars?: string[];
+            /** @description image_unavailable */
+            url?: string;
+            /** @description image_unavailable: why the bytes were refused */
+            reason?: string;
+            /** @description font_missing */
+            family?: string;
+            /** @description font_missing: the manifest's font file */
+            file?: string;
+            /** @description text_overflow, low_contrast: the template's own text */
+            text?: string;
+            /**
+             * Format: double
+             * @description low_contrast: the WCAG contrast ratio found
+             */
+            ratio?: number;
+            /**
+             * Format: double
+             * @description low_contrast: 4.5, or 3 for large text
+             */
+            required?: number;
+            /** @description low_contrast: the text's rendered color */
+            color?: string;
+            /** @description low_contrast: the rendered color behind it */
+            background?: string;
+            /** @description off_canvas: first and last frame out */
+            frames?: number[];
+            position?: components["schemas"]["PositionOutput"];
+        };
         PublishApiInputRequest: {
             name?: string;
             version?: string;
@@ -916,8 +1033,10 @@ export interface components {
             files: {
                 [key: string]: unknown;
             }[];
-            /** @description e.g. the preview already takes much of the render time limit */
+            /** @description e.g. the preview already takes much of the render time limit; the lint warnings as text */
             warnings: string[];
+            /** @description the preflight warnings, as POST /api/templates/lint */
+            lint: components["schemas"]["PreflightWarningOutput"][];
         };
         RefreshApiInputRequest: {
             refreshToken: string;
@@ -4485,6 +4604,189 @@ export interface operations {
             };
         };
     };
+    render_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreflightOutput"];
+                };
+            };
+            /** @description Invalid input (the error names the field). */
+            400: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials (or, signing in, a wrong password). */
+            401: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the scope, or the plan does not allow this. */
+            403: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such thing, or one the caller may not see. */
+            404: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (an existing version, a reused Idempotency-Key with another body …). */
+            409: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body's Content-Type is not JSON, form or multipart. */
+            415: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request was valid but could not be carried out (a render failed). */
+            422: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit or monthly quota reached (Retry-After). */
+            429: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (queue, storage, billing) is unavailable. */
+            503: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     render_sign: {
         parameters: {
             query?: never;
@@ -6143,6 +6445,189 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionOutput"];
+                };
+            };
+            /** @description Invalid input (the error names the field). */
+            400: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials (or, signing in, a wrong password). */
+            401: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the scope, or the plan does not allow this. */
+            403: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such thing, or one the caller may not see. */
+            404: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (an existing version, a reused Idempotency-Key with another body …). */
+            409: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body's Content-Type is not JSON, form or multipart. */
+            415: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request was valid but could not be carried out (a render failed). */
+            422: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit or monthly quota reached (Retry-After). */
+            429: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (queue, storage, billing) is unavailable. */
+            503: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    templates_lint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "multipart/form-data": components["schemas"]["LintApiInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreflightOutput"];
                 };
             };
             /** @description Invalid input (the error names the field). */

@@ -31,6 +31,8 @@ export type TemplatePage = Schemas['TemplatePageOutput'];
 export type TemplateFile = Schemas['FileOutput'];
 export type Version = Schemas['VersionOutput'];
 export type Published = Schemas['PublishApiOutput'];
+/** A preflight warning (`lint`, `check`, and `lint` in publish's answer). */
+export type PreflightWarning = Schemas['PreflightWarningOutput'];
 export type StarState = Schemas['StarApiOutput'];
 export type JobAccepted = Schemas['JobAccepted'];
 export type JobStatus = Schemas['JobStatus'];
