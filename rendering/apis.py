@@ -181,7 +181,9 @@ class CheckApi(APIView):
         _, version = registry.template_version_get(
             ref=data["template"], version=data["version"], viewer=request.user
         )
-        warnings = services.render_check(version=version, props=data["props"])
+        warnings = services.render_check(
+            version=version, props=data["props"], account=f"renders:user:{request.user.pk}"
+        )
         return Response(PreflightOutput({"warnings": warnings}).data)
 
 

@@ -29,6 +29,7 @@ from core.netsafe import fetch_image
 from core.observability import RENDER_SECONDS
 from core.renderpool.isolation import RenderTask
 from core.renderpool.pools import image_pool
+from core.renderpool.preflight import preflight_check
 from loopwind import engine
 from rendering import renderlog
 from rendering.bundles import bundle_for, version_files
@@ -95,16 +96,14 @@ def remote_images_fetch(bundle: engine.Bundle, props: dict) -> dict[str, bytes]:
     return {url: fetch_image(url)[0] for url in engine.remote_image_urls(bundle, props).values()}
 
 
-def render_check(*, version: TemplateVersion, props: dict | None) -> list[dict]:
+def render_check(*, version: TemplateVersion, props: dict | None, account: str = "") -> list[dict]:
     """Preflight of one render (``POST /api/render/check``): the props validated as a render would (400),
     image URLs fetched with the render's SSRF protections, nothing rendered, stored or charged."""
-    from loopwind.engine import preflight
-
     bundle = bundle_for(version)
     props = props or {}
     check_props(version=version, props=props, bundle=bundle)
     try:
-        return preflight.check(bundle, props, fetch=lambda url: fetch_image(url)[0])
+        return preflight_check(bundle, props, account=account)
     except engine.EngineError as exc:
         raise engine_error(exc) from exc
 

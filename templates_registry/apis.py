@@ -247,7 +247,9 @@ class LintApi(WriteView):
     def post(self, request):
         check_request_size(request._request)
         validated(self.Input, request)
-        warnings = services.template_lint(files=_bundle_files(request))
+        warnings = services.template_lint(
+            files=_bundle_files(request), account=f"renders:user:{request.user.pk}"
+        )
         return Response(PreflightOutput({"warnings": warnings}).data)
 
 

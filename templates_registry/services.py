@@ -24,9 +24,8 @@ from billing.models import Usage
 from billing.services import private_templates_allowed_or_raise, template_count_allowed_or_raise, usage_record
 from core import files as stored_files
 from core import hotcache
-from core.netsafe import fetch_image
+from core.renderpool.preflight import preflight_lint
 from loopwind import engine
-from loopwind.engine import preflight
 from moderation.errors import TemplateRemoved
 from moderation.selectors import violation_reason
 from templates_registry import semver
@@ -222,7 +221,7 @@ def template_publish(
     except engine.EngineError as exc:
         raise SmokeRenderFailed(f"The template did not render: {exc.message}", details=exc.to_dict()) from exc
     warnings = _cost_warnings(still.cpu_ms)
-    lint = _publish_lint(bundle)
+    lint = _publish_lint(bundle, f"renders:user:{user.pk}")
     warnings += [f"{w['code']}: {w['message']}" for w in lint]
 
     file_rows = [
@@ -271,36 +270,37 @@ def template_publish(
     return result
 
 
-def preflight_fetch(url: str) -> bytes:
-    """Image URLs for preflight, fetched like a render fetches them (SSRF protections of core.netsafe)."""
-    return fetch_image(url)[0]
-
-
-def template_lint(*, files: dict[str, bytes]) -> list[dict]:
-    """Preflight warnings of a bundle (``POST /api/templates/lint``); an invalid bundle is the publish's 400,
-    a template that fails to render the publish's 422."""
+def template_lint(*, files: dict[str, bytes], account: str = "") -> list[dict]:
+    """Preflight warnings of a bundle (``POST /api/templates/lint``), in a render child; an invalid
+    bundle is the publish's 400, a template that fails to render the publish's 422."""
     try:
-        bundle_or_files = engine.load_bundle(files)
-    except engine.BundleError as exc:
-        if exc.code == "asset_missing" and str(exc.details.get("field", "")).startswith("fonts["):
-            bundle_or_files = files  # preflight reports the missing font file as font_missing
-        else:
-            raise _engine_error(exc) from exc
-    try:
-        return preflight.lint(bundle_or_files, fetch=preflight_fetch)
+        return preflight_lint(files, account=account)
     except engine.BundleError as exc:
         raise _engine_error(exc) from exc
     except engine.EngineError as exc:
         raise SmokeRenderFailed(f"The template did not render: {exc.message}", details=exc.to_dict()) from exc
 
 
-def _publish_lint(bundle: engine.Bundle) -> list[dict]:
+LINT_CACHE_SECONDS = 24 * 3600
+
+
+def lint_cache_key(checksum: str) -> str:
+    """Where a bundle's lint warnings are kept (the publish puts them there for the template page)."""
+    return f"preflight:lint:{checksum}"
+
+
+def _publish_lint(bundle: engine.Bundle, account: str) -> list[dict]:
     """Publish reports the lint warnings too; a preflight that fails never fails the publish."""
     try:
-        return preflight.lint(bundle, fetch=preflight_fetch)
+        warnings = preflight_lint(bundle, account=account)
     except Exception:
         logger.warning("preflight of %s failed; publishing without its warnings", bundle.name, exc_info=True)
         return []
+    try:
+        cache.set(lint_cache_key(bundle.checksum), warnings, timeout=LINT_CACHE_SECONDS)
+    except Exception:  # the cache only saves the template page a preflight
+        logger.warning("lint warnings of %s not cached", bundle.name, exc_info=True)
+    return warnings
 
 
 def _cost_warnings(cpu_ms: int) -> list[str]:

@@ -33,12 +33,15 @@ class RenderTask:
     checksum: str
     files: Mapping[str, bytes] | None  # None until the child asks for them
     props: dict[str, Any]
-    kind: str = "image"  # image | video
+    kind: str = (
+        "image"  # image | video | lint | check (loopwind.engine.preflight, see core.renderpool.preflight)
+    )
     format: str = "png"
     scale: int = 1
     quality: int | None = None
     time: float | None = None
     images: dict[str, bytes] = field(default_factory=dict)
+    image_errors: dict[str, str] = field(default_factory=dict)  # preflight: URLs the parent could not fetch
     output_path: str | None = None  # video: where the child writes the file
     # Set by RenderPool.run, success or failure: the CPU the render used, measured by the child over
     # itself and its helper processes (a render killed at its deadline is charged its whole budget).
@@ -77,6 +80,20 @@ def _set_cpu_budget(seconds: int) -> None:
     resource.setrlimit(
         resource.RLIMIT_CPU, (soft, hard if hard == resource.RLIM_INFINITY else max(hard, soft))
     )
+
+
+def _preflight(bundle, task: RenderTask) -> list[dict]:  # pragma: no cover - runs in the child
+    """A lint or check, with the image URLs the parent fetched (the child opens no connection)."""
+    from loopwind.engine import preflight
+
+    def fetch(url: str) -> bytes:
+        if url in task.images:
+            return task.images[url]
+        raise RuntimeError(task.image_errors.get(url, "not fetched"))
+
+    if task.kind == "lint":
+        return preflight.lint(bundle, fetch=fetch)
+    return preflight.check(bundle, task.props, fetch=fetch)
 
 
 def _child_main(conn, memory_mb: int) -> None:  # pragma: no cover - runs in the child
@@ -126,6 +143,8 @@ def _child_main(conn, memory_mb: int) -> None:  # pragma: no cover - runs in the
                     on_progress=progress,
                 )
                 conn.send(("ok", str(result), cost(started)))
+            elif task.kind in ("lint", "check"):
+                conn.send(("ok", _preflight(bundle, task), cost(started)))
             else:
                 output = engine.render(
                     bundle,

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundle import Bundle, load_bundle
-from .errors import BundleError, EngineError
+from .errors import BundleError
 from .images import image_problem
 from .props import ImageValue, example_props, validate_props
 
@@ -51,7 +51,7 @@ def _warning(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "message": message, **{k: v for k, v in extra.items() if v is not None}}
 
 
-def _sorted(warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def sorted_warnings(warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(warnings, key=lambda w: CODES.index(w["code"]))  # stable: order of discovery within a code
 
 
@@ -275,7 +275,7 @@ def _family_warnings(bundle: Bundle, texts: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def _load_for_lint(bundle_or_path: Any) -> tuple[Bundle, list[dict[str, Any]]]:
+def load_for_lint(bundle_or_path: Any) -> tuple[Bundle, list[dict[str, Any]]]:
     """The bundle, with manifest fonts whose file is missing dropped (each a ``font_missing`` warning)."""
     if isinstance(bundle_or_path, Bundle):
         return bundle_or_path, []
@@ -665,27 +665,33 @@ def _run(bundle: Bundle, props: Mapping[str, Any] | None, *, fetch: Fetch | None
 def lint(
     bundle_or_path: Bundle | str | Path | Mapping[str, Any], *, fetch: Fetch | None = None
 ) -> list[dict]:
-    """Warnings about a template, previewed with its example props (``example_props``)."""
-    bundle, warnings = _load_for_lint(bundle_or_path)
-    props = {k: v for k, v in example_props(bundle).items() if not isinstance(v, bytes | ImageValue)}
-    for name, spec in bundle.props.items():
-        if spec.type == "image" and spec.required and name not in props:
-            props.pop(name, None)
-    try:
-        warnings += _run(bundle, _lint_props(bundle, props), fetch=fetch, worst=True)
-    except EngineError:
-        raise
-    return _sorted(warnings)
+    """Warnings about a template, previewed with its example props (``lint_props``)."""
+    bundle, warnings = load_for_lint(bundle_or_path)
+    warnings += _run(bundle, lint_props(bundle), fetch=fetch, worst=True)
+    return sorted_warnings(warnings)
 
 
-def _lint_props(bundle: Bundle, props: dict) -> dict:
-    out = dict(props)
+def lint_props(bundle: Bundle) -> dict:
+    """The props a lint previews: the examples, with example image bytes as data: URLs."""
+    import base64
+
+    out = {k: v for k, v in example_props(bundle).items() if not isinstance(v, bytes | ImageValue)}
     for name, value in example_props(bundle).items():
         if isinstance(value, bytes):
-            import base64
-
             out[name] = "data:image/png;base64," + base64.b64encode(value).decode("ascii")
     return out
+
+
+def remote_image_urls(bundle: Bundle, props: Mapping[str, Any] | None) -> list[str]:
+    """The http(s) URLs among ``props``' image props: what a caller fetches for ``fetch`` beforehand
+    (the server does, with its SSRF protections, then runs the preflight in a render child)."""
+    return [
+        value
+        for name, spec in bundle.props.items()
+        if spec.type == "image"
+        and isinstance(value := (props or {}).get(name), str)
+        and value.startswith(("http://", "https://"))
+    ]
 
 
 def check(
@@ -696,4 +702,4 @@ def check(
 ) -> list[dict]:
     """Warnings about one render's props (PropsError when the props are invalid, as ``render`` would)."""
     bundle = bundle_or_path if isinstance(bundle_or_path, Bundle) else load_bundle(bundle_or_path)
-    return _sorted(_run(bundle, props, fetch=fetch, worst=False))
+    return sorted_warnings(_run(bundle, props, fetch=fetch, worst=False))

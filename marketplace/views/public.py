@@ -150,29 +150,26 @@ def _template_page(request, template, *, form=None, result_url=None, try_error=N
     return render(request, "marketplace/template_detail.html", context, status=status)
 
 
-PREFLIGHT_CACHE_SECONDS = 24 * 3600
-
-
 def _preflight(version) -> list[dict]:
-    """The lint warnings of the version, for its owner (cached per bundle checksum); the page never
-    fails because of them."""
+    """The lint warnings of the version, for its owner: kept by its publish, else run once (in a render
+    child) and kept; the page never fails because of them."""
     import logging
 
     from django.core.cache import cache
 
-    from loopwind.engine import preflight
+    from core.renderpool.preflight import preflight_lint
     from rendering.bundles import bundle_for
-    from templates_registry.services import preflight_fetch
+    from templates_registry.services import LINT_CACHE_SECONDS, lint_cache_key
 
     if version is None:
         return []
-    key = f"preflight:lint:{version.checksum}"
+    key = lint_cache_key(version.checksum)
     try:
         cached = cache.get(key)
         if cached is not None:
             return cached
-        warnings = preflight.lint(bundle_for(version), fetch=preflight_fetch)
-        cache.set(key, warnings, timeout=PREFLIGHT_CACHE_SECONDS)
+        warnings = preflight_lint(bundle_for(version), account=f"renders:user:{version.template.owner_id}")
+        cache.set(key, warnings, timeout=LINT_CACHE_SECONDS)
         return warnings
     except Exception:
         logging.getLogger(__name__).warning("preflight of version %s failed", version.pk, exc_info=True)

@@ -49,7 +49,7 @@ def dead_images(monkeypatch):
         )
 
     monkeypatch.setattr("core.netsafe.fetch_image", fetch)
-    monkeypatch.setattr("templates_registry.services.fetch_image", fetch)
+    monkeypatch.setattr("core.renderpool.preflight.fetch_image", fetch)  # the parent fetches for the child
     monkeypatch.setattr("rendering.services.fetch_image", fetch)
 
 
