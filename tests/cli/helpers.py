@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import requests
@@ -83,8 +84,14 @@ class Cli:
         self.env = env
 
     def popen(self, *args: str, **kwargs) -> subprocess.Popen:
+        """The CLI as a terminal's foreground command, which ctrl-c reaches: a suite started in the
+        background by a non-interactive shell (CI, `make test &`) ignores SIGINT, children inherit
+        that, and a Python that starts with SIGINT ignored never raises KeyboardInterrupt. The
+        disposition is reset before exec (an ignored signal stays ignored across exec, a default one
+        stays default)."""
+        reset = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
         return subprocess.Popen(
-            [str(self.exe), *args], cwd=self.cwd, env=self.env, text=True,
+            [sys.executable, "-c", reset, str(self.exe), *args], cwd=self.cwd, env=self.env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs,
         )  # fmt: skip
 
