@@ -34,7 +34,9 @@ def test_worker_killed_mid_batch_loses_and_doubles_nothing(account, processes, _
         assert response.status_code == 202, response.text
         batch_id = response.json()["batchId"]
         done = BatchRow.objects.filter(batch__public_id=batch_id, status="done")
-        wait_until(lambda: done.count() >= ROWS // 4, timeout=120, interval=0.05, what="a quarter of the rows")
+        wait_until(
+            lambda: done.count() >= ROWS // 4, timeout=120, interval=0.05, what="a quarter of the rows"
+        )
         first.kill()
         done_before = set(done.values_list("number", "output"))
         assert len(done_before) < ROWS, "the batch finished before the kill: make it bigger"
@@ -45,7 +47,9 @@ def test_worker_killed_mid_batch_loses_and_doubles_nothing(account, processes, _
             lambda: RenderBatch.objects.get(public_id=batch_id).status == "completed",
             timeout=RECOVERY_BOUND_SECONDS + 120, interval=0.2, what="the batch completed",
         )  # fmt: skip
-        print(f"{len(done_before)} rows done at the kill; completed {time.monotonic() - restarted:.1f} s later")
+        print(
+            f"{len(done_before)} rows done at the kill; completed {time.monotonic() - restarted:.1f} s later"
+        )
         batch = RenderBatch.objects.get(public_id=batch_id)
         assert BatchRow.objects.filter(batch=batch, status="done").count() == ROWS
         # the rows finished before the kill were not rendered again: same output, one attempt
