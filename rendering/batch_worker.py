@@ -34,6 +34,7 @@ from rendering.worker import TransientFailure
 
 logger = logging.getLogger(__name__)
 MAX_ROW_ATTEMPTS = 3
+CANCEL_CHECK_SECONDS = 0.5  # a cancel stops a chunk within this (a row finished meanwhile is dropped)
 # Every row of a chunk at the largest plan's time limit, and then some: the broker's safety net only.
 CHUNK_TIME_LIMIT_MS = CHUNK_ROWS * (60 + 5) * 1000
 Status = RenderBatch.Status
@@ -61,18 +62,37 @@ def batch_chunk_run(batch_id: str, first: int, last: int) -> None:
     )
     bundle = bundle_for(batch.version)
     rows = BatchRow.objects.filter(batch=batch, number__gte=first, number__lte=last, status=RowStatus.PENDING)
-    for row in rows.order_by("number"):
-        if not RenderBatch.objects.filter(
-            pk=batch.pk, status__in=[Status.QUEUED, Status.PROCESSING]
-        ).exists():
-            return  # cancelled: the rest stays as the cancel left it
-        _row_run(batch, bundle, row)
+    active = RenderBatch.objects.filter(pk=batch.pk, status__in=[Status.QUEUED, Status.PROCESSING])
+    cpu = _CpuTally(batch)
+    checked = 0.0
+    try:
+        for row in rows.order_by("number"):
+            if time.monotonic() - checked >= CANCEL_CHECK_SECONDS:
+                checked = time.monotonic()
+                if not active.exists():
+                    return  # cancelled: the rest stays as the cancel left it
+            _row_run(batch, bundle, row, cpu)
+    finally:
+        cpu.record()
     batch_complete_if_done(batch)
     enqueue_once(CLEANUP_OUTPUTS)
     enqueue_once(FLUSH_RENDER_COUNTS)
 
 
-def _row_run(batch: RenderBatch, bundle: engine.Bundle, row: BatchRow) -> None:
+class _CpuTally:
+    """The renderer's CPU for the account, added up over a chunk and recorded once."""
+
+    def __init__(self, batch: RenderBatch):
+        self.batch = batch
+        self.ms = 0
+
+    def record(self) -> None:
+        if self.ms:
+            usage_record(user=self.batch.user, usage_type=Usage.Type.RENDER_CPU_MS, amount=self.ms)
+            self.ms = 0
+
+
+def _row_run(batch: RenderBatch, bundle: engine.Bundle, row: BatchRow, cpu: _CpuTally) -> None:
     # Counted before the render: a worker killed mid-row leaves the count behind.
     BatchRow.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
     row.attempts += 1
@@ -106,8 +126,7 @@ def _row_run(batch: RenderBatch, bundle: engine.Bundle, row: BatchRow) -> None:
         _transient(row, exc)
         return
     finally:
-        if task.cpu_ms:
-            usage_record(user=batch.user, usage_type=Usage.Type.RENDER_CPU_MS, amount=task.cpu_ms)
+        cpu.ms += task.cpu_ms or 0
     duration_ms = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
         updated = BatchRow.objects.filter(pk=row.pk, status=RowStatus.PENDING).update(

@@ -4,7 +4,7 @@ sends to them by name (rendering/queue.py), so nothing imports this module but R
 import dramatiq
 from django.conf import settings
 
-from rendering import batch_worker, maintenance, queue, webhooks, worker
+from rendering import batch_maintenance, batch_worker, maintenance, queue, webhooks, worker
 from templates_registry.services import version_preview_video_render
 
 RENDER_OPTIONS = {
@@ -57,6 +57,8 @@ def cleanup_outputs() -> None:
     """Hourly upkeep: expired outputs, and jobs whose queue message was lost."""
     maintenance.outputs_cleanup()
     maintenance.jobs_requeue_stale()
+    batch_maintenance.batch_outputs_cleanup()
+    batch_maintenance.batches_requeue_stale()
 
 
 # A chunk of a batch's rows (rendering/batch.py sends them): after single jobs in a shared worker,

@@ -458,6 +458,7 @@ def renders(request):
         {
             "renders": selectors.renders_recent(user=request.user),
             "jobs": selectors.jobs_recent(user=request.user),
+            "batches": rendering_selectors.render_batch_list(user=request.user),
             "section": "renders",
         },
     )

@@ -319,3 +319,33 @@ def test_safe_filenames():
     assert batches.safe_filename("a-b", number=3, fmt="png", taken=taken) == "a-b-3.png"
     assert batches.safe_filename("", number=4, fmt="png", taken=taken) == "00004.png"
     assert batches.safe_filename("-=cmd", number=5, fmt="png", taken=taken) == "cmd.png"
+
+
+def test_lost_chunks_are_sent_again_and_old_outputs_deleted(user_api, pro, counter, sent, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core import files as stored_files
+    from rendering import batch_maintenance
+
+    monkeypatch.setattr(batch_maintenance, "enqueue", lambda actor, *args, **kw: sent.append((actor, args)))
+    body = submit(user_api, counter.slug, rows=[{"name": f"r{i}", "count": i} for i in range(30)]).json()
+    batch_chunk_run(*sent[0][1])  # the first chunk ran; the second message was lost
+    sent.clear()
+    assert batch_maintenance.batches_requeue_stale()["batches"] == 0  # not stale yet
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    RenderBatch.objects.update(created_at=an_hour_ago)
+    BatchRow.objects.update(finished_at=an_hour_ago)
+    assert batch_maintenance.batches_requeue_stale() == {"batches": 1, "chunks": 1, "stillQueued": 0}
+    assert [args for _, args in sent] == [(body["batchId"], 26, 30)]
+    run_all(sent)
+    assert RenderBatch.objects.get().status == "completed" and usage(pro) == 30
+
+    name = BatchRow.objects.get(number=1).output
+    BatchRow.objects.filter(number=1).update(finished_at=timezone.now() - timedelta(days=2))
+    assert batch_maintenance.batch_outputs_cleanup() == 1
+    with pytest.raises(FileNotFoundError):
+        stored_files.file_read(name)
+    rows = user_api.get(body["statusUrl"]).json()["rows"]
+    assert rows[0]["url"] is None and rows[1]["url"]
