@@ -349,3 +349,13 @@ def test_lost_chunks_are_sent_again_and_old_outputs_deleted(user_api, pro, count
         stored_files.file_read(name)
     rows = user_api.get(body["statusUrl"]).json()["rows"]
     assert rows[0]["url"] is None and rows[1]["url"]
+
+
+def test_admin_lists_batches(user_api, pro, counter, sent, client):
+    from tests.factories import UserFactory
+
+    submit(user_api, counter.slug, rows=[{"name": "a", "count": 1}])
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    batch = RenderBatch.objects.get()
+    assert batch.public_id in client.get("/admin/rendering/renderbatch/").content.decode()
+    assert client.get(f"/admin/rendering/renderbatch/{batch.pk}/change/").status_code == 200
