@@ -39,6 +39,10 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--baseline", type=int, default=40)
+    parser.add_argument("--threads", type=int, default=1, help="worker threads in each worker process")
+    parser.add_argument(
+        "--render-processes", type=int, default=1, help="render children in each worker process"
+    )
     parser.add_argument("--write-md", action="store_true")
     args = parser.parse_args()
 
@@ -105,7 +109,8 @@ def _bench(args, database: str, media: str, redis_url: str) -> int:
     try:
         for n in range(args.workers):
             procs.start(f"worker-{n}", [sys.executable, "manage.py", "rundramatiq", "--processes", "1",
-                                        "--threads", "1", "--skip-checks"], env)  # fmt: skip
+                                        "--threads", str(args.threads), "--skip-checks"],
+                        {**env, "RENDER_PROCESSES": str(args.render_processes)})  # fmt: skip
 
         def run(rows: int, label: str) -> tuple[float, RenderBatch]:
             inputs = batches.rows_from_json([{"title": f"{label} {stamp} row {i}"} for i in range(rows)])
@@ -158,7 +163,7 @@ def _bench(args, database: str, media: str, redis_url: str) -> int:
         (ROOT / "bench" / "batch.md").write_text(
             "# Batch renders (bench/batch.py)\n\n"
             f"Run {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} CPUs, `bench/batch.py --rows {args.rows} "
-            f"--workers {args.workers}`.\n\n"
+            f"--workers {args.workers} --threads {args.threads} --render-processes {args.render_processes}`.\n\n"
             "| measure | value |\n|---|---|\n"
             f"| single render (uncached sync renders: {args.baseline} before the batch, {args.baseline} after) | "
             f"{facts['singleRenderMs']} ms ({facts['singleBeforeMs']} before, {facts['singleAfterMs']} after) |\n"
