@@ -359,3 +359,16 @@ def test_admin_lists_batches(user_api, pro, counter, sent, client):
     batch = RenderBatch.objects.get()
     assert batch.public_id in client.get("/admin/rendering/renderbatch/").content.decode()
     assert client.get(f"/admin/rendering/renderbatch/{batch.pk}/change/").status_code == 200
+
+
+def test_a_json_body_past_the_limit_is_a_413(user_api, pro, counter, sent):
+    rows = [{"name": "x" * 20, "count": 1}] * 10_000  # about 400 KB: a batch this size is sent as a CSV
+    assert_error(submit(user_api, counter.slug, rows=rows), 413)
+    assert not RenderBatch.objects.exists()
+
+
+def test_a_csv_past_its_limit_is_a_413(user_api, pro, counter, sent, monkeypatch):
+    monkeypatch.setattr(batches, "MAX_CSV_BYTES", 1000)
+    assert_error(
+        submit_csv(user_api, counter.slug, b"name,count\n" + b"abc,1\n" * 200), 413, "file_too_large"
+    )
