@@ -65,14 +65,13 @@ def _download(lw, url: str, target: Path) -> None:
 
 
 def render_batch_to_folder(*, template: str, csv_path: str, out_dir: str | None, fmt: str | None,
-                           scale: int | None, version: str | None, on_invalid: str) -> dict:  # fmt: skip
-    from .rendering import remote_slug
-
+                           scale: int | None, version: str | None, on_invalid: str, resolve_slug) -> dict:  # fmt: skip
+    """``resolve_slug(lw, template)`` names the template as user/name (rendering.remote_slug)."""
     source = Path(csv_path)
     if not source.is_file():
         raise UsageProblem(f"No CSV file {csv_path!r}.", code="bad_batch_file")
     lw = make_client()
-    slug, ref_version = parse_ref(remote_slug(lw, template))
+    slug, ref_version = parse_ref(resolve_slug(lw, template))
     folder = Path(out_dir or slug.split("/")[1])
     if folder.exists() and not folder.is_dir():
         raise UsageProblem(f"--out {folder} is a file; a batch needs a folder.", code="bad_out")

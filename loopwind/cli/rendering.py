@@ -241,7 +241,8 @@ def render(
         if fmt and fmt not in IMAGE_FORMATS:
             raise UsageProblem("A batch renders images: png, jpg, webp, svg or pdf.", code="bad_format")
         result = render_batch_to_folder(template=template, csv_path=batch_csv, out_dir=out_path, fmt=fmt,
-                                        scale=scale, version=version, on_invalid=on_invalid)  # fmt: skip
+                                        scale=scale, version=version, on_invalid=on_invalid,
+                                        resolve_slug=remote_slug)  # fmt: skip
         out().result(result, summary(result))
         return
     if out_path and Path(out_path).is_dir():
