@@ -28,6 +28,8 @@ class Plan(models.Model):
     # Uncached renders of the account's signed /i/ URLs a minute (cache hits are free): their own
     # bucket, so strangers loading a page with its og:image cannot spend the account's API limit.
     image_url_renders_per_minute = models.PositiveIntegerField(default=60)
+    # Rows one batch render (POST /api/render/batch) may hold; 0: the plan has no batch renders.
+    max_batch_rows = models.PositiveIntegerField(default=0)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

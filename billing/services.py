@@ -129,3 +129,44 @@ def plan_set(*, user, code: str) -> None:
     type(user).objects.filter(pk=user.pk).update(plan=code)
     user.plan = code
     account_changed.send(sender=__name__, user_id=user.pk)  # .update() sends no post_save
+
+
+def batch_rows_allowed_or_raise(user, rows: int) -> None:
+    """A batch of ``rows`` rows: plans without batches (max_batch_rows 0) and batches past the plan's
+    size are a 403 ``plan_limit`` with the numbers."""
+    plan = plan_limits(user)
+    if not plan.max_batch_rows:
+        raise PlanLimit(
+            f"Batch renders need a Pro or Business plan; you are on {plan.name}.",
+            details={"plan": plan.code, "maxBatchRows": 0},
+        )
+    if rows > plan.max_batch_rows:
+        raise PlanLimit(
+            f"Your {plan.name} plan renders batches of up to {plan.max_batch_rows} rows; this one has {rows}.",
+            details={"plan": plan.code, "maxBatchRows": plan.max_batch_rows, "rows": rows},
+        )
+
+
+def quota_available_or_raise(*, user, usage_type: str, amount: int, reserved: int = 0) -> None:
+    """Work that will consume ``amount`` units later (a batch, charged per rendered row): a 429
+    ``quota_exceeded`` now when the month's remaining quota, less ``reserved`` (units promised to
+    work already accepted), is smaller. Nothing is counted here."""
+    limit = quota_limit(user, usage_type)
+    if limit is None:
+        return
+    month = month_start()
+    used = (
+        Usage.objects.filter(user=user, type=usage_type, month=month).values_list("count", flat=True).first()
+        or 0
+    )
+    remaining = max(0, limit - used - reserved)
+    if amount <= remaining:
+        return
+    reset = next_month_start()
+    raise QuotaExceeded(
+        f"This needs {amount} renders and {remaining} remain of your plan's {limit} this month. "
+        f"The quota resets on {reset:%Y-%m-%d}.",
+        retry_after=int((reset - timezone.now()).total_seconds()),
+        details={"limit": limit, "usage": used, "reserved": reserved, "remaining": remaining,
+                 "requested": amount, "resetAt": reset.isoformat().replace("+00:00", "Z")},
+    )  # fmt: skip

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from rendering import jobs, webhooks
-from rendering.models import Render, RenderJob, WebhookAttempt, WebhookDelivery
+from rendering.models import Render, RenderBatch, RenderJob, WebhookAttempt, WebhookDelivery
 
 
 @admin.register(Render)
@@ -78,3 +78,15 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         for delivery in queryset.select_related("user"):
             webhooks.webhook_redeliver(user=delivery.user, delivery_id=delivery.public_id)
         self.message_user(request, f"Redelivering {queryset.count()} webhook(s).", messages.SUCCESS)
+
+
+@admin.register(RenderBatch)
+class RenderBatchAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "user", "template", "format", "status", "total_rows", "skipped_rows",
+                    "created_at", "completed_at")  # fmt: skip
+    list_filter = ("status", "format", "created_at")
+    search_fields = ("public_id", "user__username", "user__email", "template__name")
+    date_hierarchy = "created_at"
+    list_select_related = ("user", "template", "template__owner")
+    raw_id_fields = ("user", "template", "version")
+    readonly_fields = [f.name for f in RenderBatch._meta.fields]

@@ -96,7 +96,9 @@ def render_outputs_cleanup(*, now) -> int:
     key, still cached, shares the file (names are content-addressed). They grew without bound."""
     cutoff = now - timedelta(seconds=settings.RENDER_CACHE_TTL)
     newer = Render.objects.filter(output=OuterRef("output"), created_at__gte=cutoff)
-    stale = Render.objects.filter(created_at__lt=cutoff, output_deleted_at=None).exclude(source="job")
+    stale = Render.objects.filter(created_at__lt=cutoff, output_deleted_at=None).exclude(
+        source__in=("job", "batch")
+    )
     removed = 0
     for name in stale.exclude(Exists(newer)).values_list("output", flat=True).distinct().iterator():
         stored_files.file_delete(name)

@@ -221,3 +221,80 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint}:{self.key}"
+
+
+def new_batch_id() -> str:
+    return public_id("bat")
+
+
+class RenderBatch(models.Model):
+    """One template rendered for many rows of props (POST /api/render/batch). Its rows are rendered
+    by the workers in chunks (rendering/batch.py); each row's outcome commits on its own."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        PROCESSING = "processing"
+        COMPLETED = "completed"
+        CANCELLED = "cancelled"
+
+    FINAL = (Status.COMPLETED, Status.CANCELLED)
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_batch_id, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="render_batches"
+    )
+    template = models.ForeignKey("templates_registry.Template", on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(
+        "templates_registry.TemplateVersion", on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    format = models.CharField(max_length=8)
+    scale = models.PositiveSmallIntegerField(default=1)
+    webhook_url = models.URLField(max_length=2000, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    skipped_rows = models.PositiveIntegerField(default=0)
+    output_token = models.CharField(max_length=32, default=new_output_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL
+
+
+class BatchRow(models.Model):
+    """One row of a batch: its props, and once rendered its output (or why it failed)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    batch = models.ForeignKey(RenderBatch, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField(help_text="the row's number in the request, from 1")
+    filename = models.CharField(max_length=120)
+    props = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    output = models.CharField(max_length=255, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["batch", "number"], name="batch_row_unique_number")]
+        indexes = [models.Index(fields=["batch", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} #{self.number}"

@@ -28,6 +28,7 @@ DELIVER_WEBHOOK = "deliver_webhook"
 CLEANUP_OUTPUTS = "cleanup_outputs"
 FLUSH_RENDER_COUNTS = "flush_render_counts"
 RENDER_VERSION_PREVIEW = "render_version_preview"
+RENDER_BATCH_CHUNK = "render_batch_chunk"
 # How soon after the work they follow up on the upkeep actors run (enqueue_once).
 UPKEEP_DELAY_MS = {CLEANUP_OUTPUTS: 3600 * 1000, FLUSH_RENDER_COUNTS: 60 * 1000}
 _embedded_worker: dramatiq.Worker | None = None

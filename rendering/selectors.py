@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from core.errors import NotFound
-from rendering.models import RenderJob, WebhookDelivery
+from rendering.models import BatchRow, RenderBatch, RenderJob, WebhookDelivery
 
 DELIVERIES_LISTED = 100  # the API's list and the dashboard's show the same newest deliveries
 
@@ -36,3 +36,49 @@ def delivery_get(*, user, delivery_id: str) -> WebhookDelivery:
     if delivery is None:
         raise NotFound("No such webhook delivery.")
     return delivery
+
+
+# --- batches ---------------------------------------------------------------------------------
+
+BATCHES_LISTED = 50
+
+
+def render_batch_get(*, batch_id: str, user) -> RenderBatch:
+    """The user's own batch; anyone else's is a 404, as if it did not exist."""
+    batch = (
+        RenderBatch.objects.select_related("template", "template__owner", "version")
+        .filter(public_id=batch_id[:40], user=user)
+        .first()
+    )
+    if batch is None:
+        raise NotFound(f"No render batch {batch_id[:40]}.")
+    return batch
+
+
+def batch_counts(*, batch: RenderBatch) -> dict[str, int]:
+    """Rows done, failed, cancelled and pending, in one query."""
+    status = BatchRow.Status
+    return BatchRow.objects.filter(batch=batch).aggregate(
+        done=Count("pk", filter=Q(status=status.DONE)),
+        failed=Count("pk", filter=Q(status=status.FAILED)),
+        cancelled=Count("pk", filter=Q(status=status.CANCELLED)),
+        pending=Count("pk", filter=Q(status=status.PENDING)),
+    )
+
+
+def batch_rows(*, batch: RenderBatch) -> QuerySet[BatchRow]:
+    return BatchRow.objects.filter(batch=batch).order_by("number")
+
+
+def render_batch_list(*, user, limit: int = BATCHES_LISTED) -> list[RenderBatch]:
+    """The newest batches with their row counts (annotated: one query whatever their number)."""
+    status = BatchRow.Status
+    return list(
+        RenderBatch.objects.filter(user=user)
+        .select_related("template", "template__owner")
+        .annotate(
+            done_rows=Count("rows", filter=Q(rows__status=status.DONE)),
+            failed_rows=Count("rows", filter=Q(rows__status=status.FAILED)),
+        )
+        .order_by("-created_at", "-pk")[:limit]
+    )

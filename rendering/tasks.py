@@ -4,7 +4,7 @@ sends to them by name (rendering/queue.py), so nothing imports this module but R
 import dramatiq
 from django.conf import settings
 
-from rendering import maintenance, queue, webhooks, worker
+from rendering import batch_maintenance, batch_worker, maintenance, queue, webhooks, worker
 from templates_registry.services import version_preview_video_render
 
 RENDER_OPTIONS = {
@@ -57,3 +57,16 @@ def cleanup_outputs() -> None:
     """Hourly upkeep: expired outputs, and jobs whose queue message was lost."""
     maintenance.outputs_cleanup()
     maintenance.jobs_requeue_stale()
+    batch_maintenance.batch_outputs_cleanup()
+    batch_maintenance.batches_requeue_stale()
+
+
+# A chunk of a batch's rows (rendering/batch.py sends them): after single jobs in a shared worker,
+# so a 10,000-row batch does not hold up everyone's one-off renders.
+@dramatiq.actor(actor_name=queue.RENDER_BATCH_CHUNK, queue_name="render", priority=15,
+                max_retries=worker.MAX_ATTEMPTS, min_backoff=1_000, max_backoff=60_000,
+                time_limit=batch_worker.CHUNK_TIME_LIMIT_MS,
+                retry_when=lambda retries, exc: isinstance(exc, worker.TransientFailure)
+                and retries < worker.MAX_ATTEMPTS)  # fmt: skip
+def render_batch_chunk(batch_id: str, first: int, last: int) -> None:
+    batch_worker.batch_chunk_run(batch_id, first, last)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rendering import apis
+from rendering import apis, batch_apis
 
 urlpatterns = [
     path("render", apis.RenderApi.as_view()),
@@ -8,6 +8,11 @@ urlpatterns = [
     path("render/sign", apis.SignApi.as_view()),
     path("render/signing-secret", apis.SigningSecretApi.as_view()),
     path("render/async", apis.AsyncRenderApi.as_view()),
+    path("render/batch", batch_apis.BatchApi.as_view()),
+    path("render/batch/<str:batch_id>", batch_apis.BatchGetApi.as_view()),
+    path("render/batch/<str:batch_id>/cancel", batch_apis.BatchCancelApi.as_view()),
+    path("render/batch/<str:batch_id>/zip", batch_apis.BatchZipApi.as_view()),
+    path("render/batch/<str:batch_id>/manifest.csv", batch_apis.BatchManifestApi.as_view()),
     path("render/<str:job_id>", apis.JobApi.as_view()),
     path("render/<str:job_id>/events", apis.JobEventsApi.as_view()),
     path("webhooks/deliveries", apis.DeliveriesApi.as_view()),

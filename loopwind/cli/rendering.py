@@ -220,11 +220,33 @@ def render_remote(template, props, fmt, scale, quality, out_path, version):
 @click.option("--quality", type=click.IntRange(1, 100), default=None, help="jpg/webp quality.")
 @click.option("--version", "version", help="Template version (user/name templates).")
 @click.option(
-    "--out", "out_path", type=click.Path(dir_okay=False), help="Output file (default: NAME.FORMAT)."
+    "--out", "out_path", type=click.Path(), help="Output file (default: NAME.FORMAT); with --batch, a folder."
 )
+@click.option(
+    "--batch", "batch_csv", type=click.Path(dir_okay=False),
+    help="A CSV (header: the props, optionally filename): one image per row, rendered by the API into --out.",
+)  # fmt: skip
+@click.option(
+    "--on-invalid", type=click.Choice(["reject", "skip"]), default="reject", show_default=True,
+    help="With --batch: refuse the batch over a bad row, or leave bad rows out.",
+)  # fmt: skip
 @json_option
-def render(template, props_json, prop_pairs, remote, fmt, scale, quality, version, out_path):
-    """Render TEMPLATE (a folder or user/name) to a file."""
+def render(
+    template, props_json, prop_pairs, remote, fmt, scale, quality, version, out_path, batch_csv, on_invalid
+):
+    """Render TEMPLATE (a folder or user/name) to a file, or with --batch one file per CSV row."""
+    if batch_csv:
+        from .batch import render_batch_to_folder, summary
+
+        if fmt and fmt not in IMAGE_FORMATS:
+            raise UsageProblem("A batch renders images: png, jpg, webp, svg or pdf.", code="bad_format")
+        result = render_batch_to_folder(template=template, csv_path=batch_csv, out_dir=out_path, fmt=fmt,
+                                        scale=scale, version=version, on_invalid=on_invalid,
+                                        resolve_slug=remote_slug)  # fmt: skip
+        out().result(result, summary(result))
+        return
+    if out_path and Path(out_path).is_dir():
+        raise UsageProblem(f"--out {out_path} is a folder; name a file (or use --batch).", code="bad_out")
     props = parse_props(props_json, prop_pairs)
     if not fmt and out_path:  # --out card.webp means webp
         suffix = Path(out_path).suffix.lower().lstrip(".").replace("jpeg", "jpg")

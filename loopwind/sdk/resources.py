@@ -297,3 +297,66 @@ class Operations(Resource):
     def job(self, job_id: str):
         """The job with this id, fetched now."""
         return self._run(Call("GET", f"/api/render/{job_id}", parse=lambda r: self._job(r.json())))
+
+    def render_batch(
+        self,
+        template: str,
+        *,
+        rows=None,
+        csv=None,
+        format="png",  # noqa: A002
+        scale=None,
+        version=None,
+        on_invalid="reject",
+        webhook=None,
+        idempotency_key=None,
+    ):
+        """Render an image template once per row, on the server's workers. Give ``rows`` (a list of
+        props dicts; a ``filename`` key names a row's output) or ``csv`` (a path, bytes or a file
+        object: a CSV whose header names the props). ``on_invalid="skip"`` leaves bad rows out instead
+        of refusing the batch. Returns the accepted batch (``batchId``, ``statusUrl``, …); follow it
+        with ``batch(batch_id)``."""
+        options = {"format": format, "scale": scale, "version": version, "onInvalid": on_invalid,
+                   "webhook": webhook}  # fmt: skip
+        options = {key: value for key, value in options.items() if value is not None}
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        if (rows is None) == (csv is None):
+            raise ValueError("Give either rows or csv.")
+        if rows is not None:
+            call = Call("POST", "/api/render/batch", json={"template": template, "rows": list(rows), **options},
+                        headers=headers)  # fmt: skip
+            return self._run(call)
+        name = "rows.csv"
+        if isinstance(csv, str | os.PathLike):
+            name = os.path.basename(os.fspath(csv))
+            with open(csv, "rb") as handle:
+                data = handle.read()
+        elif isinstance(csv, bytes | bytearray):
+            data = bytes(csv)
+        else:
+            data = csv.read()
+        fields = {"template": template, **{key: str(value) for key, value in options.items()}}
+        call = Call("POST", "/api/render/batch", data=fields, files=[("csv", (name, data, "text/csv"))],
+                    headers=headers)  # fmt: skip
+        return self._run(call)
+
+    def batch(self, batch_id: str, *, page=None, limit=None):
+        """A batch's progress (``done``, ``failed``, ``remaining``) and one page of its rows, each
+        with its output's signed ``url`` once rendered."""
+        params = {k: v for k, v in {"page": page, "limit": limit}.items() if v is not None}
+        return self._run(Call("GET", f"/api/render/batch/{quote(batch_id, safe='')}", params=params or None))
+
+    def cancel_batch(self, batch_id: str):
+        """Stop a batch's rows not yet rendered; the rendered ones stay (and stay charged)."""
+        return self._run(Call("POST", f"/api/render/batch/{quote(batch_id, safe='')}/cancel"))
+
+    def batch_zip(self, batch_id: str):
+        """Every rendered row's output in one zip (with manifest.csv), as bytes."""
+        return self._run(Call("GET", f"/api/render/batch/{quote(batch_id, safe='')}/zip", parse=content))
+
+    def batch_manifest(self, batch_id: str):
+        """The batch's CSV manifest (row, filename, url, status, error) as text."""
+        call = Call(
+            "GET", f"/api/render/batch/{quote(batch_id, safe='')}/manifest.csv", parse=lambda r: r.text
+        )
+        return self._run(call)

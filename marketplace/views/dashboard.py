@@ -458,6 +458,7 @@ def renders(request):
         {
             "renders": selectors.render_history(user=request.user),
             "jobs": [(j, selectors.job_output_link(j)) for j in selectors.jobs_recent(user=request.user)],
+            "batches": rendering_selectors.render_batch_list(user=request.user),
             "section": "renders",
         },
     )

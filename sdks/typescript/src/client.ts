@@ -7,6 +7,9 @@ import { Job, jobEvents } from './job.js';
 import type {
   ApiKey,
   ApiKeyCreated,
+  BatchAccepted,
+  BatchStatus,
+  BatchSummary,
   DeviceAuthorization,
   ImageFormat,
   JobAccepted,
@@ -310,6 +313,45 @@ export class Jobs extends Resource {
   }
 }
 
+export interface RenderBatchOptions extends PostOptions {
+  /** One props object per row; a `filename` key names the row's output. */
+  rows?: Record<string, unknown>[];
+  /** Or a CSV whose header names the props (and optionally `filename`): text, bytes or a Blob. */
+  csv?: Blob | ArrayBuffer | ArrayBufferView | string;
+  /** png (default), jpg, webp, svg or pdf. */
+  format?: ImageFormat;
+  scale?: number;
+  version?: string;
+  /** `reject` (default: a 400 listing every bad row) or `skip` (render the valid rows only). */
+  onInvalid?: 'reject' | 'skip';
+  /** A URL that receives `render.batch.completed`. */
+  webhook?: string;
+}
+
+export class Batches extends Resource {
+  /** A batch's progress (`done`, `failed`, `remaining`) and one page of its rows with their output URLs. */
+  get(id: string, query: { page?: number; limit?: number } = {}, options: RequestOptions = {}) {
+    return this.json<BatchStatus>({ method: 'GET', path: `/api/render/batch/${encodeURIComponent(id)}`, query }, options);
+  }
+
+  /** Stop the rows not yet rendered; the rendered ones stay. */
+  cancel(id: string, options: PostOptions = {}) {
+    return this.json<BatchSummary>({ method: 'POST', path: `/api/render/batch/${encodeURIComponent(id)}/cancel` }, options);
+  }
+
+  /** Every rendered row's output (and manifest.csv) in one zip. */
+  async zip(id: string, options: RequestOptions = {}): Promise<ArrayBuffer> {
+    const call: Call = { method: 'GET', path: `/api/render/batch/${encodeURIComponent(id)}/zip`, accept: '*/*' };
+    return (await this.transport.bytes(call, requestOptions(options))).data;
+  }
+
+  /** The CSV manifest: row, filename, url, status, error. */
+  async manifest(id: string, options: RequestOptions = {}): Promise<string> {
+    const call: Call = { method: 'GET', path: `/api/render/batch/${encodeURIComponent(id)}/manifest.csv`, accept: '*/*' };
+    return new TextDecoder().decode((await this.transport.bytes(call, requestOptions(options))).data);
+  }
+}
+
 export class Webhooks extends Resource {
   /** Deliveries with every attempt (`attemptLog`), newest first. */
   deliveries(options: RequestOptions = {}) {
@@ -410,6 +452,7 @@ export class Loopwind {
   readonly usage: UsageResource;
   readonly keys: Keys;
   readonly jobs: Jobs;
+  readonly batches: Batches;
   readonly webhooks: Webhooks;
   readonly billing: Billing;
   readonly auth: Auth;
@@ -427,6 +470,7 @@ export class Loopwind {
     this.usage = new UsageResource(transport);
     this.keys = new Keys(transport);
     this.jobs = new Jobs(transport);
+    this.batches = new Batches(transport);
     this.webhooks = new Webhooks(transport);
     this.billing = new Billing(transport);
     this.auth = new Auth(transport);
@@ -484,6 +528,30 @@ export class Loopwind {
     );
     if (accepted.deprecation) this.transport.onDeprecation(accepted.deprecation.message, accepted.deprecation.version);
     return new Job(this.transport, accepted);
+  }
+
+  /**
+   * Render an image template once per row on the server's workers, from `rows` (props objects) or a
+   * `csv`. Every row is checked first; follow the batch with `lw.batches.get(batchId)`.
+   */
+  renderBatch(template: string, options: RenderBatchOptions = {}): Promise<BatchAccepted> {
+    if ((options.rows === undefined) === (options.csv === undefined)) {
+      throw new TypeError('renderBatch needs either rows or csv');
+    }
+    const fields: Record<string, unknown> = { template };
+    for (const name of ['format', 'scale', 'version', 'onInvalid', 'webhook'] as const) {
+      if (options[name] !== undefined) fields[name] = options[name];
+    }
+    if (options.rows !== undefined) {
+      const call: Call = { method: 'POST', path: '/api/render/batch', json: { ...fields, rows: options.rows } };
+      return this.transport.json<BatchAccepted>(call, requestOptions(options));
+    }
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, String(value));
+    const csv = options.csv!;
+    const blob = csv instanceof Blob ? csv : new Blob([csv as BlobPart], { type: 'text/csv' });
+    form.append('csv', blob, 'rows.csv');
+    return this.transport.json<BatchAccepted>({ method: 'POST', path: '/api/render/batch', form }, requestOptions(options));
   }
 
   /** The job with this id (the same as `lw.jobs.get(id)`). */

@@ -12,6 +12,7 @@ export { Loopwind } from './client.js';
 export type {
   FileContent,
   PublishOptions,
+  RenderBatchOptions,
   RenderOptions,
   RenderResult,
   RenderVideoOptions,

@@ -25,6 +25,11 @@ export const OPERATIONS = {
   render_job_events: async (lw) => {
     for await (const _ of lw.jobs.events('job_1'));
   },
+  render_batch: (lw) => lw.renderBatch(SLUG, { rows: [{ title: 'x' }] }),
+  render_batch_get: (lw) => lw.batches.get('bat_1'),
+  render_batch_cancel: (lw) => lw.batches.cancel('bat_1'),
+  render_batch_zip: (lw) => lw.batches.zip('bat_1'),
+  render_batch_manifest: (lw) => lw.batches.manifest('bat_1'),
   render_async: (lw) => lw.renderVideo(SLUG, { props: { headline: 'x' } }),
   render_sign: (lw) => lw.signUrl(SLUG, { props: { title: 'x' } }),
   render_check: (lw) => lw.check(SLUG, { props: { title: 'x' } }),

@@ -1,0 +1,219 @@
+"""Rendering a batch's chunk, in the Dramatiq worker. Delivery is at least once, so every row's
+outcome commits on its own, guarded by its state: a chunk delivered again (its worker was killed)
+skips the rows already done, a row is charged and counted exactly once, and a row that keeps
+killing its worker fails after MAX_ROW_ATTEMPTS instead of holding the batch open."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from billing.models import Usage
+from billing.plans import plan_limits
+from billing.services import usage_record
+from core import files as stored_files
+from core.ids import public_id
+from core.netsafe import FetchFailed, UnsafeUrl
+from core.observability import RENDER_SECONDS
+from core.renderpool.isolation import RenderTask
+from core.renderpool.pools import image_pool
+from loopwind import engine
+from rendering import webhooks
+from rendering.batch import CHUNK_ROWS
+from rendering.bundles import bundle_for, version_files
+from rendering.models import BatchRow, Render, RenderBatch, WebhookDelivery
+from rendering.queue import CLEANUP_OUTPUTS, FLUSH_RENDER_COUNTS, enqueue_once
+from rendering.selectors import batch_counts
+from rendering.services import remote_images_fetch
+from rendering.worker import TransientFailure
+
+logger = logging.getLogger(__name__)
+MAX_ROW_ATTEMPTS = 3
+CANCEL_CHECK_SECONDS = 0.5  # a cancel stops a chunk within this (a row finished meanwhile is dropped)
+# Every row of a chunk at the largest plan's time limit, and then some: the broker's safety net only.
+CHUNK_TIME_LIMIT_MS = CHUNK_ROWS * (60 + 5) * 1000
+Status = RenderBatch.Status
+RowStatus = BatchRow.Status
+
+
+def row_output_name(batch: RenderBatch, row: BatchRow) -> str:
+    # The batch's random token keeps names unguessable; the attempt keeps a re-run from touching a
+    # file another run of the same row may have committed.
+    return (
+        f"outputs/batches/{batch.public_id}-{batch.output_token}/{row.number}-{row.attempts}-{row.filename}"
+    )
+
+
+def batch_chunk_run(batch_id: str, first: int, last: int) -> None:
+    batch = (
+        RenderBatch.objects.select_related("user", "template", "template__owner", "version")
+        .filter(public_id=batch_id)
+        .first()
+    )
+    if batch is None or batch.is_final:
+        return
+    RenderBatch.objects.filter(pk=batch.pk, status=Status.QUEUED).update(
+        status=Status.PROCESSING, started_at=timezone.now()
+    )
+    bundle = bundle_for(batch.version)
+    rows = BatchRow.objects.filter(batch=batch, number__gte=first, number__lte=last, status=RowStatus.PENDING)
+    active = RenderBatch.objects.filter(pk=batch.pk, status__in=[Status.QUEUED, Status.PROCESSING])
+    cpu = _CpuTally(batch)
+    checked = 0.0
+    try:
+        for row in rows.order_by("number"):
+            if time.monotonic() - checked >= CANCEL_CHECK_SECONDS:
+                checked = time.monotonic()
+                if not active.exists():
+                    return  # cancelled: the rest stays as the cancel left it
+            _row_run(batch, bundle, row, cpu)
+    finally:
+        cpu.record()
+    batch_complete_if_done(batch)
+    enqueue_once(CLEANUP_OUTPUTS)
+    enqueue_once(FLUSH_RENDER_COUNTS)
+
+
+class _CpuTally:
+    """The renderer's CPU for the account, added up over a chunk and recorded once."""
+
+    def __init__(self, batch: RenderBatch):
+        self.batch = batch
+        self.ms = 0
+
+    def record(self) -> None:
+        if self.ms:
+            usage_record(user=self.batch.user, usage_type=Usage.Type.RENDER_CPU_MS, amount=self.ms)
+            self.ms = 0
+
+
+def _row_run(batch: RenderBatch, bundle: engine.Bundle, row: BatchRow, cpu: _CpuTally) -> None:
+    # Counted before the render: a worker killed mid-row leaves the count behind.
+    with _row_commit():
+        BatchRow.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+    row.attempts += 1
+    if row.attempts > MAX_ROW_ATTEMPTS:
+        _row_fail(row, "render_failed", f"The row's render stopped its worker {MAX_ROW_ATTEMPTS} times.")
+        return
+    plan = plan_limits(batch.user)
+    task = RenderTask(bundle.checksum, None, row.props, format=batch.format, scale=batch.scale)
+    started = time.monotonic()
+    try:
+        task.images = remote_images_fetch(bundle, row.props)
+        content = image_pool().run(
+            task,
+            files_loader=lambda: version_files(batch.version),
+            wall_seconds=plan.render_time_limit,
+            account=str(batch.user_id),
+        )
+        name = row_output_name(batch, row)
+        if not stored_files.file_save(name, content):
+            raise stored_files.StorageUnavailable("Another writer holds the output's name.")
+    except engine.EngineError as exc:
+        if exc.code != "render_busy":
+            _row_fail(row, exc.code, exc.message)
+            return
+        _transient(row, exc)
+        return
+    except (FetchFailed, UnsafeUrl) as exc:
+        _row_fail(row, exc.code, exc.message)
+        return
+    except Exception as exc:  # storage, database: worth a retry of the chunk
+        _transient(row, exc)
+        return
+    finally:
+        cpu.ms += task.cpu_ms or 0
+    duration_ms = int((time.monotonic() - started) * 1000)
+    with _row_commit():
+        updated = BatchRow.objects.filter(pk=row.pk, status=RowStatus.PENDING).update(
+            status=RowStatus.DONE, output=name, size=len(content), duration_ms=duration_ms,
+            finished_at=timezone.now(),
+        )  # fmt: skip
+        if not updated:  # cancelled while rendering (or done by another run): keep no second output
+            transaction.on_commit(lambda: stored_files.file_delete(name))
+            return
+        # Charged with the row's commit: one rendered row, one unit, however often it was delivered.
+        usage_record(user=batch.user, usage_type=Usage.Type.IMAGE_RENDER, amount=1)
+        Render.objects.create(
+            user_id=batch.user_id, template_id=batch.template_id, version_id=batch.version_id,
+            format=batch.format, scale=batch.scale, output=name, size=len(content), duration_ms=duration_ms,
+            source="batch",
+        )  # fmt: skip
+    RENDER_SECONDS.labels(format=batch.format, cache="batch").observe(duration_ms / 1000)
+
+
+@contextlib.contextmanager
+def _row_commit():
+    """A transaction of a row's state that does not wait for its WAL flush (PostgreSQL's
+    synchronous_commit off, for this transaction only): two a row would otherwise spend most of a
+    worker's time on fsync. Exactness holds: a database crash can lose only the last few of these
+    commits, each whole (the row's state, its charge and its Render record together), and a lost row
+    is pending again and rendered once more, charged once."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
+def _transient(row: BatchRow, exc: Exception) -> None:
+    if row.attempts >= MAX_ROW_ATTEMPTS:
+        logger.error("batch row %s failed after %s attempts: %r", row, row.attempts, exc, exc_info=exc)
+        _row_fail(row, "render_failed", "The row's render failed repeatedly.")
+        return
+    logger.warning("batch row %s attempt %s failed, will retry the chunk: %r", row, row.attempts, exc)
+    raise TransientFailure(str(exc)) from exc
+
+
+def _row_fail(row: BatchRow, code: str, message: str) -> None:
+    BatchRow.objects.filter(pk=row.pk, status=RowStatus.PENDING).update(
+        status=RowStatus.FAILED, error_code=code[:64], error_message=message[:500], finished_at=timezone.now()
+    )
+
+
+def batch_complete_if_done(batch: RenderBatch) -> bool:
+    """Completes the batch once no row is pending. Every chunk asks after its own rows committed,
+    so the last one to finish sees them all; the conditional update lets only one complete it
+    (and create its one webhook)."""
+    with transaction.atomic():
+        if BatchRow.objects.filter(batch=batch, status=RowStatus.PENDING).exists():
+            return False
+        updated = RenderBatch.objects.filter(
+            pk=batch.pk, status__in=[Status.QUEUED, Status.PROCESSING]
+        ).update(status=Status.COMPLETED, completed_at=timezone.now())
+        if not updated:
+            return False
+        batch.refresh_from_db()
+        logger.info("batch %s completed", batch.public_id)
+        if batch.webhook_url:
+            delivery = WebhookDelivery.objects.create(
+                user_id=batch.user_id, job=None, event="render.batch.completed", url=batch.webhook_url,
+                payload=batch_webhook_payload(batch), message_id=public_id("msg", 24),
+            )  # fmt: skip
+            transaction.on_commit(lambda: webhooks.webhook_enqueue(delivery.pk))
+    return True
+
+
+def batch_webhook_payload(batch: RenderBatch) -> dict:
+    counts = batch_counts(batch=batch)
+    base = f"{settings.SITE_URL}/api/render/batch/{batch.public_id}"
+    return {
+        "event": "render.batch.completed",
+        "batchId": batch.public_id,
+        "status": batch.status,
+        "template": batch.template.slug,
+        "format": batch.format,
+        "total": batch.total_rows,
+        "done": counts["done"],
+        "failed": counts["failed"],
+        "statusUrl": base,
+        "zipUrl": f"{base}/zip",
+        "manifestUrl": f"{base}/manifest.csv",
+        "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+    }

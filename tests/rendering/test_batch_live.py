@@ -1,0 +1,99 @@
+"""A batch over HTTP with a real Dramatiq worker (in this process, on Redis): the CLI's
+`render --batch data.csv --out dir/` renders every row into the folder, a second run resumes without
+a new batch or a download, and the Python SDK follows the same batch and reads its zip."""
+
+import io
+import json
+import zipfile
+
+import dramatiq
+import pytest
+import redis
+
+from billing.models import Usage
+from loopwind import Loopwind
+from loopwind.cli import main
+from rendering.models import BatchRow, RenderBatch
+from templates_registry.services import template_publish
+from tests.cli.helpers import api_key, register
+from tests.templates_registry.helpers import example_files
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def env(live_server, settings, tmp_path, monkeypatch):
+    settings.SITE_URL = live_server.url
+    broker = redis.Redis.from_url(settings.DRAMATIQ_REDIS_URL)
+    for key in broker.scan_iter("dramatiq:*"):
+        broker.delete(key)
+    worker = dramatiq.Worker(dramatiq.get_broker(), queues={"render"}, worker_threads=2)
+    worker.start()
+    account = register(live_server.url, "batch@example.com", plan="pro")
+    from accounts.models import User
+
+    user = User.objects.get(email="batch@example.com")
+    template_publish(user=user, files=example_files("og-card"))
+    key = api_key(live_server.url, account["token"])["key"]
+    monkeypatch.setenv("LOOPWIND_API_URL", live_server.url)
+    monkeypatch.setenv("LOOPWIND_API_KEY", key)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    yield {
+        "url": live_server.url,
+        "user": user,
+        "key": key,
+        "slug": f"{user.username}/og-card",
+        "tmp": tmp_path,
+    }
+    worker.stop()
+    from tests.cli.helpers import end_other_db_sessions
+
+    end_other_db_sessions()  # the worker threads' connections, so the test database can be dropped
+
+
+def test_cli_batch_into_a_folder_and_resume(env, capsys):
+    rows = ["title,subtitle,filename"] + [f"Card {i},Sub {i},card-{i}" for i in range(40)]
+    (env["tmp"] / "data.csv").write_text("\n".join(rows) + "\n")
+    code = main(["render", env["slug"], "--batch", "data.csv", "--out", "cards", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    result = json.loads(captured.out)
+    assert result["status"] == "completed" and result["done"] == 40 and result["downloaded"] == 40
+    files = sorted(p.name for p in (env["tmp"] / "cards").glob("*.png"))
+    assert files == sorted(f"card-{i}.png" for i in range(40))
+    assert (env["tmp"] / "cards" / "card-7.png").read_bytes()[:8] == PNG
+    usage = Usage.objects.get(user=env["user"], type=Usage.Type.IMAGE_RENDER).count
+    assert usage == 40 and BatchRow.objects.filter(status="done").count() == 40
+
+    (env["tmp"] / "cards" / "card-3.png").unlink()  # resumable: only the missing file is fetched
+    assert main(["render", env["slug"], "--batch", "data.csv", "--out", "cards", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["resumed"] and again["batchId"] == result["batchId"]
+    assert again["downloaded"] == 1 and again["alreadyThere"] == 39
+    assert RenderBatch.objects.count() == 1
+    assert Usage.objects.get(user=env["user"], type=Usage.Type.IMAGE_RENDER).count == 40
+
+    lw = Loopwind(env["key"], base_url=env["url"])
+    status = lw.batch(result["batchId"], limit=10, page=4)
+    assert status["done"] == 40 and [r["row"] for r in status["rows"]] == list(range(31, 41))
+    with zipfile.ZipFile(io.BytesIO(lw.batch_zip(result["batchId"]))) as archive:
+        assert len(archive.namelist()) == 41 and archive.read("card-0.png")[:8] == PNG
+    assert lw.batch_manifest(result["batchId"]).splitlines()[0] == "row,filename,url,status,error"
+
+
+def test_sdk_render_batch_with_rows(env):
+    lw = Loopwind(env["key"], base_url=env["url"])
+    accepted = lw.render_batch(
+        env["slug"], rows=[{"title": "A"}, {"title": "B", "filename": "b"}], format="jpg"
+    )
+    assert accepted["total"] == 2
+    import time
+
+    deadline = time.monotonic() + 60
+    while (status := lw.batch(accepted["batchId"]))["status"] != "completed":
+        assert time.monotonic() < deadline, status
+        time.sleep(0.2)
+    assert [r["filename"] for r in status["rows"]] == ["00001.jpg", "b.jpg"]
+    assert all(r["url"] for r in status["rows"])
