@@ -173,6 +173,7 @@ class CheckApi(APIView):
         responses={200: PreflightOutput},
         tags=["render"],
         operation_id="render_check",
+        summary="Preflight a render",
         description="Warnings about a render before paying for it: missing glyphs, unavailable images, missing "
         "fonts, overflowing text. Props are validated as for a render (400 naming the prop).",
     )

@@ -133,6 +133,7 @@ class BatchApi(APIView):
         responses={202: BatchAccepted},
         tags=["render"],
         operation_id="render_batch",
+        summary="Render a batch from rows or a CSV",
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
         description="Renders an image template once per row, on the workers. Every row is checked first: "
         "a bad row is reported with its number and prop, and `onInvalid` chooses between refusing the batch "
@@ -179,7 +180,12 @@ class BatchGetApi(APIView):
         )
 
     @extend_schema(
-        parameters=[Query], responses={200: BatchStatus}, tags=["render"], operation_id="render_batch_get"
+        parameters=[Query],
+        responses={200: BatchStatus},
+        tags=["render"],
+        operation_id="render_batch_get",
+        summary="A batch's progress and rows",
+        description="Rows done, failed and remaining, and a page of rows with their outputs as signed URLs while they live. Another account's batch is a 404.",
     )
     def get(self, request, batch_id: str):
         query = self.Query(data=request.query_params.dict())
@@ -195,7 +201,12 @@ class BatchCancelApi(APIView):
     required_scopes = "render:write"
 
     @extend_schema(
-        request=None, responses={200: BatchOutput}, tags=["render"], operation_id="render_batch_cancel"
+        request=None,
+        responses={200: BatchOutput},
+        tags=["render"],
+        operation_id="render_batch_cancel",
+        summary="Cancel a batch",
+        description="Stops the rows not yet rendered; rows already rendered keep their outputs and their charge.",
     )
     def post(self, request, batch_id: str):
         batch = batches.render_batch_cancel(
@@ -211,6 +222,7 @@ class BatchZipApi(APIView):
         responses={(200, "application/zip"): OpenApiTypes.BINARY},
         tags=["render"],
         operation_id="render_batch_zip",
+        summary="Download a batch as a zip",
         description="Every rendered row's output under its filename, and manifest.csv; streamed.",
     )
     def get(self, request, batch_id: str):
@@ -229,6 +241,7 @@ class BatchManifestApi(APIView):
         responses={(200, "text/csv"): OpenApiTypes.STR},
         tags=["render"],
         operation_id="render_batch_manifest",
+        summary="A batch's manifest as CSV",
         description="One line per row: row, filename, url, status, error.",
     )
     def get(self, request, batch_id: str):

@@ -241,6 +241,7 @@ class LintApi(WriteView):
         responses={200: PreflightOutput},
         tags=["templates"],
         operation_id="templates_lint",
+        summary="Lint a template bundle",
         description="Warnings about a template bundle before publishing it (missing glyphs, unavailable images, "
         "missing fonts, text overflowing at maxLength); nothing is stored.",
     )

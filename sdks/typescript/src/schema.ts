@@ -383,7 +383,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Renders an image template once per row, on the workers. Every row is checked first: a bad row is reported with its number and prop, and `onInvalid` chooses between refusing the batch (`reject`, the default: 400 listing the bad rows) and leaving those rows out (`skip`). The month's remaining quota must cover every row; each rendered row is charged one image render. */
+        /**
+         * Render a batch from rows or a CSV
+         * @description Renders an image template once per row, on the workers. Every row is checked first: a bad row is reported with its number and prop, and `onInvalid` chooses between refusing the batch (`reject`, the default: 400 listing the bad rows) and leaving those rows out (`skip`). The month's remaining quota must cover every row; each rendered row is charged one image render.
+         */
         post: operations["render_batch"];
         delete?: never;
         options?: never;
@@ -398,6 +401,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A batch's progress and rows
+         * @description Rows done, failed and remaining, and a page of rows with their outputs as signed URLs while they live. Another account's batch is a 404.
+         */
         get: operations["render_batch_get"];
         put?: never;
         post?: never;
@@ -416,6 +423,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Cancel a batch
+         * @description Stops the rows not yet rendered; rows already rendered keep their outputs and their charge.
+         */
         post: operations["render_batch_cancel"];
         delete?: never;
         options?: never;
@@ -430,7 +441,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One line per row: row, filename, url, status, error. */
+        /**
+         * A batch's manifest as CSV
+         * @description One line per row: row, filename, url, status, error.
+         */
         get: operations["render_batch_manifest"];
         put?: never;
         post?: never;
@@ -447,7 +461,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Every rendered row's output under its filename, and manifest.csv; streamed. */
+        /**
+         * Download a batch as a zip
+         * @description Every rendered row's output under its filename, and manifest.csv; streamed.
+         */
         get: operations["render_batch_zip"];
         put?: never;
         post?: never;
@@ -466,7 +483,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Warnings about a render before paying for it: missing glyphs, unavailable images, missing fonts, overflowing text. Props are validated as for a render (400 naming the prop). */
+        /**
+         * Preflight a render
+         * @description Warnings about a render before paying for it: missing glyphs, unavailable images, missing fonts, overflowing text. Props are validated as for a render (400 naming the prop).
+         */
         post: operations["render_check"];
         delete?: never;
         options?: never;
@@ -655,7 +675,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Warnings about a template bundle before publishing it (missing glyphs, unavailable images, missing fonts, text overflowing at maxLength); nothing is stored. */
+        /**
+         * Lint a template bundle
+         * @description Warnings about a template bundle before publishing it (missing glyphs, unavailable images, missing fonts, text overflowing at maxLength); nothing is stored.
+         */
         post: operations["templates_lint"];
         delete?: never;
         options?: never;
