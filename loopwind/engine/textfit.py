@@ -36,9 +36,13 @@ def _measure(
     # runs on one line may sit at slightly different y (an emoji, another script's font): a new line starts
     # more than half a line below the last one
     ys = sorted(run["y"] for run in runs)
-    count = sum(1 for a, b in zip(ys, ys[1:], strict=False) if b - a > 0.5 * size * line_height) + 1 if ys else 0
+    count = (
+        sum(1 for a, b in zip(ys, ys[1:], strict=False) if b - a > 0.5 * size * line_height) + 1 if ys else 0
+    )
     # how far the text reaches: a line's trailing space may hang past the box (it is not drawn)
-    reach = max((r["x"] + r["width"] - (0.4 * size if r["text"][-1:].isspace() else 0) for r in runs), default=0.0)
+    reach = max(
+        (r["x"] + r["width"] - (0.4 * size if r["text"][-1:].isspace() else 0) for r in runs), default=0.0
+    )
     return float(m["height"]), max(1, count), reach
 
 
