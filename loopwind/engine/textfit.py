@@ -2,7 +2,8 @@
 
 - ``fit_text(text, width, height=None, max=96, min=12, weight=400, lines=None, line_height=1.2,
   family=None)`` returns the largest font size in px (integer, ``min``..``max``) at which ``text``
-  wrapped into ``width`` px fits ``height`` px and/or ``lines`` lines.
+  wrapped into ``width`` px fits ``height`` px and/or ``lines`` lines, with no word wider than
+  ``width`` (a word that cannot wrap would stick out of the box).
 - ``clamp_text(text, width, size, lines=1, weight=400, line_height=1.2, family=None)`` returns
   ``text`` shortened with an ellipsis so it fits ``lines`` lines of ``width`` px at ``size`` px.
 In html templates, Tailwind's ``truncate`` and ``line-clamp-N`` also ellipsize overflow.
@@ -31,8 +32,18 @@ def _measure(
         },
     )
     m = renderer.measure(node, width=max(1, int(width)), height=100_000)
-    ys = {round(run["y"], 1) for run in m.get("runs", [])}
-    return float(m["height"]), max(1, len(ys))
+    runs = m.get("runs", [])
+    # runs on one line may sit at slightly different y (an emoji, another script's font): a new line starts
+    # more than half a line below the last one
+    ys = sorted(run["y"] for run in runs)
+    count = (
+        sum(1 for a, b in zip(ys, ys[1:], strict=False) if b - a > 0.5 * size * line_height) + 1 if ys else 0
+    )
+    # how far the text reaches: a line's trailing space may hang past the box (it is not drawn)
+    reach = max(
+        (r["x"] + r["width"] - (0.4 * size if r["text"][-1:].isspace() else 0) for r in runs), default=0.0
+    )
+    return float(m["height"]), max(1, count), reach
 
 
 class TextFitter:
@@ -59,7 +70,7 @@ class TextFitter:
         lo, hi, best = int(min), int(max), int(min)
         while lo <= hi:
             mid = (lo + hi) // 2
-            h, n = _measure(
+            h, n, w = _measure(
                 self._renderer,
                 text,
                 width=float(width),
@@ -68,7 +79,11 @@ class TextFitter:
                 line_height=line_height,
                 family=fam,
             )
-            fits = (height is None or h <= float(height)) and (lines is None or n <= int(lines))
+            fits = (
+                (height is None or h <= float(height))
+                and (lines is None or n <= int(lines))
+                and w <= float(width) + 0.5
+            )
             if fits:
                 best, lo = mid, mid + 1
             else:

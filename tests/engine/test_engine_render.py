@@ -174,6 +174,16 @@ def test_fit_text_and_clamp_text():
     assert clamp.endswith("…") and len(clamp) < 40
 
 
+def test_fit_text_shrinks_a_word_wider_than_the_box():
+    # one word cannot wrap: fitting it to 2 lines is not enough, it must also fit the width
+    tpl = '{% set s = fit_text(title, width=300, lines=2, max=200, min=10) %}<div data-size="{{ s }}">{{ s }}</div>'
+    from loopwind.engine.pipeline import Job
+
+    markup = Job(load_bundle(make_files(template=tpl)), {"title": "WWWWWWWWWWWW"}).markup()
+    size = int(markup.split('data-size="')[1].split('"')[0])
+    assert 10 < size < 40  # twelve W are about 0.9 em each: 300 px holds them at ~27 px, not 200
+
+
 def test_animation_classes_in_image_renders_are_at_rest():
     files = make_files(template='<div class="enter-fade-in/0/500 flex w-full h-full bg-blue-500"></div>')
     assert image(render(files, {"title": "x"})).getpixel((10, 10))[2] > 200

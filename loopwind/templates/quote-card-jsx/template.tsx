@@ -31,7 +31,9 @@ const DESCENT = 0.293;
 const top = (baseline: number, size: number, lineHeight: number) =>
   baseline - ((lineHeight - ASCENT - DESCENT) / 2 + ASCENT) * size;
 
-export default function QuoteCard({ quote, author, background, accent }: Props) {
+// Lines break where the svg version breaks them (by characters); a line of wide letters that would pass the
+// card's right edge shrinks on its own (fitText, at most the common size), and the author line truncates.
+export default function QuoteCard({ quote, author, background, accent }: Props, { fitText }) {
   const size = quote.length <= 90 ? 64 : quote.length <= 160 ? 52 : 42;
   const perLine = size === 64 ? 26 : size === 52 ? 32 : 40;
   return (
@@ -50,13 +52,13 @@ export default function QuoteCard({ quote, author, background, accent }: Props) 
         {wrap(quote, perLine)
           .slice(0, 8)
           .map((line, i) => (
-            <div key={i} tw="whitespace-pre">
+            <div key={i} tw="whitespace-pre" style={{ fontSize: fitText(line, { width: 900, lines: 1, max: size, min: 16, weight: 700 }) }}>
               {line}
             </div>
           ))}
       </div>
       <div tw="absolute left-[117px] top-[877px] w-[146px] h-[6px] rounded-full" style={{ backgroundColor: accent }} />
-      <div tw="absolute left-[120px] text-[40px] text-slate-300" style={{ top: top(950, 40, 1), lineHeight: 1 }}>
+      <div tw="absolute left-[120px] max-w-[900px] pb-3 text-[40px] text-slate-300 truncate" style={{ top: top(950, 40, 1), lineHeight: 1 }}>
         — {author}
       </div>
     </div>
