@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from core.api import validated
 from loopwind import engine
 from rendering import batch as batches
-from rendering import idempotency, selectors
+from rendering import events, idempotency, selectors
 from rendering.batch_outputs import manifest_lines, row_url, zip_pieces
 from rendering.models import RenderBatch
 from templates_registry import selectors as registry
@@ -202,6 +202,50 @@ class BatchCancelApi(APIView):
             batch=selectors.render_batch_get(batch_id=batch_id, user=request.user)
         )
         return Response(BatchOutput(_summary(batch)).data)
+
+
+# One Server-Sent Event as clients parse it: its name and its data (a batch status object as JSON).
+BATCH_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["progress", "completed", "cancelled"]},
+        "data": {
+            "type": "string",
+            "description": "the batch's progress (as GET /api/render/batch/{batch_id}, without rows), JSON",
+        },
+    },
+    "required": ["event", "data"],
+}
+
+
+class BatchEventsApi(APIView):
+    required_scopes = "render:read"
+
+    @extend_schema(
+        summary="Follow a render batch",
+        responses={(200, "text/event-stream"): BATCH_EVENT},
+        tags=["render"],
+        operation_id="render_batch_events",
+        description="Server-Sent Events, as for a render job: the batch's current state first, `progress` "
+        "as rows finish (done, failed, remaining), then one final event (`completed` or `cancelled`). A "
+        "stream lasts at most `SSE_STREAM_SECONDS` (45 s by default) and then ends without a final event: "
+        "reconnect (after the stream's `retry` of 1 s); every stream starts with the current state.",
+    )
+    def get(self, request, batch_id: str):
+        selectors.render_batch_get(batch_id=batch_id, user=request.user)  # a 404 before the stream starts
+        user = request.user
+
+        def read() -> events.State:
+            batch = selectors.render_batch_get(batch_id=batch_id, user=user)
+            body = BatchOutput(_summary(batch)).data
+            return events.State(
+                key=(batch.status, body["done"], body["failed"], body["cancelled"]),
+                event=batch.status if batch.is_final else "progress",
+                body=body,
+                final=batch.is_final,
+            )
+
+        return events.event_stream_response(read)
 
 
 class BatchZipApi(APIView):

@@ -89,11 +89,28 @@ def test_sdk_render_batch_with_rows(env):
         env["slug"], rows=[{"title": "A"}, {"title": "B", "filename": "b"}], format="jpg"
     )
     assert accepted["total"] == 2
-    import time
-
-    deadline = time.monotonic() + 60
-    while (status := lw.batch(accepted["batchId"]))["status"] != "completed":
-        assert time.monotonic() < deadline, status
-        time.sleep(0.2)
+    updates = list(lw.batch_events(accepted["batchId"]))  # follows the batch to its end, over SSE
+    assert updates[-1]["event"] == "completed" and updates[-1]["batch"]["done"] == 2
+    assert all(u["event"] == "progress" for u in updates[:-1])
+    assert [u["batch"]["remaining"] for u in updates] == sorted(u["batch"]["remaining"] for u in updates)[
+        ::-1
+    ]
+    status = lw.batch(accepted["batchId"])
+    assert status["status"] == "completed"
     assert [r["filename"] for r in status["rows"]] == ["00001.jpg", "b.jpg"]
     assert all(r["url"] for r in status["rows"])
+
+
+def test_async_sdk_follows_a_batch(env):
+    import asyncio
+
+    from loopwind import AsyncLoopwind
+
+    async def follow():
+        async with AsyncLoopwind(env["key"], base_url=env["url"]) as lw:
+            accepted = await lw.render_batch(env["slug"], csv=b"title\nA\nB\nC\n", format="png")
+            return [update async for update in lw.batch_events(accepted["batchId"])]
+
+    updates = asyncio.run(follow())
+    assert updates[-1]["event"] == "completed" and updates[-1]["batch"]["done"] == 3
+    assert updates[-1]["batch"]["remaining"] == 0
