@@ -3,6 +3,8 @@ per-row results, a zip of the outputs, a CSV manifest, and cancel."""
 
 from __future__ import annotations
 
+from hashlib import sha256
+
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -143,9 +145,16 @@ class BatchApi(APIView):
         data = validated(BatchInput, request)
         upload = data.get("csv")
         if upload is not None:
-            rows = batches.rows_from_csv(upload.read(batches.MAX_CSV_BYTES + 1))
+            content = upload.read(batches.MAX_CSV_BYTES + 1)
+            rows = batches.rows_from_csv(content)
+            # The key's fingerprint covers the file's bytes: another CSV under the same key is a 409
+            body = {
+                **{k: v for k, v in request.data.items() if k != "csv"},
+                "csvSha256": sha256(content).hexdigest(),
+            }
         else:
             rows = batches.rows_from_json(data["rows"])
+            body = request.data
 
         def work():
             template, version = registry.template_version_get(
@@ -159,9 +168,12 @@ class BatchApi(APIView):
             payload = BatchAccepted({**_summary(batch), "skippedRows": skipped[: batches.ERRORS_LISTED]}).data
             return status.HTTP_202_ACCEPTED, payload
 
-        key = request.headers.get("Idempotency-Key") if upload is None else None
         status_code, payload, replayed = idempotency.run_once(
-            user=request.user, endpoint="render.batch", key=key, body=request.data, work=work
+            user=request.user,
+            endpoint="render.batch",
+            key=request.headers.get("Idempotency-Key"),
+            body=body,
+            work=work,
         )
         response = Response(payload, status=status_code)
         if replayed:

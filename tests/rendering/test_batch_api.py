@@ -59,15 +59,18 @@ def counter(db, pro):
     return template_publish(user=pro, files=COUNTER).template
 
 
-def submit(client, template, **body):
-    return client.post("/api/render/batch", {"template": template, **body}, format="json")
+def submit(client, template, headers=None, **body):
+    return client.post("/api/render/batch", {"template": template, **body}, format="json", headers=headers)
 
 
-def submit_csv(client, template, content: bytes, name="data.csv", **fields):
+def submit_csv(client, template, content: bytes, name="data.csv", headers=None, **fields):
     upload = io.BytesIO(content)
     upload.name = name
     return client.post(
-        "/api/render/batch", {"template": template, "csv": upload, **fields}, format="multipart"
+        "/api/render/batch",
+        {"template": template, "csv": upload, **fields},
+        format="multipart",
+        headers=headers,
     )
 
 
@@ -434,3 +437,45 @@ def test_events_are_private(user_api, api, other_user, pro, counter, sent):
 
     assert_error(APIClient().get(f"{body['statusUrl']}/events"), 401)
     assert_error(user_api.get("/api/render/batch/bat_nothing/events"), 404, "not_found")
+
+
+def test_idempotency_key_on_a_csv_upload(user_api, pro, counter, sent):
+    content = b"name,count,filename\nAda,1,ada\nBob,2,bob\n"
+    key = {"Idempotency-Key": "csv-batch-1"}
+    first = submit_csv(user_api, counter.slug, content, headers=key)
+    assert first.status_code == 202, first.content
+    again = submit_csv(user_api, counter.slug, content, name="renamed.csv", headers=key)  # same bytes
+    assert again.status_code == 202 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert RenderBatch.objects.count() == 1 and BatchRow.objects.count() == 2
+    assert len(sent) == 1  # the chunk was sent once
+    run_all(sent)
+    assert usage(pro) == 2  # charged once per row, not per request
+
+    # another file (or other fields) under the same key is refused, and creates nothing
+    assert_error(
+        submit_csv(user_api, counter.slug, content + b"Cy,3,cy\n", headers=key), 409, "idempotency_key_reused"
+    )
+    assert_error(
+        submit_csv(user_api, counter.slug, content, headers=key, format="svg"), 409, "idempotency_key_reused"
+    )
+    assert_error(
+        submit(user_api, counter.slug, rows=[{"name": "Ada", "count": 1}], headers=key),
+        409,
+        "idempotency_key_reused",
+    )
+    assert RenderBatch.objects.count() == 1 and not sent and usage(pro) == 2
+
+    # without a key, the same CSV is a new batch
+    assert submit_csv(user_api, counter.slug, content).status_code == 202
+    assert RenderBatch.objects.count() == 2
+
+
+def test_idempotency_key_on_json_rows(user_api, pro, counter, sent):
+    rows = [{"name": "Ada", "count": 1}]
+    key = {"Idempotency-Key": "json-batch-1"}
+    first = submit(user_api, counter.slug, rows=rows, headers=key)
+    again = submit(user_api, counter.slug, rows=rows, headers=key)
+    assert again.status_code == 202 and again.json()["batchId"] == first.json()["batchId"]
+    assert RenderBatch.objects.count() == 1 and len(sent) == 1
+    assert_error(submit(user_api, counter.slug, rows=rows * 2, headers=key), 409, "idempotency_key_reused")
