@@ -53,7 +53,12 @@ def env(live_server, settings, tmp_path, monkeypatch):
     end_other_db_sessions()  # the worker threads' connections, so the test database can be dropped
 
 
-def test_cli_batch_into_a_folder_and_resume(env, capsys):
+def test_cli_batch_into_a_folder_and_resume(env, capsys, monkeypatch):
+    streams = []
+    follow = Loopwind.batch_events
+    monkeypatch.setattr(
+        Loopwind, "batch_events", lambda self, batch_id: streams.append(batch_id) or follow(self, batch_id)
+    )
     rows = ["title,subtitle,filename"] + [f"Card {i},Sub {i},card-{i}" for i in range(40)]
     (env["tmp"] / "data.csv").write_text("\n".join(rows) + "\n")
     code = main(["render", env["slug"], "--batch", "data.csv", "--out", "cards", "--json"])
@@ -61,6 +66,7 @@ def test_cli_batch_into_a_folder_and_resume(env, capsys):
     assert code == 0, captured.err
     result = json.loads(captured.out)
     assert result["status"] == "completed" and result["done"] == 40 and result["downloaded"] == 40
+    assert streams == [result["batchId"]]  # progress came from the event stream
     files = sorted(p.name for p in (env["tmp"] / "cards").glob("*.png"))
     assert files == sorted(f"card-{i}.png" for i in range(40))
     assert (env["tmp"] / "cards" / "card-7.png").read_bytes()[:8] == PNG
@@ -114,3 +120,20 @@ def test_async_sdk_follows_a_batch(env):
     updates = asyncio.run(follow())
     assert updates[-1]["event"] == "completed" and updates[-1]["batch"]["done"] == 3
     assert updates[-1]["batch"]["remaining"] == 0
+
+
+def test_cli_batch_polls_when_the_stream_cannot_be_used(env, capsys, monkeypatch):
+    from loopwind.sdk import NotFound
+
+    def no_stream(self, batch_id):
+        raise NotFound("No such endpoint.", code="not_found")
+        yield  # a generator, as the real one
+
+    monkeypatch.setattr(Loopwind, "batch_events", no_stream)
+    (env["tmp"] / "data.csv").write_text("title\n" + "".join(f"Card {i}\n" for i in range(5)))
+    code = main(["render", env["slug"], "--batch", "data.csv", "--out", "cards", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    result = json.loads(captured.out)
+    assert result["status"] == "completed" and result["downloaded"] == 5
+    assert len(list((env["tmp"] / "cards").glob("*.png"))) == 5
