@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import time
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -19,7 +17,7 @@ from core import files as stored_files
 from core.api import validated
 from core.files import file_url
 from loopwind import engine
-from rendering import idempotency, jobs, selectors, services, webhooks
+from rendering import events, idempotency, jobs, selectors, services, webhooks
 from templates_registry import cache as template_cache
 from templates_registry import selectors as registry
 from templates_registry.apis import PreflightOutput
@@ -398,9 +396,6 @@ SSE_EVENT = {
 
 class JobEventsApi(APIView):
     required_scopes = "render:read"
-    SSE_POLL = 0.25
-    SSE_HEARTBEAT = 15
-    SSE_RECONNECT_MS = 1000
 
     @extend_schema(
         summary="Follow a render job",
@@ -415,29 +410,18 @@ class JobEventsApi(APIView):
     )
     def get(self, request, job_id: str):
         selectors.render_job_get(job_id=job_id, user=request.user)  # a 404 before the stream starts
-        response = StreamingHttpResponse(self._events(job_id, request.user), content_type="text/event-stream")
-        response["Cache-Control"] = "no-cache"
-        response["X-Accel-Buffering"] = "no"
-        return response
+        user = request.user
 
-    def _events(self, job_id: str, user):
-        started = last_beat = time.monotonic()
-        last = None
-        yield f"retry: {self.SSE_RECONNECT_MS}\n\n"
-        while time.monotonic() - started < settings.SSE_STREAM_SECONDS:
+        def read() -> events.State:
             job = selectors.render_job_get(job_id=job_id, user=user)
-            body = JobStatus(job).data
-            snapshot = (job.status, job.current_frame)
-            if snapshot != last:
-                last = snapshot
-                event = job.status if job.is_final else "progress"
-                yield f"event: {event}\ndata: {json.dumps(body, default=str)}\n\n"
-                if job.is_final:
-                    return
-            elif time.monotonic() - last_beat > self.SSE_HEARTBEAT:
-                last_beat = time.monotonic()
-                yield ": keep-alive\n\n"
-            time.sleep(self.SSE_POLL)
+            return events.State(
+                key=(job.status, job.current_frame),
+                event=job.status if job.is_final else "progress",
+                body=JobStatus(job).data,
+                final=job.is_final,
+            )
+
+        return events.event_stream_response(read)
 
 
 # --- webhooks --------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ per-row results, a zip of the outputs, a CSV manifest, and cancel."""
 
 from __future__ import annotations
 
+from hashlib import sha256
+
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -14,7 +16,7 @@ from rest_framework.views import APIView
 from core.api import validated
 from loopwind import engine
 from rendering import batch as batches
-from rendering import idempotency, selectors
+from rendering import events, idempotency, selectors
 from rendering.batch_outputs import manifest_lines, row_url, zip_pieces
 from rendering.models import RenderBatch
 from templates_registry import selectors as registry
@@ -144,9 +146,16 @@ class BatchApi(APIView):
         data = validated(BatchInput, request)
         upload = data.get("csv")
         if upload is not None:
-            rows = batches.rows_from_csv(upload.read(batches.MAX_CSV_BYTES + 1))
+            content = upload.read(batches.MAX_CSV_BYTES + 1)
+            rows = batches.rows_from_csv(content)
+            # The key's fingerprint covers the file's bytes: another CSV under the same key is a 409
+            body = {
+                **{k: v for k, v in request.data.items() if k != "csv"},
+                "csvSha256": sha256(content).hexdigest(),
+            }
         else:
             rows = batches.rows_from_json(data["rows"])
+            body = request.data
 
         def work():
             template, version = registry.template_version_get(
@@ -160,9 +169,12 @@ class BatchApi(APIView):
             payload = BatchAccepted({**_summary(batch), "skippedRows": skipped[: batches.ERRORS_LISTED]}).data
             return status.HTTP_202_ACCEPTED, payload
 
-        key = request.headers.get("Idempotency-Key") if upload is None else None
         status_code, payload, replayed = idempotency.run_once(
-            user=request.user, endpoint="render.batch", key=key, body=request.data, work=work
+            user=request.user,
+            endpoint="render.batch",
+            key=request.headers.get("Idempotency-Key"),
+            body=body,
+            work=work,
         )
         response = Response(payload, status=status_code)
         if replayed:
@@ -213,6 +225,50 @@ class BatchCancelApi(APIView):
             batch=selectors.render_batch_get(batch_id=batch_id, user=request.user)
         )
         return Response(BatchOutput(_summary(batch)).data)
+
+
+# One Server-Sent Event as clients parse it: its name and its data (a batch status object as JSON).
+BATCH_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["progress", "completed", "cancelled"]},
+        "data": {
+            "type": "string",
+            "description": "the batch's progress (as GET /api/render/batch/{batch_id}, without rows), JSON",
+        },
+    },
+    "required": ["event", "data"],
+}
+
+
+class BatchEventsApi(APIView):
+    required_scopes = "render:read"
+
+    @extend_schema(
+        summary="Follow a render batch",
+        responses={(200, "text/event-stream"): BATCH_EVENT},
+        tags=["render"],
+        operation_id="render_batch_events",
+        description="Server-Sent Events, as for a render job: the batch's current state first, `progress` "
+        "as rows finish (done, failed, remaining), then one final event (`completed` or `cancelled`). A "
+        "stream lasts at most `SSE_STREAM_SECONDS` (45 s by default) and then ends without a final event: "
+        "reconnect (after the stream's `retry` of 1 s); every stream starts with the current state.",
+    )
+    def get(self, request, batch_id: str):
+        selectors.render_batch_get(batch_id=batch_id, user=request.user)  # a 404 before the stream starts
+        user = request.user
+
+        def read() -> events.State:
+            batch = selectors.render_batch_get(batch_id=batch_id, user=user)
+            body = BatchOutput(_summary(batch)).data
+            return events.State(
+                key=(batch.status, body["done"], body["failed"], body["cancelled"]),
+                event=batch.status if batch.is_final else "progress",
+                body=body,
+                final=batch.is_final,
+            )
+
+        return events.event_stream_response(read)
 
 
 class BatchZipApi(APIView):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("render/batch", batch_apis.BatchApi.as_view()),
     path("render/batch/<str:batch_id>", batch_apis.BatchGetApi.as_view()),
     path("render/batch/<str:batch_id>/cancel", batch_apis.BatchCancelApi.as_view()),
+    path("render/batch/<str:batch_id>/events", batch_apis.BatchEventsApi.as_view()),
     path("render/batch/<str:batch_id>/zip", batch_apis.BatchZipApi.as_view()),
     path("render/batch/<str:batch_id>/manifest.csv", batch_apis.BatchManifestApi.as_view()),
     path("render/<str:job_id>", apis.JobApi.as_view()),

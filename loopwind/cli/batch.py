@@ -1,7 +1,8 @@
 """`loopwind render user/name --batch data.csv --out dir/`: one server batch, every output downloaded
 into the folder. Resumable: the folder remembers its batch (.loopwind-batch.json), so running the
 same command again follows that batch instead of paying for a new one, and files already there are
-not downloaded again."""
+not downloaded again. Progress comes from the batch's event stream (polling when the stream cannot
+be used)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 from ..sdk._core import Call, content
+from ..sdk.errors import LoopwindError
 from . import output
 from .app import out
 from .config import make_client
@@ -29,6 +31,7 @@ class BatchProgress:
 
     def __init__(self, total: int):
         self.total = total
+        self.shown = 0
         self.last = -1
         self.bar = None
         if output.stdout_is_terminal():
@@ -42,6 +45,8 @@ class BatchProgress:
             self.bar.start()
 
     def update(self, finished: int) -> None:
+        # fed by the event stream (rows finished on the server) and by the downloads: never backwards
+        finished = self.shown = max(finished, self.shown)
         if self.bar is not None:
             self.bar.update(self.task, completed=finished)
         elif self.total and finished * 10 // self.total != self.last:
@@ -51,6 +56,30 @@ class BatchProgress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _changes(lw, batch_id: str):
+    """Yields the batch's progress each time its event stream says it moved on; when the stream
+    cannot be used (an older server, a proxy that buffers it), yields None every POLL_SECONDS."""
+    try:
+        for update in lw.batch_events(batch_id):
+            yield update["batch"]
+    except LoopwindError:
+        pass
+    while True:
+        time.sleep(POLL_SECONDS)
+        yield None
+
+
+def _wait_for_change(changes, view: BatchProgress, *, listed_at: float) -> None:
+    """Returns when the rows are worth listing again: at a final event, or at progress once
+    POLL_SECONDS have passed since the last listing. The bar follows every event meanwhile."""
+    for update in changes:
+        if update is None:
+            return
+        view.update(update["done"] + update["failed"] + update["cancelled"])
+        if update["status"] in FINAL or time.monotonic() - listed_at >= POLL_SECONDS:
+            return
 
 
 def _digest(path: Path) -> str:
@@ -100,8 +129,10 @@ def render_batch_to_folder(*, template: str, csv_path: str, out_dir: str | None,
     failed: list[dict] = []
     handled: set[int] = set()
     view = None
+    changes = _changes(lw, batch_id)
     try:
         while True:
+            listed_at = time.monotonic()
             status = lw.batch(batch_id, page=1, limit=PAGE)
             if view is None:
                 view = BatchProgress(status["total"])
@@ -123,7 +154,7 @@ def render_batch_to_folder(*, template: str, csv_path: str, out_dir: str | None,
                 view.update(len(handled))
             if status["status"] in FINAL and status["remaining"] == 0:
                 break
-            time.sleep(POLL_SECONDS)
+            _wait_for_change(changes, view, listed_at=listed_at)
     except KeyboardInterrupt:
         raise Interrupted(
             f"Interrupted: batch {batch_id} goes on rendering on the server; run the same command again to "
@@ -131,6 +162,7 @@ def render_batch_to_folder(*, template: str, csv_path: str, out_dir: str | None,
             code="interrupted",
         ) from None
     finally:
+        changes.close()  # the event stream's connection
         if view is not None:
             view.close()
     for row in failed[:20]:

@@ -9,6 +9,7 @@ client and an awaitable for the async one, so they are written once for both.
 from __future__ import annotations
 
 import email.utils
+import json
 import os
 import time
 import warnings
@@ -28,6 +29,7 @@ VERSION = "0.1.0"
 USER_AGENT = f"loopwind-python/{VERSION}"
 RETRY_STATUSES = (429, 503)
 TERMINAL = ("completed", "failed", "cancelled")
+BATCH_FINAL = ("completed", "cancelled")
 
 
 def _json(response: httpx.Response) -> Any:
@@ -153,6 +155,12 @@ class SseParser:
         elif field == "data":
             self.data.append(value)
         return None
+
+
+def batch_event(name: str, data: str) -> dict:
+    """An event of a batch's stream: ``{"event": name, "batch": progress}`` (the progress as
+    ``Loopwind.batch`` returns it, without the rows)."""
+    return {"event": name, "batch": json.loads(data)}
 
 
 def connection_error(base_url: str, exc: Exception) -> errors.APIConnectionError:

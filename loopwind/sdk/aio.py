@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from ._core import Call, SseParser, connection_error, finish
+from ._core import BATCH_FINAL, Call, SseParser, batch_event, connection_error, finish
 from .client import BaseClient, JobBase
 
 
@@ -52,6 +52,19 @@ class AsyncLoopwind(BaseClient):
                 return finish(call, response)
             await asyncio.sleep(delay)
             attempt += 1
+
+    async def batch_events(self, batch_id: str) -> AsyncIterator[dict]:
+        """Like ``Loopwind.batch_events``: ``async for update in lw.batch_events(batch_id): …``."""
+        while True:
+            async with self._stream(self._batch_events_call(batch_id)) as lines:
+                parser = SseParser()
+                async for line in lines:
+                    event = parser.feed(line)
+                    if event is not None:
+                        update = batch_event(*event)
+                        yield update
+                        if update["event"] in BATCH_FINAL:
+                            return
 
     @contextlib.asynccontextmanager
     async def _stream(self, call: Call):

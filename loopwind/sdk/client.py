@@ -12,10 +12,12 @@ import httpx
 
 from . import errors
 from ._core import (
+    BATCH_FINAL,
     TERMINAL,
     USER_AGENT,
     Call,
     SseParser,
+    batch_event,
     connection_error,
     content,
     env_auth,
@@ -207,6 +209,22 @@ class Loopwind(BaseClient):
                 return finish(call, response)
             time.sleep(delay)
             attempt += 1
+
+    def batch_events(self, batch_id: str) -> Iterator[dict]:
+        """Follow a batch over Server-Sent Events: yields ``{"event", "batch"}`` with the batch's
+        progress (``done``, ``failed``, ``remaining``, …) first as it is, then as rows finish
+        (``progress``), and last the final ``completed`` or ``cancelled``. Each stream lasts at most
+        about 45 s; this reconnects until the final event."""
+        while True:
+            with self._stream(self._batch_events_call(batch_id)) as lines:
+                parser = SseParser()
+                for line in lines:
+                    event = parser.feed(line)
+                    if event is not None:
+                        update = batch_event(*event)
+                        yield update
+                        if update["event"] in BATCH_FINAL:
+                            return
 
     @contextlib.contextmanager
     def _stream(self, call: Call):

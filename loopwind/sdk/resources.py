@@ -346,6 +346,10 @@ class Operations(Resource):
         params = {k: v for k, v in {"page": page, "limit": limit}.items() if v is not None}
         return self._run(Call("GET", f"/api/render/batch/{quote(batch_id, safe='')}", params=params or None))
 
+    def _batch_events_call(self, batch_id: str) -> Call:
+        return Call("GET", f"/api/render/batch/{quote(batch_id, safe='')}/events",
+                    headers={"Accept": "text/event-stream, */*"})  # fmt: skip
+
     def cancel_batch(self, batch_id: str):
         """Stop a batch's rows not yet rendered; the rendered ones stay (and stay charged)."""
         return self._run(Call("POST", f"/api/render/batch/{quote(batch_id, safe='')}/cancel"))

@@ -59,15 +59,18 @@ def counter(db, pro):
     return template_publish(user=pro, files=COUNTER).template
 
 
-def submit(client, template, **body):
-    return client.post("/api/render/batch", {"template": template, **body}, format="json")
+def submit(client, template, headers=None, **body):
+    return client.post("/api/render/batch", {"template": template, **body}, format="json", headers=headers)
 
 
-def submit_csv(client, template, content: bytes, name="data.csv", **fields):
+def submit_csv(client, template, content: bytes, name="data.csv", headers=None, **fields):
     upload = io.BytesIO(content)
     upload.name = name
     return client.post(
-        "/api/render/batch", {"template": template, "csv": upload, **fields}, format="multipart"
+        "/api/render/batch",
+        {"template": template, "csv": upload, **fields},
+        format="multipart",
+        headers=headers,
     )
 
 
@@ -372,3 +375,107 @@ def test_a_csv_past_its_limit_is_a_413(user_api, pro, counter, sent, monkeypatch
     assert_error(
         submit_csv(user_api, counter.slug, b"name,count\n" + b"abc,1\n" * 200), 413, "file_too_large"
     )
+
+
+def _sse(response) -> list[tuple[str, dict | str]]:
+    """The events of a finished stream: (name, data), and ("retry", ms) for retry lines."""
+    out = []
+    for block in b"".join(response.streaming_content).decode().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if not line.startswith(":"))
+        if "retry" in fields:
+            out.append(("retry", fields["retry"]))
+        if "event" in fields:
+            out.append((fields["event"], json.loads(fields["data"])))
+    return out
+
+
+def test_events_follow_the_batch_to_completion(user_api, pro, counter, sent, monkeypatch):
+    from rendering import events
+
+    body = submit(user_api, counter.slug, rows=[{"name": f"r{i}", "count": i} for i in range(30)]).json()
+    pending = list(sent)
+    sent.clear()
+    # each poll's pause renders the next chunk: the stream sees the rows finish
+    monkeypatch.setattr(events.time, "sleep", lambda s: pending and batch_chunk_run(*pending.pop(0)[1]))
+    response = user_api.get(f"{body['statusUrl']}/events")
+    assert response.status_code == 200 and response["Content-Type"] == "text/event-stream"
+    stream = _sse(response)
+    assert stream[0] == ("retry", "1000")
+    names = [name for name, _ in stream[1:]]
+    assert names == ["progress", "progress", "completed"]
+    first, middle, last = (data for _, data in stream[1:])
+    assert (first["done"], first["failed"], first["remaining"]) == (0, 0, 30)  # starts with the current state
+    assert (middle["done"], middle["remaining"]) == (25, 5)
+    assert last["status"] == "completed" and last["done"] == 30 and last["remaining"] == 0
+    assert last["batchId"] == body["batchId"] and "rows" not in last
+
+
+def test_events_end_with_cancelled(user_api, pro, counter, sent):
+    body = submit(user_api, counter.slug, rows=[{"name": "a", "count": 1}]).json()
+    user_api.post(f"{body['statusUrl']}/cancel")
+    stream = _sse(user_api.get(f"{body['statusUrl']}/events"))
+    assert [name for name, _ in stream] == ["retry", "cancelled"]
+    assert stream[1][1]["cancelled"] == 1
+
+
+def test_events_end_cleanly_after_the_stream_time(user_api, pro, counter, sent, settings, monkeypatch):
+    from rendering import events
+
+    settings.SSE_STREAM_SECONDS = 0.3
+    monkeypatch.setattr(events, "POLL_SECONDS", 0.05)
+    body = submit(user_api, counter.slug, rows=[{"name": "a", "count": 1}]).json()
+    stream = _sse(user_api.get(f"{body['statusUrl']}/events"))
+    assert [name for name, _ in stream] == ["retry", "progress"]  # no final event: the client reconnects
+
+
+def test_events_are_private(user_api, api, other_user, pro, counter, sent):
+    from tests.conftest import bearer
+
+    body = submit(user_api, counter.slug, rows=[{"name": "a", "count": 1}]).json()
+    assert_error(bearer(api, _token(other_user)).get(f"{body['statusUrl']}/events"), 404, "not_found")
+    from rest_framework.test import APIClient
+
+    assert_error(APIClient().get(f"{body['statusUrl']}/events"), 401)
+    assert_error(user_api.get("/api/render/batch/bat_nothing/events"), 404, "not_found")
+
+
+def test_idempotency_key_on_a_csv_upload(user_api, pro, counter, sent):
+    content = b"name,count,filename\nAda,1,ada\nBob,2,bob\n"
+    key = {"Idempotency-Key": "csv-batch-1"}
+    first = submit_csv(user_api, counter.slug, content, headers=key)
+    assert first.status_code == 202, first.content
+    again = submit_csv(user_api, counter.slug, content, name="renamed.csv", headers=key)  # same bytes
+    assert again.status_code == 202 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert RenderBatch.objects.count() == 1 and BatchRow.objects.count() == 2
+    assert len(sent) == 1  # the chunk was sent once
+    run_all(sent)
+    assert usage(pro) == 2  # charged once per row, not per request
+
+    # another file (or other fields) under the same key is refused, and creates nothing
+    assert_error(
+        submit_csv(user_api, counter.slug, content + b"Cy,3,cy\n", headers=key), 409, "idempotency_key_reused"
+    )
+    assert_error(
+        submit_csv(user_api, counter.slug, content, headers=key, format="svg"), 409, "idempotency_key_reused"
+    )
+    assert_error(
+        submit(user_api, counter.slug, rows=[{"name": "Ada", "count": 1}], headers=key),
+        409,
+        "idempotency_key_reused",
+    )
+    assert RenderBatch.objects.count() == 1 and not sent and usage(pro) == 2
+
+    # without a key, the same CSV is a new batch
+    assert submit_csv(user_api, counter.slug, content).status_code == 202
+    assert RenderBatch.objects.count() == 2
+
+
+def test_idempotency_key_on_json_rows(user_api, pro, counter, sent):
+    rows = [{"name": "Ada", "count": 1}]
+    key = {"Idempotency-Key": "json-batch-1"}
+    first = submit(user_api, counter.slug, rows=rows, headers=key)
+    again = submit(user_api, counter.slug, rows=rows, headers=key)
+    assert again.status_code == 202 and again.json()["batchId"] == first.json()["batchId"]
+    assert RenderBatch.objects.count() == 1 and len(sent) == 1
+    assert_error(submit(user_api, counter.slug, rows=rows * 2, headers=key), 409, "idempotency_key_reused")

@@ -53,7 +53,12 @@ def env(live_server, settings, tmp_path, monkeypatch):
     end_other_db_sessions()  # the worker threads' connections, so the test database can be dropped
 
 
-def test_cli_batch_into_a_folder_and_resume(env, capsys):
+def test_cli_batch_into_a_folder_and_resume(env, capsys, monkeypatch):
+    streams = []
+    follow = Loopwind.batch_events
+    monkeypatch.setattr(
+        Loopwind, "batch_events", lambda self, batch_id: streams.append(batch_id) or follow(self, batch_id)
+    )
     rows = ["title,subtitle,filename"] + [f"Card {i},Sub {i},card-{i}" for i in range(40)]
     (env["tmp"] / "data.csv").write_text("\n".join(rows) + "\n")
     code = main(["render", env["slug"], "--batch", "data.csv", "--out", "cards", "--json"])
@@ -61,6 +66,7 @@ def test_cli_batch_into_a_folder_and_resume(env, capsys):
     assert code == 0, captured.err
     result = json.loads(captured.out)
     assert result["status"] == "completed" and result["done"] == 40 and result["downloaded"] == 40
+    assert streams == [result["batchId"]]  # progress came from the event stream
     files = sorted(p.name for p in (env["tmp"] / "cards").glob("*.png"))
     assert files == sorted(f"card-{i}.png" for i in range(40))
     assert (env["tmp"] / "cards" / "card-7.png").read_bytes()[:8] == PNG
@@ -89,11 +95,45 @@ def test_sdk_render_batch_with_rows(env):
         env["slug"], rows=[{"title": "A"}, {"title": "B", "filename": "b"}], format="jpg"
     )
     assert accepted["total"] == 2
-    import time
-
-    deadline = time.monotonic() + 60
-    while (status := lw.batch(accepted["batchId"]))["status"] != "completed":
-        assert time.monotonic() < deadline, status
-        time.sleep(0.2)
+    updates = list(lw.batch_events(accepted["batchId"]))  # follows the batch to its end, over SSE
+    assert updates[-1]["event"] == "completed" and updates[-1]["batch"]["done"] == 2
+    assert all(u["event"] == "progress" for u in updates[:-1])
+    assert [u["batch"]["remaining"] for u in updates] == sorted(u["batch"]["remaining"] for u in updates)[
+        ::-1
+    ]
+    status = lw.batch(accepted["batchId"])
+    assert status["status"] == "completed"
     assert [r["filename"] for r in status["rows"]] == ["00001.jpg", "b.jpg"]
     assert all(r["url"] for r in status["rows"])
+
+
+def test_async_sdk_follows_a_batch(env):
+    import asyncio
+
+    from loopwind import AsyncLoopwind
+
+    async def follow():
+        async with AsyncLoopwind(env["key"], base_url=env["url"]) as lw:
+            accepted = await lw.render_batch(env["slug"], csv=b"title\nA\nB\nC\n", format="png")
+            return [update async for update in lw.batch_events(accepted["batchId"])]
+
+    updates = asyncio.run(follow())
+    assert updates[-1]["event"] == "completed" and updates[-1]["batch"]["done"] == 3
+    assert updates[-1]["batch"]["remaining"] == 0
+
+
+def test_cli_batch_polls_when_the_stream_cannot_be_used(env, capsys, monkeypatch):
+    from loopwind.sdk import NotFound
+
+    def no_stream(self, batch_id):
+        raise NotFound("No such endpoint.", code="not_found")
+        yield  # a generator, as the real one
+
+    monkeypatch.setattr(Loopwind, "batch_events", no_stream)
+    (env["tmp"] / "data.csv").write_text("title\n" + "".join(f"Card {i}\n" for i in range(5)))
+    code = main(["render", env["slug"], "--batch", "data.csv", "--out", "cards", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    result = json.loads(captured.out)
+    assert result["status"] == "completed" and result["downloaded"] == 5
+    assert len(list((env["tmp"] / "cards").glob("*.png"))) == 5

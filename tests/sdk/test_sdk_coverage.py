@@ -47,6 +47,7 @@ SDK_METHODS = {
     "render_batch": "render_batch",
     "render_batch_get": "batch",
     "render_batch_cancel": "cancel_batch",
+    "render_batch_events": "batch_events",
     "render_batch_zip": "batch_zip",
     "render_batch_manifest": "batch_manifest",
     "webhook_deliveries": "webhooks.deliveries",

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.services import api_key_create
 from core import files as stored_files
-from rendering.models import JobOutput, RenderJob, WebhookDelivery
+from rendering.models import BatchRow, JobOutput, RenderBatch, RenderJob, WebhookDelivery
 from templates_registry.services import template_publish
 from tests.rendering.conftest import private_template, published, published_video  # noqa: F401
 from tests.templates_registry.helpers import example_files
@@ -46,6 +46,12 @@ def objects(user, other_user):
     delivery = WebhookDelivery.objects.create(
         user=user, job=job, event="render.completed", url="https://example.com/hook", payload={}
     )
+    batch = RenderBatch.objects.create(
+        user=user, template=public, version=public.latest_version, format="png", status="completed",
+        total_rows=1, completed_at=timezone.now(),
+    )  # fmt: skip
+    BatchRow.objects.create(batch=batch, number=1, filename="00001.png", props={"title": "x"}, status="failed",
+                            error_code="render_failed", error_message="x")  # fmt: skip
     key, _ = api_key_create(user=user, name="owner key")
     return {
         "u": user.username,
@@ -53,6 +59,7 @@ def objects(user, other_user):
         "priv": private.name,
         "v": version.version,
         "job": job.public_id,
+        "batch": batch.public_id,
         "delivery": delivery.public_id,
         "key": key.public_id,
     }

@@ -44,6 +44,11 @@ MATRIX = [
     ),
     ("GET", "/api/render/{job}", None, OK, 404, 401),
     ("GET", "/api/render/{job}/events", None, OK, 404, 401),
+    ("GET", "/api/render/batch/{batch}", None, OK, 404, 401),
+    ("GET", "/api/render/batch/{batch}/events", None, OK, 404, 401),
+    ("GET", "/api/render/batch/{batch}/zip", None, OK, 404, 401),
+    ("GET", "/api/render/batch/{batch}/manifest.csv", None, OK, 404, 401),
+    ("POST", "/api/render/batch/{batch}/cancel", None, 409, 404, 401),  # the owner may, but it has completed
     ("POST", "/api/webhooks/deliveries/{delivery}/redeliver", None, OK, 404, 401),
     ("GET", "/api/keys", None, OK, OK, 401),
     ("GET", "/api/webhooks/deliveries", None, OK, OK, 401),

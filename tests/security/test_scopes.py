@@ -44,6 +44,11 @@ ENDPOINTS = [
     ("POST", "/api/render/async", {**TEMPLATE, "format": "png"}, RW),
     ("GET", "/api/render/{job}", None, RR),
     ("GET", "/api/render/{job}/events", None, RR),
+    ("GET", "/api/render/batch/{batch}", None, RR),
+    ("GET", "/api/render/batch/{batch}/events", None, RR),
+    ("GET", "/api/render/batch/{batch}/zip", None, RR),
+    ("GET", "/api/render/batch/{batch}/manifest.csv", None, RR),
+    ("POST", "/api/render/batch/{batch}/cancel", None, RW),
     ("GET", "/api/webhooks/deliveries", None, RR),
     ("POST", "/api/webhooks/deliveries/{delivery}/redeliver", None, RW),
     # Secrets are account-level: a render key that could read the webhook secret could forge webhooks

@@ -3,7 +3,7 @@
  * (every operation of /api/schema has a method; test/operations.test.mjs holds the list to it).
  */
 import { Transport, type Call, type LoopwindOptions, type PostOptions, type RequestOptions } from './core.js';
-import { Job, jobEvents } from './job.js';
+import { Job, followEvents, jobEvents } from './job.js';
 import type {
   ApiKey,
   ApiKeyCreated,
@@ -328,6 +328,8 @@ export interface RenderBatchOptions extends PostOptions {
   webhook?: string;
 }
 
+const BATCH_EVENTS = new Set(['progress', 'completed', 'cancelled']);
+
 export class Batches extends Resource {
   /** A batch's progress (`done`, `failed`, `remaining`) and one page of its rows with their output URLs. */
   get(id: string, query: { page?: number; limit?: number } = {}, options: RequestOptions = {}) {
@@ -337,6 +339,16 @@ export class Batches extends Resource {
   /** Stop the rows not yet rendered; the rendered ones stay. */
   cancel(id: string, options: PostOptions = {}) {
     return this.json<BatchSummary>({ method: 'POST', path: `/api/render/batch/${encodeURIComponent(id)}/cancel` }, options);
+  }
+
+  /**
+   * The batch's progress from its event stream (`GET /api/render/batch/{id}/events`): its state at
+   * once, again as rows finish (`done`, `failed`, `remaining`), last with status `completed` or
+   * `cancelled`; reconnecting after each stream's end until then.
+   */
+  events(id: string, options: RequestOptions = {}): AsyncGenerator<BatchSummary> {
+    const path = `/api/render/batch/${encodeURIComponent(id)}/events`;
+    return followEvents<BatchSummary>(this.transport, path, BATCH_EVENTS, requestOptions(options));
   }
 
   /** Every rendered row's output (and manifest.csv) in one zip. */

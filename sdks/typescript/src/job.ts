@@ -41,18 +41,27 @@ function isApiRefusal(error: unknown): boolean {
 }
 
 /** Job statuses from `GET /api/render/{id}/events`, across reconnects, until a final event. */
-export async function* jobEvents(
+export function jobEvents(transport: Transport, jobId: string, options: RequestOptions = {}): AsyncGenerator<JobStatus> {
+  return followEvents<JobStatus>(transport, `/api/render/${encodeURIComponent(jobId)}/events`, EVENTS, options);
+}
+
+/**
+ * The data of each event named in `names` from an event stream at `path` (a job's, a batch's),
+ * across reconnects, until an event other than `progress`.
+ */
+export async function* followEvents<T>(
   transport: Transport,
-  jobId: string,
+  path: string,
+  names: ReadonlySet<string>,
   options: RequestOptions = {},
-): AsyncGenerator<JobStatus> {
+): AsyncGenerator<T> {
   const { signal } = options;
   let empty = 0;
   for (;;) {
     let response: Response;
     try {
       response = await transport.open(
-        { method: 'GET', path: `/api/render/${encodeURIComponent(jobId)}/events`, accept: 'text/event-stream, */*;q=0.1' }, // the server negotiates JSON only
+        { method: 'GET', path, accept: 'text/event-stream, */*;q=0.1' }, // the server negotiates JSON only
         options,
       );
     } catch (error) {
@@ -68,10 +77,9 @@ export async function* jobEvents(
     let told = false;
     try {
       for await (const event of readEvents(response.body, parser, signal)) {
-        if (!EVENTS.has(event.event)) continue;
+        if (!names.has(event.event)) continue;
         told = true;
-        const status = JSON.parse(event.data) as JobStatus;
-        yield status;
+        yield JSON.parse(event.data) as T;
         if (event.event !== 'progress') return;
       }
     } catch (error) {

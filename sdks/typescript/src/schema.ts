@@ -434,6 +434,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/render/batch/{batch_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a render batch
+         * @description Server-Sent Events, as for a render job: the batch's current state first, `progress` as rows finish (done, failed, remaining), then one final event (`completed` or `cancelled`). A stream lasts at most `SSE_STREAM_SECONDS` (45 s by default) and then ends without a final event: reconnect (after the stream's `retry` of 1 s); every stream starts with the current state.
+         */
+        get: operations["render_batch_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/render/batch/{batch_id}/manifest.csv": {
         parameters: {
             query?: never;
@@ -5268,6 +5288,132 @@ export interface operations {
             };
             /** @description The request was valid but could not be carried out (a render failed). */
             422: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit or monthly quota reached (Retry-After). */
+            429: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (queue, storage, billing) is unavailable. */
+            503: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    render_batch_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        /** @enum {string} */
+                        event: "progress" | "completed" | "cancelled";
+                        /** @description the batch's progress (as GET /api/render/batch/{batch_id}, without rows), JSON */
+                        data: string;
+                    };
+                };
+            };
+            /** @description Invalid input (the error names the field). */
+            400: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials (or, signing in, a wrong password). */
+            401: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the scope, or the plan does not allow this. */
+            403: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such thing, or one the caller may not see. */
+            404: {
                 headers: {
                     /** @description Requests allowed per minute. */
                     "X-RateLimit-Limit"?: number;

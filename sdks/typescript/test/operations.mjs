@@ -30,6 +30,9 @@ export const OPERATIONS = {
   render_batch_cancel: (lw) => lw.batches.cancel('bat_1'),
   render_batch_zip: (lw) => lw.batches.zip('bat_1'),
   render_batch_manifest: (lw) => lw.batches.manifest('bat_1'),
+  render_batch_events: async (lw) => {
+    for await (const _ of lw.batches.events('bat_1'));
+  },
   render_async: (lw) => lw.renderVideo(SLUG, { props: { headline: 'x' } }),
   render_sign: (lw) => lw.signUrl(SLUG, { props: { title: 'x' } }),
   render_check: (lw) => lw.check(SLUG, { props: { title: 'x' } }),
