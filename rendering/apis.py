@@ -380,18 +380,10 @@ class JobApi(APIView):
         return Response(JobStatus(job).data)
 
 
-# One Server-Sent Event as clients parse it: its name and its data (a JobStatus object as JSON).
-SSE_EVENT = {
-    "type": "object",
-    "properties": {
-        "event": {"type": "string", "enum": ["progress", "completed", "failed", "cancelled"]},
-        "data": {
-            "type": "string",
-            "description": "the job status object (as GET /api/render/{job_id}), JSON",
-        },
-    },
-    "required": ["event", "data"],
-}
+SSE_EVENT = events.event_schema(
+    ["progress", "completed", "failed", "cancelled"],
+    "the job status object (as GET /api/render/{job_id}), JSON",
+)
 
 
 class JobEventsApi(APIView):

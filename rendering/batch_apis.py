@@ -227,18 +227,10 @@ class BatchCancelApi(APIView):
         return Response(BatchOutput(_summary(batch)).data)
 
 
-# One Server-Sent Event as clients parse it: its name and its data (a batch status object as JSON).
-BATCH_EVENT = {
-    "type": "object",
-    "properties": {
-        "event": {"type": "string", "enum": ["progress", "completed", "cancelled"]},
-        "data": {
-            "type": "string",
-            "description": "the batch's progress (as GET /api/render/batch/{batch_id}, without rows), JSON",
-        },
-    },
-    "required": ["event", "data"],
-}
+BATCH_EVENT = events.event_schema(
+    ["progress", "completed", "cancelled"],
+    "the batch's progress (as GET /api/render/batch/{batch_id}, without rows), JSON",
+)
 
 
 class BatchEventsApi(APIView):

@@ -27,6 +27,19 @@ class State:
     final: bool
 
 
+def event_schema(names: list[str], data: str) -> dict:
+    """The OpenAPI schema of one event as clients parse it: its name and its data, a JSON text
+    (``data`` says what it holds)."""
+    return {
+        "type": "object",
+        "properties": {
+            "event": {"type": "string", "enum": names},
+            "data": {"type": "string", "description": data},
+        },
+        "required": ["event", "data"],
+    }
+
+
 def event_lines(read: Callable[[], State]) -> Iterator[str]:
     """The stream's text: ``read()`` is polled for the current state until it is final or the
     stream's time is up."""
