@@ -229,8 +229,14 @@ class RenderPool:
 
     def _acquire(self, deadline: float, account: str) -> _Child:
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
+            while self._idle:
+                child = self._idle.pop()
+                if child.alive():
+                    return child
+                # died while idle (the OOM killer, an operator): its slot goes to a new child, and
+                # no render is failed for it
+                child.kill()
+                self._started -= 1
             if self._started < self.size:
                 self._started += 1
                 start_one = True
@@ -309,7 +315,10 @@ class RenderPool:
 
     def _exchange(self, child, task, files_loader, deadline, wall, on_progress, should_cancel):
         cpu_budget = int(min(self.limits.cpu_seconds, wall) + 1)
-        child.conn.send((task, cpu_budget))
+        try:
+            child.conn.send((task, cpu_budget))
+        except OSError:  # BrokenPipeError: it died between being handed out and the task
+            raise self._died(child, task, wall) from None
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:

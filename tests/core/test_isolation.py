@@ -47,16 +47,26 @@ def test_overrunning_render_is_killed_and_the_pool_recovers(pool, og_card):
     assert run(pool, og_card, "After")[:4] == b"\x89PNG"
 
 
-def test_a_child_that_dies_mid_render_is_replaced(pool, og_card):
+def test_a_child_that_dies_mid_render_is_replaced(pool, og_card, slow):
     run(pool, og_card)
     child = pool._idle[0]
-    killer = threading.Timer(0.0, lambda: os.kill(child.process.pid, signal.SIGKILL))
+    task = RenderTask(slow.checksum, None, {"title": "x", "octaves": 10})  # seconds of work
+    killer = threading.Timer(0.5, lambda: os.kill(child.process.pid, signal.SIGKILL))
     killer.start()
-    killer.join()
     with pytest.raises(RenderError) as info:
-        run(pool, og_card, "Dead")
+        pool.run(task, files_loader=lambda: dict(slow.files))
+    killer.join()
     assert info.value.code in ("render_too_large", "render_failed")
     assert run(pool, og_card, "Replaced")[:4] == b"\x89PNG"
+
+
+def test_a_child_that_died_while_idle_is_replaced_without_failing_a_render(pool, og_card):
+    run(pool, og_card)
+    child = pool._idle[0]
+    os.kill(child.process.pid, signal.SIGKILL)
+    child.process.join(timeout=10)  # dead before the next render asks for it
+    assert run(pool, og_card, "Next")[:4] == b"\x89PNG"
+    assert pool._idle[0] is not child and pool._started == 1
 
 
 def test_engine_errors_cross_the_pipe_with_their_type(pool, og_card):
