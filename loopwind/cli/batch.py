@@ -86,6 +86,17 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def local_name(row: dict) -> str:
+    """Where a row's output goes inside the folder: the server's filename when it is a plain file name,
+    else the row's number. The server makes names safe, but a client writes only inside the folder it
+    was given whatever a (compromised or impostor) API answers: no separators, no '..', no dot-files."""
+    given = str(row.get("filename") or "")
+    if given and given == Path(given).name and "\\" not in given and not given.startswith("."):
+        return given
+    suffix = Path(given).suffix if Path(given).suffix[1:].isalnum() else ""
+    return f"{int(row['row']):05d}{suffix}"
+
+
 def _download(lw, url: str, target: Path) -> None:
     data = lw._run(Call("GET", url, parse=content, anonymous=True))
     partial = target.with_name(f".{target.name}.part")
@@ -143,7 +154,7 @@ def render_batch_to_folder(*, template: str, csv_path: str, out_dir: str | None,
                         continue
                     handled.add(row["row"])
                     if row["status"] == "done" and row.get("url"):
-                        target = folder / row["filename"]
+                        target = folder / local_name(row)
                         if target.is_file():
                             present += 1
                         else:
