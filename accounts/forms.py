@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 
 from accounts.login_guard import TooManyLoginAttempts, login_allowed_or_raise, login_failed
 from accounts.models import User
@@ -24,6 +24,44 @@ class LoginGuardMixin:
             if self.cleaned_data.get("password"):
                 login_failed(self.request, email)
             raise
+
+
+def current_password_checked(request, user, password: str) -> str:
+    """The signed-in user's password, asked again before a sensitive change (email, password, deleting
+    the account), counted by the same login guard as a sign-in: a stolen session cannot try passwords
+    without limit through these forms."""
+    try:
+        login_allowed_or_raise(request, user.email)
+    except TooManyLoginAttempts as exc:
+        raise forms.ValidationError(exc.message, code="too_many_attempts") from exc
+    if not user.check_password(password):
+        login_failed(request, user.email)
+        raise forms.ValidationError("The password is incorrect.", code="password_incorrect")
+    return password
+
+
+class CurrentPasswordMixin:
+    """For forms with a ``password`` field holding the current password, built with ``request=``."""
+
+    current_password_field = "password"  # noqa: S105 - the field's name
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def _clean_current_password(self):
+        return current_password_checked(
+            self.request, self.user, self.cleaned_data.get(self.current_password_field, "")
+        )
+
+
+class GuardedPasswordChangeForm(CurrentPasswordMixin, PasswordChangeForm):
+    """Django's password change, with the old password counted by the login guard."""
+
+    current_password_field = "old_password"  # noqa: S105 - the field's name
+
+    def clean_old_password(self):
+        return self._clean_current_password()
 
 
 class GuardedAuthenticationForm(LoginGuardMixin, AuthenticationForm):

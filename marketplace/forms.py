@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 
-from accounts.forms import GuardedAuthenticationForm
+from accounts.forms import CurrentPasswordMixin, GuardedAuthenticationForm
 from accounts.models import API_KEY_SCOPES, User
 from accounts.normalize import email_normalize
 from accounts.services import AVATAR_MAX_BYTES, AVATAR_TYPES, DEFAULT_KEY_SCOPES
@@ -157,7 +157,7 @@ class ProfileForm(forms.Form):
         return upload.read(), AVATAR_TYPES[kind]
 
 
-class EmailChangeForm(forms.Form):
+class EmailChangeForm(CurrentPasswordMixin, forms.Form):
     email = forms.EmailField(
         label="New email",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -172,10 +172,7 @@ class EmailChangeForm(forms.Form):
         self.user = user
 
     def clean_password(self):
-        password = self.cleaned_data.get("password", "")
-        if not self.user.check_password(password):
-            raise forms.ValidationError("The password is incorrect.")
-        return password
+        return self._clean_current_password()
 
     def clean_email(self):
         email = email_normalize(self.cleaned_data["email"])
@@ -186,7 +183,7 @@ class EmailChangeForm(forms.Form):
         return email
 
 
-class DeleteAccountForm(forms.Form):
+class DeleteAccountForm(CurrentPasswordMixin, forms.Form):
     password = forms.CharField(
         label="Your password, to confirm",
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -197,7 +194,4 @@ class DeleteAccountForm(forms.Form):
         self.user = user
 
     def clean_password(self):
-        password = self.cleaned_data.get("password", "")
-        if not self.user.check_password(password):
-            raise forms.ValidationError("The password is incorrect.")
-        return password
+        return self._clean_current_password()

@@ -10,12 +10,12 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services as account_services
+from accounts.forms import GuardedPasswordChangeForm
 from core import files as stored_files
 from core.errors import ApiError
 from marketplace import services
@@ -30,8 +30,8 @@ def _page(request, *, profile=None, email=None, password=None, status=200):
         "marketplace/dashboard/settings.html",
         {
             "profile_form": profile or ProfileForm(initial={"name": user.name, "bio": user.bio}),
-            "email_form": email or EmailChangeForm(user=user),
-            "password_form": password or PasswordChangeForm(user),
+            "email_form": email or EmailChangeForm(user=user, request=request),
+            "password_form": password or GuardedPasswordChangeForm(user, request=request),
             "section": "settings",
         },
         status=status,
@@ -63,7 +63,7 @@ def profile_update(request):
 @login_required
 @require_POST
 def email_change(request):
-    form = EmailChangeForm(request.POST, user=request.user)
+    form = EmailChangeForm(request.POST, user=request.user, request=request)
     if not form.is_valid():
         return _page(request, email=form, status=400)
     try:
@@ -93,7 +93,7 @@ def email_confirm(request, token: str):
 @login_required
 @require_POST
 def password_change(request):
-    form = PasswordChangeForm(request.user, request.POST)
+    form = GuardedPasswordChangeForm(request.user, request.POST, request=request)
     if not form.is_valid():
         return _page(request, password=form, status=400)
     user = form.save()  # accounts' password_changed signal revokes tokens; other sessions end
@@ -118,7 +118,7 @@ def sign_out_everywhere(request):
 def account_delete(request):
     user = request.user
     templates = list(registry.user_templates(owner=user, include_private=True))
-    form = DeleteAccountForm(request.POST or None, user=user)
+    form = DeleteAccountForm(request.POST or None, user=user, request=request)
     blocked = None
     try:
         services.account_delete_allowed_or_raise(user=user)

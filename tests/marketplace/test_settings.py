@@ -181,3 +181,30 @@ def test_delete_account_waits_for_an_active_subscription_to_be_cancelled(member,
     assert member.is_active
     Subscription.objects.filter(user=member).update(status="canceled")
     assert member_client.post("/dashboard/settings/delete", {"password": PASSWORD}).status_code == 302
+
+
+def test_wrong_current_passwords_count_as_failed_sign_ins(member, member_client, settings):
+    """A stolen session cannot try passwords without limit through the settings forms: each wrong
+    current password counts with the sign-in lockout (issue 22, item 7's guard), and locks both."""
+    from rest_framework.test import APIClient
+
+    settings.LOGIN_FAILURES_PER_ACCOUNT = "3/15m"
+    member_client.post("/dashboard/settings/email", {"email": "x@example.com", "password": "wrong 1"})
+    member_client.post(
+        "/dashboard/settings/password",
+        {
+            "old_password": "wrong 2",
+            "new_password1": "a new long passphrase 8",
+            "new_password2": "a new long passphrase 8",
+        },
+    )
+    member_client.post("/dashboard/settings/delete", {"password": "wrong 3"})
+    refused = member_client.post(
+        "/dashboard/settings/email", {"email": "x@example.com", "password": PASSWORD}
+    )
+    assert refused.status_code == 400 and "Too many failed sign-in attempts" in refused.content.decode()
+    assert not mail.outbox
+    api = APIClient().post("/api/auth/login", {"email": member.email, "password": PASSWORD}, format="json")
+    assert api.status_code == 429 and api.json()["error"]["code"] == "too_many_login_attempts"
+    member.refresh_from_db()
+    assert member.is_active and member.check_password(PASSWORD)
