@@ -1,6 +1,6 @@
 """Preflight vs render (issue 18: preflight <= 3x a render of the same props).
 
-    .venv/bin/python -m bench.preflight [rounds]
+    .venv/bin/python bench/preflight.py [rounds]
 
 For each official image template: median time of ``render(png)`` and of ``preflight.check`` with the same props
 (its examples), and of ``preflight.lint`` (every string prop at its maxLength too); prints the ratios and the
@@ -15,9 +15,12 @@ import sys
 import time
 from pathlib import Path
 
-from loopwind.engine import example_props, load_bundle, preflight, render
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script, like the other benches
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "loopwind" / "templates"
+from loopwind.engine import example_props, load_bundle, preflight, render  # noqa: E402
+
+TEMPLATES = ROOT / "loopwind" / "templates"
 
 
 def _median(fn, rounds: int) -> float:
