@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.acting import actor_of
 from accounts.models import API_KEY_SCOPES
 from accounts.permissions import HasRequiredScopes
 from core.api import PublicApiView, validated
@@ -15,7 +16,8 @@ from core.api import PublicApiView, validated
 
 class UserOutput(serializers.Serializer):
     id = serializers.CharField(source="public_id")
-    email = serializers.EmailField()
+    kind = serializers.CharField(help_text="person, or org when acting for an organization")
+    email = serializers.EmailField(allow_null=True)
     username = serializers.CharField()
     name = serializers.CharField()
     avatarUrl = serializers.CharField(source="avatar_url")
@@ -117,6 +119,7 @@ class LogoutApi(APIView):
 class MeApi(APIView):
     # Reading who you are takes any key; editing the profile is account-level, like the plan.
     required_scopes = {"PATCH": "keys:manage"}
+    account_role = {"GET": "member", "PATCH": None}  # an organization's profile: PATCH /api/orgs/{slug}
 
     class Input(serializers.Serializer):
         name = serializers.CharField(max_length=255, required=False, allow_blank=True)
@@ -163,6 +166,7 @@ class ApiKeyCreatedOutput(ApiKeyOutput):
 
 class ApiKeysApi(APIView):
     required_scopes = "keys:manage"
+    account_role = "admin"
 
     class Input(serializers.Serializer):
         name = serializers.CharField(max_length=100)
@@ -193,13 +197,16 @@ class ApiKeysApi(APIView):
     )
     def post(self, request):
         data = validated(self.Input, request)
-        key, raw = services.api_key_create(user=request.user, name=data["name"], scopes=data.get("scopes"))
+        key, raw = services.api_key_create(
+            user=request.user, name=data["name"], scopes=data.get("scopes"), actor=actor_of(request)
+        )
         key.key = raw
         return Response(ApiKeyCreatedOutput(key).data, status=status.HTTP_201_CREATED)
 
 
 class ApiKeyDetailApi(APIView):
     required_scopes = "keys:manage"
+    account_role = "admin"
 
     @extend_schema(
         summary="Revoke an API key",
@@ -209,7 +216,7 @@ class ApiKeyDetailApi(APIView):
         operation_id="keys_revoke",
     )
     def delete(self, request, key_id: str):
-        services.api_key_revoke(user=request.user, key_id=key_id)
+        services.api_key_revoke(user=request.user, key_id=key_id, actor=actor_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from accounts import keyformat, selectors
+from accounts import acting, keyformat, selectors
 from accounts.keycache import api_key_by_hash
 from accounts.services import api_key_mark_used
 from core.errors import Unauthorized
@@ -40,12 +40,13 @@ class BearerAuthentication(BaseAuthentication):
         except UnicodeDecodeError as exc:
             raise Unauthorized("The token contains invalid characters.", code="invalid_header") from exc
         if keyformat.looks_like_key(raw):
-            return self._authenticate_key(raw)
+            user, key = self._authenticate_key(raw)
+            return acting.resolve(request, user, key)
         validated = self._jwt.get_validated_token(header[1])
         user = self._jwt.get_user(validated)
         if not selectors.token_is_current(token=validated, user=user):  # signed out everywhere since
             raise Unauthorized("This token was revoked. Sign in again.", code="token_revoked")
-        return user, validated
+        return acting.resolve(request, user, validated)  # or the organization the header names
 
     def _authenticate_key(self, raw: str):
         if not keyformat.is_well_formed(raw):

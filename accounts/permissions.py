@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from accounts import acting
 from accounts.models import API_KEY_SCOPES, ApiKey
 from core.errors import Forbidden, Unauthorized
 
@@ -30,6 +31,7 @@ class HasRequiredScopes(BasePermission):
         if not (request.user and request.user.is_authenticated):
             raise Unauthorized()
         self.check_scope(request, required_scope(view, request.method))
+        acting.check_role(request, view)
         return True
 
     def check_scope(self, request, scope: str | None) -> None:

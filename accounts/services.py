@@ -25,7 +25,7 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import keycache, keyformat, policies, selectors
+from accounts import audit, keycache, keyformat, policies, selectors
 from accounts.errors import (
     DeviceFlowError,
     EmailTaken,
@@ -326,7 +326,12 @@ def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int
 
 
 def api_key_create(
-    *, user: User, name: str, scopes: list[str] | None = None, raw_key: str | None = None
+    *,
+    user: User,
+    name: str,
+    scopes: list[str] | None = None,
+    raw_key: str | None = None,
+    actor: User | None = None,
 ) -> tuple[ApiKey, str]:
     """Returns the key row and the whole key, which is never stored and never shown again.
     ``raw_key`` is for the demo data only (a key derived from SECRET_KEY, the same on every run)."""
@@ -357,17 +362,20 @@ def api_key_create(
             prefix=keyformat.display_prefix(raw),
             key_hash=keyformat.hash_key(raw),
             scopes=scopes,
+            created_by=actor or user,
         )
+        audit.record(account=user, actor=actor, action="key.created", target=f"{key.name} ({key.prefix}…)",
+                     scopes=scopes)  # fmt: skip
     return key, raw
 
 
-def api_key_revoke(*, user: User, key_id: str) -> None:
-    updated = ApiKey.objects.filter(user=user, public_id=key_id, revoked_at=None).update(
-        revoked_at=timezone.now()
-    )
+def api_key_revoke(*, user: User, key_id: str, actor: User | None = None) -> None:
+    key = ApiKey.objects.filter(user=user, public_id=key_id, revoked_at=None).first()
+    updated = key and ApiKey.objects.filter(pk=key.pk, revoked_at=None).update(revoked_at=timezone.now())
     if not updated:
         raise NotFound("No such API key.")
     hotcache.forget(user.pk)  # .update() sends no post_save: every node's cached key goes now
+    audit.record(account=user, actor=actor, action="key.revoked", target=f"{key.name} ({key.prefix}…)")
 
 
 def api_key_mark_used(*, key: ApiKey) -> None:

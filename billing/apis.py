@@ -15,6 +15,7 @@ class UrlOutput(serializers.Serializer):
 
 class CheckoutApi(APIView):
     required_scopes = "keys:manage"  # account-level: a render key cannot change the plan
+    account_role = "owner"
 
     class Input(serializers.Serializer):
         plan = serializers.CharField(max_length=20)
@@ -36,6 +37,7 @@ class CheckoutApi(APIView):
 
 class PortalApi(APIView):
     required_scopes = "keys:manage"
+    account_role = "owner"
 
     @extend_schema(
         summary="Open the billing portal",

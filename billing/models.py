@@ -30,6 +30,9 @@ class Plan(models.Model):
     image_url_renders_per_minute = models.PositiveIntegerField(default=60)
     # Rows one batch render (POST /api/render/batch) may hold; 0: the plan has no batch renders.
     max_batch_rows = models.PositiveIntegerField(default=0)
+    # People an organization on this plan may have (members and pending invitations, owners
+    # included); 1: the plan has no teams beyond the organization's creator.
+    seats = models.PositiveIntegerField(default=1)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

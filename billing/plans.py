@@ -8,6 +8,8 @@ from __future__ import annotations
 import threading
 import time
 
+from django.utils import timezone
+
 from billing.defaults import DEFAULT_PLANS
 from billing.models import Plan
 
@@ -38,6 +40,10 @@ def plan_get(code: str) -> Plan | None:
 
 
 def plan_limits(user) -> Plan:
-    """The user's plan, or Free when the code names no plan (a plan deleted in the admin)."""
+    """The account's plan, or Free when the code names no plan (a plan deleted in the admin) or
+    the plan was granted until a time that has passed (a staff trial)."""
     plans = plans_by_code()
+    expires_at = getattr(user, "plan_expires_at", None)
+    if expires_at is not None and expires_at <= timezone.now():
+        return plans["free"]
     return plans.get(getattr(user, "plan", "free")) or plans["free"]

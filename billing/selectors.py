@@ -9,6 +9,7 @@ def usage_summary(*, user, templates_published: int) -> dict:
     plan = plan_limits(user)
     counts = dict(Usage.objects.filter(user=user, month=month_start()).values_list("type", "count"))
     return {
+        "account": user.username,  # a person's, or the organization's the request acts for
         "plan": {
             "code": plan.code,
             "name": plan.name,

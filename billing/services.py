@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from accounts import audit
 from accounts.events import account_changed
 from billing.errors import PlanLimit, QuotaExceeded
 from billing.models import Usage
@@ -123,12 +124,16 @@ def video_length_allowed_or_raise(user, seconds: float) -> None:
         )
 
 
-def plan_set(*, user, code: str) -> None:
+def plan_set(*, user, code: str, expires_at=None, actor=None) -> None:
+    """Puts the account on a plan, for good or (``expires_at``) until then: a trial the staff grant."""
     if plan_get(code) is None:
         raise PlanLimit(f"Unknown plan {code!r}.", code="unknown_plan", status=400)
-    type(user).objects.filter(pk=user.pk).update(plan=code)
-    user.plan = code
+    old = user.plan
+    type(user).objects.filter(pk=user.pk).update(plan=code, plan_expires_at=expires_at)
+    user.plan, user.plan_expires_at = code, expires_at
     account_changed.send(sender=__name__, user_id=user.pk)  # .update() sends no post_save
+    audit.record(account=user, actor=actor, action="billing.changed", target=code, old=old,
+                 until=expires_at.isoformat() if expires_at else None)  # fmt: skip
 
 
 def batch_rows_allowed_or_raise(user, rows: int) -> None:

@@ -13,6 +13,7 @@ import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from accounts import audit
 from accounts.events import account_changed
 from accounts.models import User
 from billing.errors import BillingDisabled, InvalidStripeSignature, StripeUnavailable
@@ -69,9 +70,9 @@ def _customer_for(user: User, client) -> Subscription:
     customer = _call(
         client.customers.create,
         params={
-            "email": user.email,
+            **({"email": user.email} if user.email else {}),  # an organization has none
             "name": user.name or user.username,
-            "metadata": {"user": user.public_id},
+            "metadata": {"user": user.public_id, "kind": user.kind},
         },
     )
     try:
@@ -192,5 +193,10 @@ def subscription_sync(client, subscription_id: str) -> None:
     row.current_period_end = datetime.fromtimestamp(period_end, UTC) if period_end else None
     row.save()
     # A downgrade changes only the plan: nothing is deleted or made public (see README).
-    User.objects.filter(pk=row.user_id).update(plan=plan.code if active else "free")
+    new_plan = plan.code if active else "free"
+    account = User.objects.get(pk=row.user_id)
+    User.objects.filter(pk=row.user_id).update(plan=new_plan, plan_expires_at=None)
     account_changed.send(sender=__name__, user_id=row.user_id)  # .update() sends no post_save
+    if account.plan != new_plan:
+        audit.record(account=account, actor=None, action="billing.changed", target=new_plan,
+                     old=account.plan, status=subscription["status"])  # fmt: skip

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "templates_registry",
     "rendering",
     "billing",
+    "orgs",
     "marketplace",
 ]
 
@@ -325,6 +326,7 @@ CORS_ALLOW_HEADERS = (
     "authorization",
     "content-type",
     "idempotency-key",
+    "x-loopwind-account",
     "user-agent",
     "x-requested-with",
 )

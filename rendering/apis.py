@@ -225,6 +225,7 @@ class SignApi(APIView):
 
 class SigningSecretApi(APIView):
     required_scopes = "keys:manage"  # account-level: rotating it stops every signed URL at once
+    account_role = "admin"
 
     class Output(serializers.Serializer):
         rotatedAt = serializers.DateTimeField(source="signing_rotated_at")
@@ -459,6 +460,7 @@ class DeliveriesApi(APIView):
 
 class RedeliverApi(APIView):
     required_scopes = "render:write"
+    account_role = "admin"  # webhooks are the admins'
 
     @extend_schema(
         summary="Redeliver a webhook",
@@ -476,6 +478,7 @@ class RedeliverApi(APIView):
 class WebhookSecretApi(APIView):
     # Account-level: whoever reads the secret can sign webhooks as loopwind to the owner's receiver.
     required_scopes = "keys:manage"
+    account_role = "admin"
 
     class Output(serializers.Serializer):
         secret = serializers.CharField(source="webhook_secret")

@@ -12,6 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.acting import actor_of
 from accounts.permissions import PublicReads
 from accounts.selectors import user_get_by_username
 from core.api import validated
@@ -262,7 +263,12 @@ class PublishApi(WriteView):
     parser_classes = [BundleMultiPartParser]
 
     class Input(serializers.Serializer):
-        name = serializers.CharField(max_length=64, required=False)
+        name = serializers.CharField(max_length=104, required=False, help_text="name, or owner/name")
+        owner = serializers.CharField(
+            max_length=39,
+            required=False,
+            help_text="publish to this organization (you must be a member); default: the manifest's owner/ or yours",
+        )
         version = serializers.CharField(max_length=64, required=False, allow_blank=True)
         description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
         private = serializers.BooleanField(
@@ -326,13 +332,16 @@ class PublishApi(WriteView):
             tags=data.get("tags"),
             meta=meta,
             dry_run=data["dryRun"],
+            owner=data.get("owner"),
+            actor=actor_of(request),
         )
+        author = result.owner.username
         body = {
             "id": result.template.public_id if result.template else None,
             "name": result.name,
             "version": result.version_string,
-            "author": request.user.username,
-            "url": f"{settings.SITE_URL}/{request.user.username}/{result.name}",
+            "author": author,
+            "url": f"{settings.SITE_URL}/{author}/{result.name}",
             "publishedAt": result.published_at,
             "dryRun": result.dry_run,
             "files": result.files,
@@ -378,6 +387,8 @@ class TemplateListApi(RegistryView):
 
 
 class TemplateDetailApi(RegistryView):
+    account_role = {"SAFE": "member", "PATCH": "member", "DELETE": "admin"}
+
     class Patch(serializers.Serializer):
         description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
         tags = serializers.ListField(
@@ -417,7 +428,7 @@ class TemplateDetailApi(RegistryView):
     )
     def delete(self, request, username: str, name: str):
         template = selectors.template_owned(username=username, name=name, user=request.user)
-        services.template_unpublish(template=template)
+        services.template_unpublish(template=template, actor=actor_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -524,6 +535,9 @@ class StarApi(WriteView):
 class UserProfileApi(RegistryView):
     class Output(serializers.Serializer):
         username = serializers.CharField()
+        kind = serializers.CharField(
+            help_text="person or org: profiles and template URLs work alike for both"
+        )
         name = serializers.CharField()
         avatar = serializers.CharField()
         bio = serializers.CharField()
@@ -537,6 +551,7 @@ class UserProfileApi(RegistryView):
             raise NotFound(f"No user {username}.")
         body = {
             "username": owner.username,
+            "kind": owner.kind,
             "name": owner.name,
             "avatar": owner.avatar_url,
             "bio": owner.bio,

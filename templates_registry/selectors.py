@@ -13,7 +13,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimil
 from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from accounts.models import User
+from accounts.models import Membership, User
 from billing.selectors import usage_summary
 from core import files as stored_files
 from core.errors import ApiError, Forbidden, NotFound
@@ -42,8 +42,10 @@ def _base(*, tags: bool = True) -> QuerySet[Template]:
 
 
 def template_visible_q(viewer) -> Q:
+    """Public templates, the viewer's own, and those of the organizations the viewer belongs to."""
     if viewer is not None and viewer.is_authenticated:
-        return Q(private=False) | Q(owner=viewer)
+        orgs = Membership.objects.filter(user=viewer).values("org_id")
+        return Q(private=False) | Q(owner=viewer) | Q(owner_id__in=orgs)
     return Q(private=False)
 
 

@@ -19,6 +19,8 @@ from django.db.models import F, OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Concat, Replace
 from django.utils import timezone
 
+from accounts import audit
+from accounts.acting import AccountMismatch, org_for_member
 from accounts.models import User
 from billing.models import Usage
 from billing.services import private_templates_allowed_or_raise, template_count_allowed_or_raise, usage_record
@@ -58,6 +60,7 @@ class PublishResult:
     published_at: datetime | None = None
     warnings: list[str] = field(default_factory=list)
     lint: list[dict] = field(default_factory=list)  # preflight warnings (loopwind.engine.preflight)
+    owner: User | None = None  # the account it went to (a person's, or an organization's)
 
 
 def normalize_tags(raw: list[str] | str | None) -> list[str] | None:
@@ -190,6 +193,8 @@ def template_publish(
     tags: list[str] | str | None = None,
     meta: dict | None = None,
     dry_run: bool = False,
+    owner: str | None = None,
+    actor: User | None = None,
 ) -> PublishResult:
     """Validate the bundle with the engine, smoke-render it, store files and previews, and
     record the version. Either everything lands or nothing does (rows and files).
@@ -202,7 +207,9 @@ def template_publish(
     except engine.BundleError as exc:
         raise _engine_error(exc) from exc
     manifest = bundle.manifest_dict()
-    name = _check_name(name or bundle.name)
+    owner_prefix, _, name = (name or bundle.name).rpartition("/")
+    user = publish_account(account=user, actor=actor, owner=owner or owner_prefix)
+    name = _check_name(name)
     _check_meta_agrees(meta, manifest)
     category = check_category(manifest.get("category"))
     tag_list = normalize_tags(tags)
@@ -229,7 +236,16 @@ def template_publish(
         for path, content in sorted(bundle.files.items())
     ]
     result = PublishResult(
-        None, None, dry_run, name, str(parsed_version), manifest, file_rows, warnings=warnings, lint=lint
+        None,
+        None,
+        dry_run,
+        name,
+        str(parsed_version),
+        manifest,
+        file_rows,
+        warnings=warnings,
+        lint=lint,
+        owner=user,
     )
     if dry_run:
         return result
@@ -265,6 +281,8 @@ def template_publish(
         raise
     result.template, result.version, result.published_at = template, version_row, version_row.published_at
     usage_record(user=user, usage_type=Usage.Type.PUBLISH)
+    audit.record(account=user, actor=actor, action="template.published", target=f"{name}@{parsed_version}",
+                 private=template.private)  # fmt: skip
     if bundle.type == "video":  # its MP4 preview is the worker's job (rendering listens)
         version_published.send(sender=TemplateVersion, version=version_row)
     return result
@@ -462,14 +480,30 @@ def template_update(*, template: Template, user: User, **fields) -> Template:
     return template
 
 
+def publish_account(*, account: User, actor: User | None, owner: str | None) -> User:
+    """The account a publish goes to: the caller's own, or the organization that ``owner`` names (the
+    API's ``owner``, or the ``acme/`` of a name), which the person publishing must belong to."""
+    slug = (owner or "").strip().lower()
+    if not slug or slug == account.username:
+        return account
+    if account.is_org or actor is None or actor.is_org:
+        raise AccountMismatch(
+            f"This publishes as {account.username}; it cannot publish to {slug}.",
+            details={"account": account.username, "owner": slug},
+        )
+    org, _role = org_for_member(user=actor, slug=slug)
+    return org
+
+
 @transaction.atomic
-def template_unpublish(*, template: Template) -> None:
+def template_unpublish(*, template: Template, actor: User | None = None) -> None:
     """Hides the template and all its versions from everyone (404), renders included. Rows and
     files stay, so nothing that was published can be replaced under the same name and version:
     publishing the name again brings the template back with a new version."""
     template.unpublished_at = timezone.now()
     template.featured = False
     template.save(update_fields=["unpublished_at", "featured", "updated_at"])
+    audit.record(account=template.owner, actor=actor, action="template.unpublished", target=template.name)
 
 
 def latest_version_pick(template: Template) -> TemplateVersion | None:

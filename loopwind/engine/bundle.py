@@ -25,7 +25,9 @@ TOP_LEVEL_KEYS = frozenset(
     {"name", "description", "type", "engine", "entry", "size", "video", "props", "tags", "stylesheets", "fonts",
      "version", "author", "license", "homepage", "repository", "$schema", "preview", "category", "readme"}
 )  # fmt: skip
-_NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+# A manifest may name its owner too, ``acme/launch-card``: publishing then goes to that account
+# (an organization the publisher belongs to); the template's own name is the part after the slash.
+_NAME_RE = re.compile(r"(?:[a-z0-9][a-z0-9-]{1,38}/)?[a-z0-9][a-z0-9._-]{0,63}")
 DEFAULT_ENTRIES = {"html": "template.html", "svg": "template.svg", "jsx": "template.tsx"}
 ENTRY_EXTENSIONS = {"html": (".html",), "svg": (".svg",), "jsx": (".tsx", ".jsx", ".ts", ".js")}
 
@@ -185,7 +187,9 @@ def _build(files: dict[str, bytes], m: Any) -> Bundle:
         raise _field_error(unknown[0], "unknown field.", "unknown_field")
     name = m.get("name")
     if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
-        raise _field_error("name", "must be 1-64 lowercase letters, digits, '.', '-' or '_'.")
+        raise _field_error(
+            "name", "must be 1-64 lowercase letters, digits, '.', '-' or '_' (optionally after owner/)."
+        )
     description = m.get("description", "")
     if not isinstance(description, str) or len(description) > 1000:
         raise _field_error("description", "must be a string of at most 1000 characters.")
