@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts import services as account_services
+from accounts.models import Membership, Role, User
 from billing.models import Subscription
 from billing.stripe_billing import ACTIVE_STATUSES
-from core.errors import Conflict
+from core.errors import ApiError, Conflict
 from templates_registry import selectors as registry
 from templates_registry.services import template_unpublish
 
@@ -28,6 +29,33 @@ def account_delete_allowed_or_raise(*, user) -> None:
         and subscription.status in ACTIVE_STATUSES
     ):
         raise SubscriptionActive()
+    sole = sole_owner_of(user=user)
+    if sole:
+        raise ApiError(
+            f"You are the only owner of {', '.join(sole)}: make someone else owner, or delete "
+            f"{'it' if len(sole) == 1 else 'them'}, first.",
+            code="last_owner",
+            status=409,
+            details={"orgs": sole},
+        )
+
+
+def sole_owner_of(*, user) -> list[str]:
+    """The organizations that would be left without an owner if ``user`` went."""
+    owned = Membership.objects.filter(user=user, role=Role.OWNER, org__is_active=True).values_list(
+        "org_id", flat=True
+    )
+    others = (
+        Membership.objects.filter(org_id__in=owned, role=Role.OWNER)
+        .exclude(user=user)
+        .values_list("org_id", flat=True)
+    )
+    return list(
+        User.objects.filter(pk__in=owned)
+        .exclude(pk__in=others)
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
 
 
 @transaction.atomic

@@ -21,6 +21,8 @@ from billing.models import Subscription
 from billing.plans import plan_limits
 from core import hotcache
 from core.errors import ApiError, Conflict, Forbidden, NotFound
+from templates_registry.models import Template
+from templates_registry.services import template_unpublish
 
 INVITATION_LIFETIME = timedelta(days=7)
 ACTIVE_SUBSCRIPTION_STATES = ("active", "trialing", "past_due", "unpaid", "incomplete")
@@ -105,10 +107,13 @@ def org_update(*, org: User, actor: User, **fields) -> User:
     return org
 
 
+@transaction.atomic
 def org_delete(*, org: User, actor: User) -> None:
-    """Deletes the organization with its templates, keys, renders and usage. Its keys are revoked
-    first (and every node's cached copy forgotten), so none works for a moment longer; a paid
-    subscription must be cancelled first, so nobody is billed for an organization that is gone."""
+    """Deletes the organization as far as anyone can tell, like a person's account: its keys are
+    revoked first (and every node's cached copy forgotten), so none works a moment longer; then its
+    templates are unpublished (404 for everyone, renders and signed URLs included), invitations
+    revoked and members removed. The row stays, so nobody can take the slug and publish under the
+    template URLs that pages still point at. A paid subscription must be cancelled first."""
     subscription = Subscription.objects.filter(user=org).first()
     if (
         subscription
@@ -118,10 +123,17 @@ def org_delete(*, org: User, actor: User) -> None:
         raise Conflict(
             "Cancel the organization's subscription in the billing portal first.", code="subscription_active"
         )
-    ApiKey.objects.filter(user=org, revoked_at=None).update(revoked_at=timezone.now())
-    User.objects.filter(pk=org.pk).update(is_active=False)
-    hotcache.forget(org.pk)
-    org.delete()
+    now = timezone.now()
+    ApiKey.objects.filter(user=org, revoked_at=None).update(revoked_at=now)
+    hotcache.forget(org.pk)  # .update() sends no post_save
+    for template in Template.objects.filter(owner=org, unpublished_at=None):
+        template_unpublish(template=template, actor=actor)
+    Invitation.objects.filter(org=org, accepted_at=None, revoked_at=None).update(revoked_at=now)
+    Membership.objects.filter(org=org).delete()
+    org.name = org.bio = org.avatar_url = ""
+    org.is_active = False
+    org.save()
+    audit.record(account=org, actor=actor, action="org.deleted", target=org.username)
 
 
 # --- members ---------------------------------------------------------------------------------

@@ -281,13 +281,20 @@ def test_revoked_membership_takes_effect_on_the_next_request(team):
 
 
 def test_delete_org_revokes_its_keys_first(team):
+    carol_as_acme = client_for(team.carol, account="acme")
+    assert publish(carol_as_acme, files=example_files("og-card"), name="launch-card").status_code == 201
     raw = client_for(team.bob, account="acme").post("/api/keys", {"name": "ci"}, format="json").json()["key"]
     org_key = key_client(raw)
     assert org_key.get("/api/me/usage").status_code == 200  # cached on the hot path now
     assert_error(client_for(team.bob).delete("/api/orgs/acme"), 403, "insufficient_role")
     assert client_for(team.alice).delete("/api/orgs/acme").status_code == 204
     assert_error(org_key.get("/api/me/usage"), 401)
-    assert not User.objects.filter(username="acme").exists()
+    assert_error(client_for(None).get("/api/templates/acme/launch-card"), 404)
+    assert_error(client_for(None).get("/api/users/acme"), 404)
+    # the slug stays taken: nobody publishes under the URLs pages still point at
+    assert_error(
+        client_for(team.dave).post("/api/orgs", {"username": "acme"}, format="json"), 409, "username_taken"
+    )
     assert not Membership.objects.filter(user=team.carol).exists()
     assert client_for(team.alice).get("/api/me/orgs").json() == []
 
@@ -302,3 +309,14 @@ def test_set_plan_takes_an_org_slug_and_a_trial(team, capsys):
     team.other_org.plan_expires_at = timezone.now() - timedelta(seconds=1)
     assert plan_limits(team.other_org).code == "free"  # a trial ends on its own
     assert AuditEvent.objects.filter(org=team.other_org, action="billing.changed").count() == 2
+
+
+def test_the_only_owner_cannot_delete_their_account(team):
+    from core.errors import ApiError
+    from marketplace.services import account_delete_allowed_or_raise
+
+    with pytest.raises(ApiError) as refused:
+        account_delete_allowed_or_raise(user=team.alice)
+    assert refused.value.code == "last_owner" and refused.value.details == {"orgs": ["acme"]}
+    client_for(team.alice).patch("/api/orgs/acme/members/bob", {"role": "owner"}, format="json")
+    account_delete_allowed_or_raise(user=team.alice)  # bob owns acme too now
