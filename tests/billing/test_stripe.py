@@ -227,3 +227,37 @@ def test_upgrade_and_downgrade_over_http(live_server, stripe_on, localstripe_url
         deliver("customer.subscription.deleted", subscription)
     assert http.get(f"{base}/api/me", timeout=10).json()["plan"] == "free"
     assert http.get(f"{base}/api/me/usage", timeout=10).headers["X-RateLimit-Limit"] == "10"
+
+
+def test_an_org_subscribes_to_business_through_its_owner(stripe_on, stripe_http, api):
+    """The plan is the organization's: its owner checks out acting for it (the account header), the
+    Stripe customer is the org's (no email: an org has none), and the webhook moves the org, not
+    the person, to Business; an admin may not touch billing."""
+    from accounts.models import AuditEvent, Membership, Role, User
+    from orgs.services import org_create
+    from tests.orgs.conftest import client_for
+
+    owner = User.objects.create(username="olive", email="olive@example.com")
+    admin = User.objects.create(username="adam", email="adam@example.com")
+    org = org_create(creator=owner, username="initech")
+    Membership.objects.create(org=org, user=admin, role=Role.ADMIN)
+    assert_error(client_for(admin, account="initech").post("/api/billing/checkout", {"plan": "business"},
+                                                          format="json"), 403, "insufficient_role")  # fmt: skip
+    response = client_for(owner, account="initech").post(
+        "/api/billing/checkout", {"plan": "business"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    row = Subscription.objects.get(user=org)
+    assert not Subscription.objects.filter(user=owner).exists()
+    subscription = subscribe(stripe_on, row.stripe_customer_id, "price_business", org.public_id)
+    completed = {"id": "cs_test_a1b2c3", "object": "checkout.session", "client_reference_id": org.public_id,
+                 "customer": row.stripe_customer_id, "subscription": subscription["id"]}  # fmt: skip
+    assert post_event(api, "checkout.session.completed", completed).status_code == 200
+    org.refresh_from_db()
+    owner.refresh_from_db()
+    assert (org.plan, owner.plan) == ("business", "free")
+    assert client_for(owner).get("/api/orgs/initech").json()["seats"] == 10
+    changed = AuditEvent.objects.get(org=org, action="billing.changed")
+    assert (changed.target, changed.data["old"]) == ("business", "free")
+    portal = client_for(owner, account="initech").post("/api/billing/portal")
+    assert portal.status_code == 200
