@@ -1,4 +1,4 @@
-"""The ``loopwind`` command group, ``--json`` on every command, and the account commands."""
+"""The ``loopwind`` command group, ``--json`` and ``--org`` options, and the account commands."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import click
 from ..sdk import Loopwind, errors
 from ..sdk._core import VERSION
 from . import output
-from .config import Credentials, api_url, make_client, session_record
+from .config import ACCOUNT_META, Credentials, acting_account, api_url, make_client, session_record
+
+SUBJECT_META = "loopwind.org_named"  # the organization an `orgs` command names, for its errors
 
 
 class State:
@@ -32,19 +34,62 @@ def json_option(command):
     return wrapper
 
 
+def _set_org(ctx: click.Context, _param, value: str | None):
+    if value is not None:
+        ctx.meta[ACCOUNT_META] = value.strip().lower()
+    return value
+
+
+ORG_HELP = "Act for this organization (you must be a member). Default: LOOPWIND_ACCOUNT."
+
+
+def org_option(command):
+    """Adds ``--org SLUG`` to a command (``loopwind --org SLUG cmd`` works too): requests act for
+    that organization through the X-Loopwind-Account header."""
+    return click.option(
+        "--org", metavar="SLUG", callback=_set_org, expose_value=False, is_eager=True, help=ORG_HELP
+    )(command)
+
+
+def explain(exc: errors.LoopwindError, account: str) -> errors.LoopwindError:
+    """The errors of acting for an organization, said for a person at a terminal."""
+    message = None
+    if exc.code == "account_not_found" and account:
+        message = f"You are not a member of {account} (or there is no organization {account}). `loopwind orgs list` shows yours."
+    elif exc.code == "account_mismatch":
+        message = (
+            f"{exc.message} Acting for an organization takes a signed-in session (`loopwind login`) "
+            "or one of its own keys; a personal API key acts for you only."
+        )
+    if message is None:
+        return exc
+    return type(exc)(message, code=exc.code, status=exc.status, details=exc.details)
+
+
+class LoopwindGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except errors.LoopwindError as exc:
+            account = ctx.meta.get(SUBJECT_META) or acting_account()
+            raise explain(exc, account) from None
+
+
 def out() -> output.Output:
     return click.get_current_context().find_object(State).out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LoopwindGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--json", "json_mode", is_flag=True, help="Print results (and errors) as JSON.")
+@click.option("--org", metavar="SLUG", callback=_set_org, expose_value=False, help=ORG_HELP)
 @click.version_option(VERSION, prog_name="loopwind")
 @click.pass_context
 def cli(ctx: click.Context, json_mode: bool):
     """Render image and video templates locally or through loopwind.dev.
 
-    Exit codes: 0 ok, 1 refused by the server, 2 usage or bad input, 3 not logged in or not
-    allowed, 4 not found, 5 server error or unreachable, 130 interrupted."""
+    Act for an organization you belong to with --org SLUG (or LOOPWIND_ACCOUNT): its keys, usage,
+    templates and renders. Exit codes: 0 ok, 1 refused by the server, 2 usage or bad input, 3 not
+    logged in or not allowed, 4 not found, 5 server error or unreachable, 130 interrupted."""
     ctx.ensure_object(State).out.json = json_mode
 
 
@@ -58,10 +103,10 @@ def login(api_key: str | None, no_browser: bool, timeout: float):
     store = Credentials()
     base_url = api_url()
     if api_key:
-        user = Loopwind(api_key, base_url=base_url).me()
+        user = Loopwind(api_key, base_url=base_url, account="").me()
         store.save({"apiKey": api_key, "user": _user(user), "apiUrl": base_url})
         return _logged_in(user)
-    lw = Loopwind(base_url=base_url, auth=None, api_key="")
+    lw = Loopwind(base_url=base_url, auth=None, api_key="", account="")
     grant = lw.auth_api.device_start(f"loopwind CLI {VERSION}")
     out().info(f"Your code: {grant['userCode']}")
     out().info(f"Approve it at {grant['verificationUriComplete']}")
@@ -101,7 +146,8 @@ def _user(user: dict) -> dict:
 
 
 def _logged_in(user: dict) -> None:
-    out().result({"user": user, "credentials": str(Credentials().path)}, f"✓ Logged in as {user['email']}")
+    who = user.get("email") or f"{user['username']} (an organization's key)"
+    out().result({"user": user, "credentials": str(Credentials().path)}, f"✓ Logged in as {who}")
 
 
 @cli.command()
@@ -113,7 +159,7 @@ def logout():
     revoked = False
     if creds.get("refreshToken"):
         try:
-            Loopwind(base_url=api_url(creds), api_key="").auth_api.logout(creds["refreshToken"])
+            Loopwind(base_url=api_url(creds), api_key="", account="").auth_api.logout(creds["refreshToken"])
             revoked = True
         except errors.APIConnectionError as exc:
             out().info(f"warning: {exc.message}; the session was not revoked on the server.")
@@ -125,19 +171,25 @@ def logout():
 
 
 @cli.command()
+@org_option
 @json_option
 def whoami():
-    """Show the signed-in user."""
+    """Show the signed-in user (or, with --org, the organization you act for)."""
     user = make_client().me()
-    out().result(user, f"{user['email']} ({user['username']}, plan {user.get('plan', '?')})")
+    if user.get("kind") == "org":
+        text = f"{user['username']} (organization, plan {user.get('plan', '?')})"
+    else:
+        text = f"{user['email']} ({user['username']}, plan {user.get('plan', '?')})"
+    out().result(user, text)
 
 
 @cli.group()
 def keys():
-    """API keys: list, create, revoke."""
+    """API keys: list, create, revoke (yours, or an organization's with --org)."""
 
 
 @keys.command("list")
+@org_option
 @json_option
 def keys_list():
     rows = make_client().keys.list()
@@ -157,6 +209,7 @@ def keys_list():
 
 @keys.command("create")
 @click.argument("name")
+@org_option
 @click.option(
     "--scopes", help="Comma-separated, e.g. render:write,templates:read (default: render and read)."
 )
@@ -164,13 +217,17 @@ def keys_list():
 def keys_create(name: str, scopes: str | None):
     wanted = [s.strip() for s in scopes.split(",") if s.strip()] if scopes else None
     key = make_client().keys.create(name, scopes=wanted)
+    owner = acting_account()
+    whose = f" for {owner}: it acts for {owner}" if owner else ""
     out().result(
-        key, f"{key['key']}\n✓ Created {key['id']} ({', '.join(key['scopes'])}). The key is shown once."
+        key,
+        f"{key['key']}\n✓ Created {key['id']} ({', '.join(key['scopes'])}){whose}. The key is shown once.",
     )
 
 
 @keys.command("revoke")
 @click.argument("key_id")
+@org_option
 @json_option
 def keys_revoke(key_id: str):
     make_client().keys.revoke(key_id)
@@ -185,12 +242,14 @@ def _meter(used: int, limit: int | None) -> str:
 
 
 @cli.command()
+@org_option
 @json_option
 def usage():
-    """This month's renders, publishes and templates against your plan."""
+    """This month's renders, publishes and templates against your plan (or an organization's)."""
     summary = make_client().usage()
     plan = summary["plan"]
-    lines = [f"Plan {plan['name']} · resets {summary['resetAt'][:10]}"]
+    owner = acting_account()
+    lines = [f"{owner + ': ' if owner else ''}Plan {plan['name']} · resets {summary['resetAt'][:10]}"]
     for label, key in (("Image renders", "imageRenders"), ("Video renders", "videoRenders"),
                        ("Templates", "templates"), ("Publishes", "publishes")):  # fmt: skip
         lines.append(f"  {label:<14} {_meter(summary[key]['used'], summary[key]['limit'])}")

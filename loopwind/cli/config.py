@@ -1,5 +1,5 @@
 """Credentials (~/.loopwind/credentials.json, or $LOOPWIND_HOME/credentials.json), token refresh,
-and the SDK client the commands use."""
+the account commands act for (``--org``, LOOPWIND_ACCOUNT), and the SDK client the commands use."""
 
 from __future__ import annotations
 
@@ -10,12 +10,26 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import click
 import httpx
 
 from ..sdk import Loopwind, errors
 from ..sdk._core import DEFAULT_BASE_URL
 
 REFRESH_MARGIN = timedelta(seconds=30)
+ACCOUNT_META = "loopwind.account"  # in click's context meta: the --org given (the group's or a command's)
+
+
+def org_flag() -> str | None:
+    """The ``--org`` given on the command line, if any."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(ACCOUNT_META) if ctx is not None else None
+
+
+def acting_account() -> str:
+    """The organization commands act for: ``--org``, else LOOPWIND_ACCOUNT, else "" (your own)."""
+    flag = org_flag()
+    return (flag if flag is not None else os.environ.get("LOOPWIND_ACCOUNT", "")).strip().lower()
 
 
 def home() -> Path:
@@ -134,22 +148,24 @@ def api_url(creds: dict | None = None) -> str:
     return url.rstrip("/")
 
 
-def make_client(*, required: bool = True) -> Loopwind:
+def make_client(*, required: bool = True, account: str | None = None) -> Loopwind:
     """LOOPWIND_API_KEY, else the stored API key, else the stored session; anonymous when not
-    ``required``, else AuthError ``not_logged_in``."""
+    ``required``, else AuthError ``not_logged_in``. It acts for ``account`` (default: ``--org``,
+    else LOOPWIND_ACCOUNT; "" for your own account) through the X-Loopwind-Account header."""
     store = Credentials()
     creds = store.load()
     base_url = api_url(creds)
+    account = acting_account() if account is None else account
     env_key = os.environ.get("LOOPWIND_API_KEY")
     if env_key or creds.get("apiKey"):
-        return Loopwind(env_key or creds["apiKey"], base_url=base_url)
+        return Loopwind(env_key or creds["apiKey"], base_url=base_url, account=account)
     if creds.get("refreshToken"):
-        return Loopwind(base_url=base_url, auth=TokenAuth(store, creds, base_url))
+        return Loopwind(base_url=base_url, auth=TokenAuth(store, creds, base_url), account=account)
     if required:
         raise errors.AuthError(
             "Not logged in. Run `loopwind login` (or set LOOPWIND_API_KEY).", code="not_logged_in"
         )
-    return Loopwind(base_url=base_url, auth=_Anonymous())
+    return Loopwind(base_url=base_url, auth=_Anonymous(), account="")
 
 
 class _Anonymous(httpx.Auth):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .app import cli, json_option, out
+from .app import cli, json_option, org_option, out
 from .config import make_client
 from .output import UsageProblem
 from .registry import parse_ref
@@ -21,6 +21,7 @@ def _own_slug(template: str) -> tuple[str, str | None]:
 @cli.command()
 @click.argument("template")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@org_option
 @json_option
 def unpublish(template: str, yes: bool):
     """Hide TEMPLATE and all its versions from everyone, renders included (its name stays yours)."""
@@ -39,6 +40,7 @@ def unpublish(template: str, yes: bool):
 @click.argument("template", metavar="TEMPLATE@VERSION")
 @click.option("--message", "-m", help="Shown to whoever renders the version (required unless --undo).")
 @click.option("--undo", is_flag=True, help="Take the deprecation back.")
+@org_option
 @json_option
 def deprecate(template: str, message: str | None, undo: bool):
     """Deprecate a version: never "latest" again; renders that name it still work and show MESSAGE."""
@@ -56,6 +58,7 @@ def deprecate(template: str, message: str | None, undo: bool):
 @click.argument("template", metavar="TEMPLATE@VERSION")
 @click.option("--reason", default="", help="Why it was withdrawn (shown to whoever still renders it).")
 @click.option("--undo", is_flag=True, help="Take the yank back.")
+@org_option
 @json_option
 def yank(template: str, reason: str, undo: bool):
     """Withdraw a broken version: never "latest"; URLs pinned to it still render, with a warning."""

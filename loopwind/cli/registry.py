@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -14,8 +15,8 @@ from ..bundlefiles import is_template_folder
 from ..sdk import errors
 from ..sdk._core import folder_files
 from . import scaffold
-from .app import cli, json_option, out
-from .config import make_client
+from .app import SUBJECT_META, cli, json_option, out
+from .config import acting_account, make_client
 from .output import UsageProblem
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -120,6 +121,12 @@ def init(name: str, video: bool, engine: str, directory: str | None):
 )
 @click.option("--tags", help="Comma-separated tags.")
 @click.option("--dry-run", is_flag=True, help="Validate on the server without publishing.")
+@click.option(
+    "--org",
+    metavar="SLUG",
+    help="Publish to this organization (you must be a member). Default: LOOPWIND_ACCOUNT, or the "
+    "manifest's name when it is SLUG/NAME, else your own account.",
+)
 @json_option
 def publish(
     folder: str,
@@ -128,19 +135,28 @@ def publish(
     private: bool | None,
     tags: str | None,
     dry_run: bool,
+    org: str | None,
 ):
-    """Publish a template folder to the registry."""
+    """Publish a template folder to the registry (yours, or an organization's with --org)."""
     files = local_files(folder)
     tag_list = [t.strip() for t in tags.split(",") if t.strip()] if tags else None
     total = sum(len(body) for body in files.values())
     out().info(f"{'Validating' if dry_run else 'Publishing'} {folder} ({len(files)} files, {total:,} bytes):")
     for path, body in files.items():
         out().info(f"  {path}  {len(body):,} B")
-    options = {"version": version, "private": private, "tags": tag_list, "description": description}
+    # The owner field, not the account header: it works with a personal API key too (the server
+    # checks the membership of the person behind it), and the manifest's SLUG/ prefix still applies.
+    owner = (org or "").strip().lower() or acting_account() or None
+    named = owner or _manifest_owner(files)
+    if named:  # errors name it: "You are not a member of acme"
+        click.get_current_context().meta[SUBJECT_META] = named
+    options = {"owner": owner, "version": version, "private": private, "tags": tag_list,
+               "description": description}  # fmt: skip
     out().info("  " + ", ".join(f"{k}={v}" for k, v in options.items() if v is not None))
-    result = make_client().templates.publish(
-        files, version=version, description=description, private=private, tags=tag_list, dry_run=dry_run
-    )
+    result = make_client(account="").templates.publish(
+        files, version=version, description=description, private=private, tags=tag_list, dry_run=dry_run,
+        owner=owner,
+    )  # fmt: skip
     for warning in result.get("warnings") or []:  # the server's, the preflight (lint) warnings among them
         out().info(f"warning: {warning}")
     slug = f"{result['author']}/{result['name']}"
@@ -150,6 +166,15 @@ def publish(
         else f"✓ Published {slug}@{result['version']}\n{result['url']}"
     )
     out().result(result, text)
+
+
+def _manifest_owner(files: dict[str, bytes]) -> str | None:
+    """The ``acme`` of a manifest named ``acme/launch-card`` (None without one)."""
+    try:
+        name = json.loads(files.get("loopwind.json", b"{}")).get("name")
+    except (ValueError, AttributeError):
+        return None
+    return name.partition("/")[0].lower() if isinstance(name, str) and "/" in name else None
 
 
 @cli.command()

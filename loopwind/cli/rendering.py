@@ -11,7 +11,7 @@ import click
 from ..formats import FORMATS, IMAGE_FORMATS, MAX_SCALE, MIN_SCALE, VIDEO_FORMATS
 from ..sdk import errors
 from . import output
-from .app import cli, json_option, out
+from .app import cli, json_option, org_option, out
 from .config import make_client
 from .output import Interrupted, UsageProblem
 from .props import has_text, parse_props, typed_props
@@ -230,6 +230,7 @@ def render_remote(template, props, fmt, scale, quality, out_path, version):
     "--on-invalid", type=click.Choice(["reject", "skip"]), default="reject", show_default=True,
     help="With --batch: refuse the batch over a bad row, or leave bad rows out.",
 )  # fmt: skip
+@org_option
 @json_option
 def render(
     template, props_json, prop_pairs, remote, fmt, scale, quality, version, out_path, batch_csv, on_invalid
@@ -265,6 +266,7 @@ def render(
 @click.option("--format", "fmt", type=click.Choice(IMAGE_FORMATS), default="png", show_default=True)
 @click.option("--scale", type=click.IntRange(MIN_SCALE, MAX_SCALE), default=None)
 @click.option("--version", "version", help="Pin a version (cached for a year).")
+@org_option
 @json_option
 def sign(template, props_json, prop_pairs, fmt, scale, version):
     """Print a signed image URL for <img src> and og:image."""

@@ -28,6 +28,7 @@ DEFAULT_BASE_URL = "https://loopwind.dev"
 VERSION = "0.1.0"
 USER_AGENT = f"loopwind-python/{VERSION}"
 RETRY_STATUSES = (429, 503)
+ACCOUNT_HEADER = "X-Loopwind-Account"
 TERMINAL = ("completed", "failed", "cancelled")
 BATCH_FINAL = ("completed", "cancelled")
 
@@ -63,6 +64,7 @@ class Call:
 class NoAuth(httpx.Auth):
     def auth_flow(self, request):
         request.headers.pop("Authorization", None)
+        request.headers.pop(ACCOUNT_HEADER, None)  # whom we act for is nobody else's business either
         yield request
 
 
@@ -208,6 +210,12 @@ def content(response: httpx.Response) -> bytes:
 
 def env_base_url(base_url: str | None) -> str:
     return (base_url or os.environ.get("LOOPWIND_API_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def env_account(account: str | None) -> str:
+    """The account to act for: ``account``, else LOOPWIND_ACCOUNT, else "" (the caller's own)."""
+    value = os.environ.get("LOOPWIND_ACCOUNT", "") if account is None else account
+    return value.strip().lower()
 
 
 def env_auth(api_key: str | None, auth: httpx.Auth | None) -> httpx.Auth | None:

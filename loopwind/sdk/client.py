@@ -12,6 +12,7 @@ import httpx
 
 from . import errors
 from ._core import (
+    ACCOUNT_HEADER,
     BATCH_FINAL,
     TERMINAL,
     USER_AGENT,
@@ -20,13 +21,14 @@ from ._core import (
     batch_event,
     connection_error,
     content,
+    env_account,
     env_auth,
     env_base_url,
     finish,
     poll_delays,
     retry_delay,
 )
-from .resources import Auth, Billing, Keys, Operations, Templates, Users, Webhooks
+from .resources import Auth, Billing, Keys, Operations, Orgs, Templates, Users, Webhooks
 
 
 class BaseClient(Operations):
@@ -40,28 +42,40 @@ class BaseClient(Operations):
         *,
         base_url: str | None = None,
         auth: httpx.Auth | None = None,
+        account: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 3,
         max_retry_wait: float = 30.0,
     ):
         """``api_key`` defaults to LOOPWIND_API_KEY, ``base_url`` to LOOPWIND_API_URL or https://loopwind.dev.
-        ``auth`` (an ``httpx.Auth``) replaces the key, e.g. the CLI's refreshing token auth."""
+        ``auth`` (an ``httpx.Auth``) replaces the key, e.g. the CLI's refreshing token auth.
+
+        ``account`` (default LOOPWIND_ACCOUNT; ``""`` for none) is an organization to act for: every
+        request says so in the ``X-Loopwind-Account`` header, and keys, usage, templates, renders and
+        publishes are the organization's. A person's token or personal key needs to be a member's;
+        an organization's own API key acts for it without the header."""
         self._client = self
         self.base_url = env_base_url(base_url)
         self.auth = env_auth(api_key, auth)
+        self.account = env_account(account)
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
         self._options = {
             "base_url": self.base_url,
             "auth": self.auth,
             "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            "headers": {"User-Agent": USER_AGENT, "Accept": "application/json"},
+            "headers": {
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                **({ACCOUNT_HEADER: self.account} if self.account else {}),
+            },
         }
         self.templates = Templates(self)
         self.keys = Keys(self)
         self.users = Users(self)
         self.webhooks = Webhooks(self)
         self.billing = Billing(self)
+        self.orgs = Orgs(self)
         self.auth_api = Auth(self)
 
     def _delay(self, response: httpx.Response, attempt: int) -> float | None:

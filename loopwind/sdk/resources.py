@@ -123,15 +123,19 @@ class Templates(Resource):
         tags: list[str] | None = None,
         meta: dict | None = None,
         dry_run: bool = False,
+        owner: str | None = None,
     ):
-        """Publish a folder (or ``{path: bytes}``); returns ``{id, name, version, url, files, ...}``.
+        """Publish a folder (or ``{path: bytes}``); returns ``{id, name, version, url, author, files, ...}``.
         ``private``, ``description`` and ``tags`` left out keep what the template has (a new
-        template is public, with the manifest's description and tags)."""
+        template is public, with the manifest's description and tags). ``owner`` publishes to an
+        organization you belong to (as does a manifest ``name`` of ``acme/name``, or the client's
+        ``account``); ``author`` in the answer is the account it went to."""
         files = dict(source) if isinstance(source, Mapping) else folder_files(source)
         data: dict[str, Any] = {"dryRun": str(bool(dry_run)).lower()}
         if private is not None:
             data["private"] = str(bool(private)).lower()
-        for key, value in (("name", name), ("version", version), ("description", description)):
+        fields = (("name", name), ("version", version), ("description", description), ("owner", owner))
+        for key, value in fields:
             if value is not None:
                 data[key] = value
         if tags:
@@ -202,6 +206,73 @@ class Keys(Resource):
     def revoke(self, key_id: str):
         """Revoke a key: requests with it fail from now on."""
         return self._run(Call("DELETE", f"/api/keys/{key_id}"))
+
+
+def _org_path(slug: str, *rest: str) -> str:
+    return "/".join(["/api/orgs", quote(slug, safe=""), *(quote(part, safe="") for part in rest)])
+
+
+class Orgs(Resource):
+    """Organizations: an account (``acme`` in ``acme/og-card``) owning templates, keys, usage and a
+    plan, with members as owner, admin or member. These calls are a person's: use your own token
+    or personal key (an organization's key renders and publishes, but does not manage people).
+    To act *for* an organization (its keys, usage, templates), give the client ``account="acme"``."""
+
+    def list(self):
+        """The organizations you belong to: ``[{username, name, avatarUrl, role}]``."""
+        return self._run(Call("GET", "/api/me/orgs"))
+
+    def create(self, username: str, *, name: str = "", bio: str = ""):
+        """A new organization with you as its owner (on Free, one seat, until it has Business)."""
+        return self._run(Call("POST", "/api/orgs", json={"username": username, "name": name, "bio": bio}))
+
+    def get(self, slug: str):
+        """Its profile, ``plan``, ``seats``, ``seatsUsed`` and your ``role`` (404 unless you are a member)."""
+        return self._run(Call("GET", _org_path(slug)))
+
+    def update(self, slug: str, *, name: str | None = None, bio: str | None = None,
+               avatar_url: str | None = None):  # fmt: skip
+        """Change its name, bio or avatar URL (admins and owners); what is left out stays."""
+        body = {k: v for k, v in {"name": name, "bio": bio, "avatarUrl": avatar_url}.items() if v is not None}
+        return self._run(Call("PATCH", _org_path(slug), json=body))
+
+    def delete(self, slug: str):
+        """Delete it with its templates, renders and usage; its keys are revoked first (owners only)."""
+        return self._run(Call("DELETE", _org_path(slug)))
+
+    def members(self, slug: str):
+        """Every member: ``[{username, name, avatarUrl, role, joinedAt}]``."""
+        return self._run(Call("GET", _org_path(slug, "members")))
+
+    def set_role(self, slug: str, username: str, role: str):
+        """Make a member ``owner``, ``admin`` or ``member`` (owners only; the last owner stays one)."""
+        return self._run(Call("PATCH", _org_path(slug, "members", username), json={"role": role}))
+
+    def remove_member(self, slug: str, username: str):
+        """Remove a member, or leave with your own username (the last owner cannot)."""
+        return self._run(Call("DELETE", _org_path(slug, "members", username)))
+
+    def invite(self, slug: str, email: str, *, role: str = "member"):
+        """Email an invitation (a link that works once, for 7 days, for that address only); the
+        answer has its ``id`` and ``url`` (admins and owners; members and invitations fit the seats)."""
+        return self._run(Call("POST", _org_path(slug, "invitations"), json={"email": email, "role": role}))
+
+    def invitations(self, slug: str):
+        """Pending invitations (admins and owners)."""
+        return self._run(Call("GET", _org_path(slug, "invitations")))
+
+    def revoke_invitation(self, slug: str, invitation_id: str):
+        """Revoke a pending invitation: its link stops working at once."""
+        return self._run(Call("DELETE", _org_path(slug, "invitations", invitation_id)))
+
+    def accept_invitation(self, slug: str, token: str):
+        """Accept an invitation with the token from its link (signed in as the invited address)."""
+        return self._run(Call("POST", _org_path(slug, "invitations", token, "accept")))
+
+    def audit(self, slug: str, *, before: int | None = None):
+        """The audit log, newest first (admins and owners); ``before`` an event id pages back."""
+        params = {"before": before} if before is not None else None
+        return self._run(Call("GET", _org_path(slug, "audit"), params=params))
 
 
 class Auth(Resource):

@@ -20,6 +20,7 @@ PAGES = {
     "sdk": ("Python SDK", "marketplace/docs/sdk.html"),
     "typescript": ("TypeScript SDK", "marketplace/docs/typescript.html"),
     "api": ("REST API", "marketplace/docs/api.html"),
+    "teams": ("Teams", "marketplace/docs/teams.html"),
 }
 
 

@@ -26,6 +26,7 @@ PUBLIC_PAGES = [
     "/docs/sdk",
     "/docs/typescript",
     "/docs/api",
+    "/docs/teams",
     "/login",
     "/account/password-reset",
     "/account/password-reset/sent",

@@ -56,6 +56,19 @@ SDK_METHODS = {
     "webhook_secret_rotate": "webhooks.rotate_secret",
     "billing_checkout": "billing.checkout",
     "billing_portal": "billing.portal",
+    "me_orgs": "orgs.list",
+    "orgs_create": "orgs.create",
+    "orgs_get": "orgs.get",
+    "orgs_update": "orgs.update",
+    "orgs_delete": "orgs.delete",
+    "orgs_members_list": "orgs.members",
+    "orgs_members_update": "orgs.set_role",
+    "orgs_members_remove": "orgs.remove_member",
+    "orgs_invitations_create": "orgs.invite",
+    "orgs_invitations_list": "orgs.invitations",
+    "orgs_invitations_revoke": "orgs.revoke_invitation",
+    "orgs_invitations_accept": "orgs.accept_invitation",
+    "orgs_audit": "orgs.audit",
 }
 NOT_FOR_CLIENTS = {"billing_webhook"}  # Stripe calls it, signed with Stripe's secret
 

@@ -237,3 +237,21 @@ def test_site_snippets_type_check_and_run(node, sdk_app, ts_account, tmp_path):
     script.write_text((folder / "og-card.ts").read_text())
     run([node, str(script)], cwd=tmp_path, env=node_env(ts_account))
     assert (tmp_path / "og-card.png").read_bytes()[:8] == PNG
+
+
+def test_orgs(node, sdk_app, ts_account):
+    """Issue 15: the orgs resource and acting for an organization, from the installed tarball, as a
+    person signed in (a session token: a personal API key acts for its person only)."""
+    output = run(
+        [node, str(harness(sdk_app, "orgs.mjs")), str(EXAMPLES)],
+        cwd=sdk_app,
+        env={**node_env(ts_account), "LOOPWIND_API_KEY": ts_account["token"]},
+        timeout=120,
+    )
+    out = json.loads(output.splitlines()[-1])
+    assert out["created"] == "owner" and out["list"] == ["acme-ts:owner"] and out["members"] == ["owner"]
+    assert out["invited"] == "plan_limit"  # Free has one seat: teams need Business
+    assert (out["account"], out["meAsOrg"], out["orgKeys"]) == ("acme-ts", "acme-ts", True)
+    assert out["author"] == "acme-ts" and out["rendered"] == "image/png" and out["orgRenders"] == 1
+    assert (out["stranger"], out["mismatch"]) == ("account_not_found", "account_mismatch")
+    assert {"org.created", "key.created", "template.published"} <= set(out["audit"])

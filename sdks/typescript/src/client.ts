@@ -7,17 +7,26 @@ import { Job, followEvents, jobEvents } from './job.js';
 import type {
   ApiKey,
   ApiKeyCreated,
+  AuditEvent,
   BatchAccepted,
   BatchStatus,
   BatchSummary,
   DeviceAuthorization,
   ImageFormat,
+  Invitation,
+  InvitationCreated,
   JobAccepted,
   JobFormat,
   JobStatus,
+  MyOrg,
+  NewOrg,
+  Org,
+  OrgMember,
+  OrgUpdate,
   PreflightWarning,
   ProfileUpdate,
   Published,
+  Role,
   Session,
   SignedUrl,
   SigningSecret,
@@ -93,6 +102,8 @@ export interface PublishOptions extends PostOptions {
   dryRun?: boolean;
   /** A .zip or .tar.gz of the template instead of files. */
   bundle?: Blob;
+  /** Publish to this organization (you must be a member); a manifest name `acme/name` does too. */
+  owner?: string;
 }
 
 /** `username/name` → `/api/templates/username/name`. */
@@ -214,7 +225,7 @@ export class Templates extends Resource {
       // the server tells a zip from a tar.gz by the extension, else by the first bytes
       form.append('bundle', options.bundle, (options.bundle as { name?: string }).name || 'bundle');
     }
-    for (const field of ['name', 'version', 'description'] as const) {
+    for (const field of ['name', 'version', 'description', 'owner'] as const) {
       if (options[field] !== undefined) form.append(field, options[field]!);
     }
     if (options.private !== undefined) form.append('private', String(options.private));
@@ -404,6 +415,83 @@ export class Billing extends Resource {
   }
 }
 
+function orgPath(slug: string, ...rest: string[]): string {
+  return ['/api/orgs', slug, ...rest].map((part, i) => (i === 0 ? part : encodeURIComponent(part))).join('/');
+}
+
+/**
+ * Organizations: accounts (`acme` in `acme/og-card`) owning templates, keys, usage and a plan, with
+ * members as owner, admin or member. These calls are a person's (a session token or a personal key);
+ * to act *for* an organization, create the client with `{ account: 'acme' }`.
+ */
+export class Orgs extends Resource {
+  /** The organizations you belong to, with your role in each. */
+  list(options: RequestOptions = {}) {
+    return this.json<MyOrg[]>({ method: 'GET', path: '/api/me/orgs' }, options);
+  }
+
+  /** A new organization with you as owner (on Free, one seat, until it has Business). */
+  create(body: NewOrg, options: PostOptions = {}) {
+    return this.json<Org>({ method: 'POST', path: '/api/orgs', json: body }, options);
+  }
+
+  /** Its profile, `plan`, `seats`, `seatsUsed` and your `role` (404 unless you are a member). */
+  get(slug: string, options: RequestOptions = {}) {
+    return this.json<Org>({ method: 'GET', path: orgPath(slug) }, options);
+  }
+
+  /** Change its `name`, `bio` or `avatarUrl` (admins and owners). */
+  update(slug: string, changes: OrgUpdate, options: RequestOptions = {}) {
+    return this.json<Org>({ method: 'PATCH', path: orgPath(slug), json: changes }, options);
+  }
+
+  /** Delete it with its templates, renders and usage; its keys are revoked first (owners only). */
+  async delete(slug: string, options: RequestOptions = {}): Promise<void> {
+    await this.json<void>({ method: 'DELETE', path: orgPath(slug) }, options);
+  }
+
+  /** Every member with their role. */
+  members(slug: string, options: RequestOptions = {}) {
+    return this.json<OrgMember[]>({ method: 'GET', path: orgPath(slug, 'members') }, options);
+  }
+
+  /** Make a member owner, admin or member (owners only; the last owner stays one). */
+  setRole(slug: string, username: string, role: Role, options: RequestOptions = {}) {
+    return this.json<OrgMember>({ method: 'PATCH', path: orgPath(slug, 'members', username), json: { role } }, options);
+  }
+
+  /** Remove a member, or leave with your own username (the last owner cannot). */
+  async removeMember(slug: string, username: string, options: RequestOptions = {}): Promise<void> {
+    await this.json<void>({ method: 'DELETE', path: orgPath(slug, 'members', username) }, options);
+  }
+
+  /** Email an invitation: a link that works once, for 7 days, for that address only (admins and owners). */
+  invite(slug: string, email: string, body: { role?: Role } = {}, options: PostOptions = {}) {
+    const json = { email, role: body.role ?? 'member' };
+    return this.json<InvitationCreated>({ method: 'POST', path: orgPath(slug, 'invitations'), json }, options);
+  }
+
+  /** Pending invitations (admins and owners). */
+  invitations(slug: string, options: RequestOptions = {}) {
+    return this.json<Invitation[]>({ method: 'GET', path: orgPath(slug, 'invitations') }, options);
+  }
+
+  /** Revoke a pending invitation: its link stops working. */
+  async revokeInvitation(slug: string, id: string, options: RequestOptions = {}): Promise<void> {
+    await this.json<void>({ method: 'DELETE', path: orgPath(slug, 'invitations', id) }, options);
+  }
+
+  /** Accept an invitation with the token from its link (signed in as the invited address). */
+  acceptInvitation(slug: string, token: string, options: PostOptions = {}) {
+    return this.json<MyOrg>({ method: 'POST', path: orgPath(slug, 'invitations', token, 'accept') }, options);
+  }
+
+  /** The audit log, newest first (admins and owners); `before` (an event id) pages back. */
+  audit(slug: string, query: { before?: number } = {}, options: RequestOptions = {}) {
+    return this.json<AuditEvent[]>({ method: 'GET', path: orgPath(slug, 'audit'), query }, options);
+  }
+}
+
 export class Auth extends Resource {
   /** A new account: `{ user, token, refreshToken }`. */
   register(body: { email: string; password: string; name?: string; username?: string }, options: PostOptions = {}) {
@@ -467,6 +555,7 @@ export class Loopwind {
   readonly batches: Batches;
   readonly webhooks: Webhooks;
   readonly billing: Billing;
+  readonly orgs: Orgs;
   readonly auth: Auth;
   readonly signingSecret: SigningSecretResource;
   private readonly transport: Transport;
@@ -485,12 +574,18 @@ export class Loopwind {
     this.batches = new Batches(transport);
     this.webhooks = new Webhooks(transport);
     this.billing = new Billing(transport);
+    this.orgs = new Orgs(transport);
     this.auth = new Auth(transport);
     this.signingSecret = new SigningSecretResource(transport);
   }
 
   get baseUrl(): string {
     return this.transport.baseUrl;
+  }
+
+  /** The organization this client acts for ('' for the caller's own account). */
+  get account(): string {
+    return this.transport.account;
   }
 
   /** Render an image: its bytes and what the server said about the render. */

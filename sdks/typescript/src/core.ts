@@ -8,6 +8,8 @@ import { ConnectionError, errorFor, parseRetryAfter } from './errors.js';
 
 export const VERSION = '0.1.0';
 export const DEFAULT_BASE_URL = 'https://loopwind.dev';
+/** The header naming the organization a request acts for. */
+export const ACCOUNT_HEADER = 'X-Loopwind-Account';
 const RETRY_STATUSES = new Set([429, 503]);
 
 export interface LoopwindOptions {
@@ -15,6 +17,13 @@ export interface LoopwindOptions {
   apiKey?: string;
   /** Default: `LOOPWIND_API_URL`, else https://loopwind.dev. */
   baseUrl?: string;
+  /**
+   * An organization to act for (`acme`): every request names it in the `X-Loopwind-Account`
+   * header, and keys, usage, templates, renders and publishes are the organization's. It takes a
+   * member's session token (`apiKey: session.token`); an organization's own API key acts for it
+   * without this. Default: `LOOPWIND_ACCOUNT`; `''` for none.
+   */
+  account?: string;
   /** Milliseconds one attempt may take, reading the body included (default 60 000). */
   timeout?: number;
   /** How often a 429 (not a spent quota) or a 503 is tried again (default 3). */
@@ -126,6 +135,8 @@ class DOMExceptionLike extends Error {
 export class Transport {
   readonly baseUrl: string;
   readonly apiKey: string | undefined;
+  /** The organization requests act for ('' for the caller's own account). */
+  readonly account: string;
   readonly timeout: number;
   readonly maxRetries: number;
   readonly maxRetryWait: number;
@@ -136,6 +147,7 @@ export class Transport {
   constructor(options: LoopwindOptions = {}) {
     this.baseUrl = (options.baseUrl || envVar('LOOPWIND_API_URL') || DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.apiKey = options.apiKey || envVar('LOOPWIND_API_KEY');
+    this.account = (options.account ?? envVar('LOOPWIND_ACCOUNT') ?? '').trim().toLowerCase();
     this.timeout = options.timeout ?? 60_000;
     this.maxRetries = options.maxRetries ?? 3;
     this.maxRetryWait = options.maxRetryWait ?? 30_000;
@@ -165,6 +177,7 @@ export class Transport {
       ...options.headers,
     };
     if (!call.anonymous && this.apiKey) headers.Authorization = `Bearer ${this.apiKey}`;
+    if (!call.anonymous && this.account) headers[ACCOUNT_HEADER] = this.account;
     if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
     let body: BodyInit | undefined;
     if (call.form) body = call.form; // fetch sets the multipart boundary itself

@@ -19,7 +19,7 @@ export type {
   SignOptions,
   TemplateFiles,
 } from './client.js';
-export { DEFAULT_BASE_URL, VERSION } from './core.js';
+export { ACCOUNT_HEADER, DEFAULT_BASE_URL, VERSION } from './core.js';
 export type { LoopwindOptions, PostOptions, RequestOptions } from './core.js';
 export {
   APIConnectionError,

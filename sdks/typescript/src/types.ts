@@ -46,6 +46,16 @@ export type Usage = ResponseOf<'me_usage'>;
 export type UrlResult = Schemas['UrlOutput'];
 export type SignedUrl = Schemas['SignApiOutput'];
 export type ErrorBody = Schemas['ErrorBody'];
+export type Org = Schemas['OrgOutput'];
+/** One of your organizations (`GET /api/me/orgs`) with your role in it. */
+export type MyOrg = Schemas['MyOrgOutput'];
+export type OrgMember = Schemas['MembershipOutput'];
+export type Invitation = Schemas['InvitationOutput'];
+export type InvitationCreated = Schemas['InvitationCreatedOutput'];
+export type AuditEvent = Schemas['AuditEventOutput'];
+export type Role = Schemas['RoleEnum'];
+export type NewOrg = Schemas['OrgsApiInputRequest'];
+export type OrgUpdate = Schemas['PatchedOrgDetailApiInputRequest'];
 
 export type ImageFormat = Schemas['RenderInputFormatEnum'];
 export type JobFormat = Schemas['AsyncRenderInputFormatEnum'];

@@ -341,3 +341,40 @@ test('a deprecated or yanked version: the result carries the message and onDepre
   assert.equal((await lw.render('ann/og-card')).deprecation, null);
   assert.deepEqual(heard, [['Use 2.0.0 — thanks', '1.0.0'], ['Old', '1.0.0']]);
 });
+
+test('account sends X-Loopwind-Account on every call but sign-ins and output downloads', async () => {
+  const { fetch, calls } = scriptedFetch(() => json({ token: 't', refreshToken: 'r', user: {}, username: 'acme' }));
+  const lw = client(fetch, { account: ' Acme ' });
+  assert.equal(lw.account, 'acme');
+  await lw.me.get();
+  await lw.keys.create('ci');
+  await lw.templates.publish({ 'loopwind.json': '{}' }, { owner: 'acme' });
+  await lw.auth.login('a@example.com', 'pw');
+  assert.deepEqual(calls.map((c) => c.headers.get('x-loopwind-account')), ['acme', 'acme', 'acme', null]);
+  assert.equal(calls[2].body.get('owner'), 'acme');
+  // without it, no header; LOOPWIND_ACCOUNT is the default, and account: '' turns it off
+  const plain = scriptedFetch(() => json({}));
+  await client(plain.fetch).me.get();
+  assert.equal(plain.calls[0].headers.get('x-loopwind-account'), null);
+  process.env.LOOPWIND_ACCOUNT = 'globex';
+  try {
+    const env = scriptedFetch(() => json({}));
+    await client(env.fetch).me.get();
+    await client(env.fetch, { account: '' }).me.get();
+    assert.deepEqual(env.calls.map((c) => c.headers.get('x-loopwind-account')), ['globex', null]);
+  } finally {
+    delete process.env.LOOPWIND_ACCOUNT;
+  }
+});
+
+test('acting errors are typed: account_not_found, insufficient_role, account_mismatch', async () => {
+  const answers = [apiError(404, 'account_not_found'), apiError(403, 'insufficient_role'), apiError(400, 'account_mismatch')];
+  const { fetch } = scriptedFetch((call, i) => answers[i]);
+  const lw = client(fetch, { account: 'acme' });
+  const missing = await lw.me.get().catch((e) => e);
+  assert.ok(missing instanceof NotFound && missing.code === 'account_not_found' && missing.status === 404);
+  const role = await lw.keys.create('ci').catch((e) => e);
+  assert.ok(role instanceof LoopwindError && role.code === 'insufficient_role' && role.status === 403);
+  const mismatch = await lw.usage.get().catch((e) => e);
+  assert.ok(mismatch instanceof BadRequest && mismatch.code === 'account_mismatch' && mismatch.status === 400);
+});
