@@ -31,13 +31,18 @@ SLOW = {
             "type": "image",
             "engine": "svg",
             "size": {"width": 1600, "height": 1600},
-            "props": {"octaves": {"type": "integer", "default": 1, "min": 1, "max": 10}},
+            # Cheap by default (the publish's smoke render must not time out on a busy machine):
+            # the flood asks for the whole canvas at ten octaves.
+            "props": {
+                "octaves": {"type": "integer", "default": 1, "min": 1, "max": 10},
+                "extent": {"type": "integer", "default": 16, "min": 1, "max": 1600},
+            },
         }
     ),  # fmt: skip
     "template.svg": (
         '<svg xmlns="http://www.w3.org/2000/svg" width="{{ width }}" height="{{ height }}"><defs><filter id="f">'
         '<feTurbulence baseFrequency="0.004" numOctaves="{{ octaves }}"/></filter></defs>'
-        '<rect width="100%" height="100%" filter="url(#f)"/></svg>'
+        '<rect width="{{ extent }}" height="{{ extent }}" filter="url(#f)"/></svg>'
     ),
 }
 
@@ -82,7 +87,7 @@ def test_one_account_flooding_slow_renders_does_not_starve_another(live_server, 
         def attack():
             while not stop.is_set():
                 response, _ = render(attack_key, {"template": f"{attacker.username}/turbulence",
-                                                  "props": {"octaves": 10}})  # fmt: skip
+                                                  "props": {"octaves": 10, "extent": 1600}})  # fmt: skip
                 flood.append(response.status_code)
 
         attackers = [threading.Thread(target=attack) for _ in range(6)]
