@@ -5,6 +5,7 @@ admin, which no longer lists (or creates) organizations."""
 from __future__ import annotations
 
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -86,3 +87,55 @@ def test_the_persons_admin_lists_people_only_and_still_works(team, staff_client)
     assert added.status_code == 302
     assert User.objects.get(username="newbie").kind == "person"
     assert Membership.objects.filter(org=team.org).count() == 3
+
+
+class _FormFields(HTMLParser):
+    """The fields of the admin's change form as a browser would submit them."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._select = self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.data[name] = attrs.get("value") or ("on" if attrs.get("type") == "checkbox" else "")
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select] = attrs.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data.strip("\n")
+
+
+def test_the_staff_edit_an_org_and_a_members_role(team, staff_client):
+    url = f"/admin/orgs/organization/{team.org.pk}/change/"
+    fields = _FormFields()
+    fields.feed(staff_client.get(url).content.decode())
+    data = {key: value for key, value in fields.data.items() if not key.startswith("_")}
+    data["name"] = "Acme Corporation"
+    carol_form = next(
+        k.split("-")[1] for k, v in data.items() if k.endswith("-user") and v == str(team.carol.pk)
+    )
+    data[f"memberships-{carol_form}-role"] = "admin"
+    response = staff_client.post(url, {**data, "_save": "Save"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    org = User.objects.get(pk=team.org.pk)
+    assert org.name == "Acme Corporation" and org.is_org and org.email is None
+    assert Membership.objects.get(org=org, user=team.carol).role == "admin"

@@ -324,3 +324,28 @@ def test_members_edit_org_templates_admins_unpublish_them(team):
     # the personal dashboard does not reach the organization's templates
     assert client_for(team.bob).get("/dashboard/templates/public-card").status_code == 404
     assert client_for(team.bob, account="acme").get("/dashboard/templates/public-card").status_code == 200
+
+
+def test_checkout_and_portal_as_the_org_are_the_orgs(team, monkeypatch):
+    from marketplace.views import dashboard
+
+    calls = []
+    monkeypatch.setattr(
+        dashboard.stripe_billing,
+        "checkout_session_create",
+        lambda *, user, plan_code: (
+            calls.append(("checkout", user.username, plan_code)) or "https://stripe.test/c"
+        ),
+    )
+    monkeypatch.setattr(
+        dashboard.stripe_billing,
+        "portal_session_create",
+        lambda *, user: calls.append(("portal", user.username)) or "https://stripe.test/p",
+    )
+    owner = client_for(team.alice, account="acme")
+    assert owner.post("/dashboard/billing/checkout", {"plan": "pro"})["Location"] == "https://stripe.test/c"
+    assert owner.post("/dashboard/billing/portal")["Location"] == "https://stripe.test/p"
+    assert client_for(team.bob, account="acme").post("/dashboard/billing/portal").status_code == 403
+    personal = client_for(team.alice)
+    personal.post("/dashboard/billing/portal")
+    assert calls == [("checkout", "acme", "pro"), ("portal", "acme"), ("portal", "alice")]
