@@ -230,6 +230,11 @@ class InvitationForm(forms.Form):
     email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES, initial="member")
 
+    def __init__(self, *args, may_invite_owners: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_invite_owners:  # only owners invite owners (orgs.services.invitation_create)
+            self.fields["role"].choices = [c for c in ROLE_CHOICES if c[0] != "owner"]
+
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=[(code, code) for code, _ in ROLE_CHOICES])

@@ -47,7 +47,8 @@ def _billing_off_hint() -> None:
         _billing_off_logged = True
         logger.warning(
             "billing is off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to sell plans; meanwhile "
-            "staff set plans in the admin (Accounts > Users) or with `manage.py set_plan USERNAME PLAN`"
+            "staff set plans in the admin (Accounts > Users; Organizations > Organizations) or with "
+            "`manage.py set_plan USERNAME PLAN`"
         )
 
 

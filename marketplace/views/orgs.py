@@ -197,7 +197,8 @@ def leave(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def invitations(request, slug: str):
     access = org_for_page(request, slug, Role.ADMIN)
-    form = InvitationForm(request.POST or None)
+    is_owner = role_at_least(access.role, Role.OWNER)
+    form = InvitationForm(request.POST or None, may_invite_owners=is_owner)
     if request.method == "POST" and form.is_valid():
         try:
             invitation, token = org_services.invitation_create(
@@ -218,7 +219,7 @@ def invitations(request, slug: str):
             "form": form,
             "pending": org_selectors.invitation_list_pending(org=access.org),
             "seats": _seats(access.org),
-            "is_owner": role_at_least(access.role, Role.OWNER),
+            "is_owner": is_owner,
             "section": "invitations",
         },
         status=400 if form.errors else 200,

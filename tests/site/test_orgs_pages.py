@@ -349,3 +349,15 @@ def test_checkout_and_portal_as_the_org_are_the_orgs(team, monkeypatch):
     personal = client_for(team.alice)
     personal.post("/dashboard/billing/portal")
     assert calls == [("checkout", "acme", "pro"), ("portal", "acme"), ("portal", "alice")]
+
+
+def test_only_owners_are_offered_and_may_invite_owners(team):
+    admin = client_for(team.bob)
+    assert 'value="owner"' not in admin.get("/dashboard/orgs/acme/invitations").content.decode()
+    refused = admin.post("/dashboard/orgs/acme/invitations", {"email": "boss@example.com", "role": "owner"})
+    assert refused.status_code == 400
+    assert not Invitation.objects.filter(email="boss@example.com").exists()
+    owner = client_for(team.alice)
+    assert 'value="owner"' in owner.get("/dashboard/orgs/acme/invitations").content.decode()
+    owner.post("/dashboard/orgs/acme/invitations", {"email": "boss@example.com", "role": "owner"})
+    assert Invitation.objects.get(email="boss@example.com").role == "owner"
