@@ -146,7 +146,17 @@ def _template_page(request, template, *, form=None, result_url=None, try_error=N
         "still_at": tryit.still_time(version) if template.type == "video" and version else None,
         "result_url": result_url,
         "try_error": try_error,
-        "is_owner": request.user.is_authenticated and request.user.pk == template.owner_id,
+        # the author, or a member of the organization that owns it: they see the preflight warnings,
+        # and an Edit link while the dashboard works as that account
+        "is_owner": request.user.is_authenticated
+        and (
+            request.user.pk == template.owner_id
+            or (
+                template.owner.is_org
+                and Membership.objects.filter(org_id=template.owner_id, user=request.user).exists()
+            )
+        ),
+        "editable": request.user.is_authenticated and current_account(request)[0].pk == template.owner_id,
     }
     context["preflight"] = _preflight(version) if context["is_owner"] else []
     return render(request, "marketplace/template_detail.html", context, status=status)

@@ -361,3 +361,12 @@ def test_only_owners_are_offered_and_may_invite_owners(team):
     assert 'value="owner"' in owner.get("/dashboard/orgs/acme/invitations").content.decode()
     owner.post("/dashboard/orgs/acme/invitations", {"email": "boss@example.com", "role": "owner"})
     assert Invitation.objects.get(email="boss@example.com").role == "owner"
+
+
+def test_the_template_page_offers_edit_while_working_as_its_account(team):
+    template_publish(user=team.org, files=example_files("og-card"), name="launch-card", private=True)
+    edit = 'href="/dashboard/templates/launch-card">Edit</a>'
+    assert edit not in client_for(team.carol).get("/acme/launch-card").content.decode()
+    assert edit in client_for(team.carol, account="acme").get("/acme/launch-card").content.decode()
+    assert client_for(team.dave).get("/acme/launch-card").status_code == 404
+    assert Client().get("/acme/launch-card").status_code == 404
