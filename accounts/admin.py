@@ -52,6 +52,11 @@ class UserAdmin(DjangoUserAdmin):
     action_form = ReasonActionForm
     actions = ["suspend", "unsuspend"]
 
+    def get_queryset(self, request):
+        # People only: an organization has no email or password, which these forms require; the
+        # staff manage organizations in orgs/admin.py (created by people, never here).
+        return super().get_queryset(request).filter(kind=User.Kind.PERSON)
+
     @admin.action(description="Suspend (keys, tokens and sessions stop working)")
     def suspend(self, request, queryset):
         suspended = 0

@@ -195,3 +195,46 @@ class DeleteAccountForm(CurrentPasswordMixin, forms.Form):
 
     def clean_password(self):
         return self._clean_current_password()
+
+
+ROLE_CHOICES = [("member", "Member: publish, render, read usage"),
+                ("admin", "Admin: + members, invitations, keys, webhooks"),
+                ("owner", "Owner: + billing, roles, deleting the organization")]  # fmt: skip
+
+
+class OrgCreateForm(forms.Form):
+    username = forms.CharField(
+        label="Name in URLs",
+        max_length=39,
+        help_text="Lowercase letters, digits and dashes: templates are published as <name>/<template>.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    name = forms.CharField(label="Display name", required=False, max_length=255)
+    bio = forms.CharField(
+        label="Bio", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class OrgProfileForm(forms.Form):
+    name = forms.CharField(label="Display name", required=False, max_length=255)
+    bio = forms.CharField(
+        label="Bio", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    avatar_url = forms.URLField(
+        label="Avatar URL", required=False, max_length=500, assume_scheme="https",
+        help_text="An https:// image shown on the organization's profile.",
+    )  # fmt: skip
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES, initial="member")
+
+    def __init__(self, *args, may_invite_owners: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_invite_owners:  # only owners invite owners (orgs.services.invitation_create)
+            self.fields["role"].choices = [c for c in ROLE_CHOICES if c[0] != "owner"]
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=[(code, code) for code, _ in ROLE_CHOICES])

@@ -8,7 +8,7 @@ from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
 from accounts.forms import SiteUrlPasswordResetForm
-from marketplace.views import account, dashboard, docs, pricing, public, status
+from marketplace.views import account, dashboard, docs, orgs, pricing, public, status
 from marketplace.views import settings as account_settings
 
 password_reset = [
@@ -43,6 +43,27 @@ password_reset = [
         ),
         name="password-reset-complete",
     ),
+]
+
+org_patterns = [
+    path("dashboard/orgs/new", orgs.org_new, name="org-new"),
+    path("dashboard/orgs/<str:slug>/members", orgs.members, name="org-members"),
+    path("dashboard/orgs/<str:slug>/members/<str:username>/role", orgs.member_role, name="org-member-role"),
+    path(
+        "dashboard/orgs/<str:slug>/members/<str:username>/remove",
+        orgs.member_remove,
+        name="org-member-remove",
+    ),
+    path("dashboard/orgs/<str:slug>/leave", orgs.leave, name="org-leave"),
+    path("dashboard/orgs/<str:slug>/invitations", orgs.invitations, name="org-invitations"),
+    path(
+        "dashboard/orgs/<str:slug>/invitations/<str:invitation_id>/revoke",
+        orgs.invitation_revoke,
+        name="org-invitation-revoke",
+    ),
+    path("dashboard/orgs/<str:slug>/profile", orgs.profile_edit, name="org-profile"),
+    path("dashboard/orgs/<str:slug>/audit", orgs.audit, name="org-audit"),
+    path("dashboard/orgs/<str:slug>/delete", orgs.org_delete, name="org-delete"),
 ]
 
 dashboard_patterns = [
@@ -82,6 +103,8 @@ dashboard_patterns = [
     ),
     path("dashboard/settings/delete", account_settings.account_delete, name="settings-delete"),
     path("dashboard/renders/<str:job_id>", public.render_job, name="render-job"),
+    path("dashboard/account", orgs.switch, name="dashboard-switch"),
+    *org_patterns,
 ]
 
 urlpatterns = [
@@ -95,6 +118,8 @@ urlpatterns = [
     *password_reset,
     path("account/email/<str:token>", account_settings.email_confirm, name="settings-email-confirm"),
     path("media/avatars/<str:name>", account_settings.avatar, name="avatar"),
+    # the link an organization's invitation email carries (orgs.services.invitation_link)
+    path("invitations/<str:token>", orgs.invitation, name="invitation"),
     *dashboard_patterns,
     path("docs", docs.page, name="docs"),
     path("docs/<str:slug>", docs.page, name="docs-page"),

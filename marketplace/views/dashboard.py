@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
+from accounts.models import Role, role_at_least
 from billing import stripe_billing
 from billing.errors import BillingDisabled
 from billing.plans import plans_by_code
@@ -25,6 +26,7 @@ from core.errors import ApiError, NotFound
 from marketplace import selectors
 from marketplace.forms import ApiKeyForm, DeprecateForm, TemplateEditForm
 from marketplace.views.account import WELCOME
+from marketplace.views.accounts_context import current_account, person_of, role_required
 from marketplace.views.snippets import DEFAULT_SITE
 from moderation.selectors import violations_of
 from rendering import selectors as rendering_selectors
@@ -45,7 +47,8 @@ def _billing_off_hint() -> None:
         _billing_off_logged = True
         logger.warning(
             "billing is off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to sell plans; meanwhile "
-            "staff set plans in the admin (Accounts > Users) or with `manage.py set_plan USERNAME PLAN`"
+            "staff set plans in the admin (Accounts > Users; Organizations > Organizations) or with "
+            "`manage.py set_plan USERNAME PLAN`"
         )
 
 
@@ -79,11 +82,11 @@ def _usage_rows(summary: dict) -> list[dict]:
     return [{"key": key, "label": label, **summary[key]} for key, label in labels]
 
 
-def _next_steps(request) -> dict | None:
-    """Right after sign-up (and while the account has no API key): create a key, render the
-    og-card with curl, install the CLI."""
+def _next_steps(request, account) -> dict | None:
+    """Right after sign-up (and while the personal account has no API key): create a key, render
+    the og-card with curl, install the CLI."""
     welcome = request.session.pop(WELCOME, False)
-    if not welcome and account_selectors.api_key_list(user=request.user).exists():
+    if account.is_org or (not welcome and account_selectors.api_key_list(user=account).exists()):
         return None
     body = json.dumps({"template": "loopwind/og-card", "props": {"title": "Hello from loopwind"}})
     curl = (
@@ -107,26 +110,33 @@ def _next_steps(request) -> dict | None:
 @login_required
 @require_GET
 def overview(request):
-    summary = registry.account_usage(user=request.user)
+    account, role = current_account(request)
+    summary = registry.account_usage(user=account)
     return render(
         request,
         "marketplace/dashboard/overview.html",
         {
-            "templates": registry.user_templates(owner=request.user, include_private=True),
-            "violations": violations_of(owner=request.user),
+            "account": account,
+            "role": role,
+            "templates": registry.user_templates(owner=account, include_private=True),
+            "violations": violations_of(owner=account),
             "summary": summary,
             "usage": _usage_rows(summary),
-            "next_steps": _next_steps(request),
+            "next_steps": _next_steps(request, account),
             "section": "overview",
         },
     )
 
 
-def _own_template(request, name: str):
+def _own_template(request, name: str, needed: str = Role.MEMBER):
+    """A template of the current account (members publish and edit; unpublishing is the admins')."""
+    account, _role = current_account(request)
     try:
-        return registry.template_owned(username=request.user.username, name=name, user=request.user)
+        template = registry.template_owned(username=account.username, name=name, user=account)
     except ApiError:
         raise Http404("No such template.") from None
+    role_required(request, needed)
+    return template
 
 
 @login_required
@@ -144,7 +154,7 @@ def template_edit(request, name: str):
         try:
             registry_services.template_update(
                 template=template,
-                user=request.user,
+                user=template.owner,
                 description=form.cleaned_data["description"],
                 category=form.cleaned_data["category"],
                 tags=form.cleaned_data["tags"],
@@ -161,7 +171,13 @@ def template_edit(request, name: str):
     return render(
         request,
         "marketplace/dashboard/template_edit.html",
-        {"template": template, "form": form, "versions": versions, "section": "overview"},
+        {
+            "template": template,
+            "form": form,
+            "versions": versions,
+            "section": "overview",
+            "can_unpublish": role_at_least(current_account(request)[1], Role.ADMIN),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -233,7 +249,7 @@ def template_deprecate(request, name: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_unpublish(request, name: str):
-    template = _own_template(request, name)
+    template = _own_template(request, name, Role.ADMIN)
     if request.method == "GET":
         return _confirm(
             request,
@@ -245,7 +261,7 @@ def template_unpublish(request, name: str):
             button=f"Unpublish {template.name}",
             cancel=reverse("dashboard-template", kwargs={"name": template.name}),
         )
-    registry_services.template_unpublish(template=template)
+    registry_services.template_unpublish(template=template, actor=person_of(request))
     messages.success(request, f"Unpublished {template.slug}. Publishing the name again brings it back.")
     return redirect("dashboard")
 
@@ -263,6 +279,7 @@ def _new_key_form_token(request) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def keys(request):
+    account, _role = role_required(request, Role.ADMIN)
     form = ApiKeyForm(request.POST or None)
     new_key = None
     # Each rendering of the form carries a one-time token: reloading the page that shows a new key
@@ -278,8 +295,9 @@ def keys(request):
     if request.method == "POST" and form.is_valid():
         try:
             _, new_key = account_services.api_key_create(
-                user=request.user, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"]
-            )
+                user=account, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
+                actor=person_of(request),
+            )  # fmt: skip
         except ApiError as exc:
             form.add_error("scopes", exc.message)
         else:
@@ -291,7 +309,8 @@ def keys(request):
             "form": form,
             "new_key": new_key,
             "form_token": _new_key_form_token(request),
-            "keys": account_selectors.api_key_list(user=request.user),
+            "keys": account_selectors.api_key_list(user=account),
+            "account": account,
             "section": "keys",
         },  # fmt: skip
         status=400 if form.errors else 200,
@@ -301,7 +320,8 @@ def keys(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def key_revoke(request, key_id: str):
-    key = account_selectors.api_key_list(user=request.user).filter(public_id=key_id).first()
+    account, _role = role_required(request, Role.ADMIN)
+    key = account_selectors.api_key_list(user=account).filter(public_id=key_id).first()
     if key is None:
         messages.error(request, "No such API key: it may have been revoked already.")
         return redirect("dashboard-keys")
@@ -317,7 +337,7 @@ def key_revoke(request, key_id: str):
             cancel=reverse("dashboard-keys"),
         )
     try:
-        account_services.api_key_revoke(user=request.user, key_id=key_id)
+        account_services.api_key_revoke(user=account, key_id=key_id, actor=person_of(request))
     except ApiError as exc:
         messages.error(request, exc.message)
     else:
@@ -328,7 +348,8 @@ def key_revoke(request, key_id: str):
 @login_required
 @require_GET
 def billing(request):
-    summary = registry.account_usage(user=request.user)
+    account, _role = role_required(request, Role.OWNER)
+    summary = registry.account_usage(user=account)
     paid = [plan for plan in plans_by_code().values() if plan.price_cents]
     enabled = stripe_billing.billing_enabled()
     if not enabled:
@@ -344,6 +365,7 @@ def billing(request):
             "support_email": settings.SUPPORT_EMAIL,
             "checkout": request.GET.get("checkout", ""),
             "chosen": next((p for p in paid if p.code == request.GET.get("plan")), None),
+            "account": account,
             "section": "billing",
         },
     )
@@ -352,10 +374,9 @@ def billing(request):
 @login_required
 @require_POST
 def billing_checkout(request):
+    account, _role = role_required(request, Role.OWNER)
     try:
-        url = stripe_billing.checkout_session_create(
-            user=request.user, plan_code=request.POST.get("plan", "")
-        )
+        url = stripe_billing.checkout_session_create(user=account, plan_code=request.POST.get("plan", ""))
     except BillingDisabled:
         _billing_off_hint()
         messages.error(request, PAID_PLANS_UNAVAILABLE)
@@ -369,8 +390,9 @@ def billing_checkout(request):
 @login_required
 @require_POST
 def billing_portal(request):
+    account, _role = role_required(request, Role.OWNER)
     try:
-        url = stripe_billing.portal_session_create(user=request.user)
+        url = stripe_billing.portal_session_create(user=account)
     except BillingDisabled:
         _billing_off_hint()
         messages.error(request, PAID_PLANS_UNAVAILABLE)
@@ -385,13 +407,15 @@ def billing_portal(request):
 @login_required
 @require_GET
 def webhooks_page(request):
+    # current_account gives the user itself, not the request's lazy wrapper (secrets_for inspects
+    # the model class)
+    account, _role = role_required(request, Role.ADMIN)
     return render(
         request,
         "marketplace/dashboard/webhooks.html",
         {
-            # the user itself, not the request's lazy wrapper: secrets_for inspects the model class
-            "secrets": rendering.secrets_for(getattr(request.user, "_wrapped", request.user)),
-            "deliveries": rendering_selectors.delivery_list(user=request.user),
+            "secrets": rendering.secrets_for(account),
+            "deliveries": rendering_selectors.delivery_list(user=account),
             "section": "webhooks",
         },
     )
@@ -400,6 +424,7 @@ def webhooks_page(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def webhook_secret_rotate(request):
+    account, _role = role_required(request, Role.ADMIN)
     if request.method == "GET":
         return _confirm(
             request,
@@ -410,7 +435,7 @@ def webhook_secret_rotate(request):
             button="Rotate webhook secret",
             cancel=reverse("dashboard-webhooks"),
         )
-    rendering.webhook_secret_rotate(user=request.user)
+    rendering.webhook_secret_rotate(user=account)
     messages.success(request, "A new webhook secret is in use; update your receiver.")
     return redirect("dashboard-webhooks")
 
@@ -418,6 +443,7 @@ def webhook_secret_rotate(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def signing_secret_rotate(request):
+    account, _role = role_required(request, Role.ADMIN)
     if request.method == "GET":
         return _confirm(
             request,
@@ -428,7 +454,7 @@ def signing_secret_rotate(request):
             button="Rotate signing secret",
             cancel=reverse("dashboard-webhooks"),
         )
-    rendering.signing_secret_rotate(user=request.user)
+    rendering.signing_secret_rotate(user=account)
     messages.success(
         request, "Rotated the signing secret: image URLs signed before no longer work; sign them again."
     )
@@ -438,8 +464,9 @@ def signing_secret_rotate(request):
 @login_required
 @require_POST
 def webhook_redeliver(request, delivery_id: str):
+    account, _role = role_required(request, Role.ADMIN)
     try:
-        delivery = webhooks.webhook_redeliver(user=request.user, delivery_id=delivery_id)
+        delivery = webhooks.webhook_redeliver(user=account, delivery_id=delivery_id)
     except NotFound:
         raise Http404("No such delivery.") from None
     except ApiError as exc:  # the queue is down: say so, as the API does with its 503
@@ -452,13 +479,14 @@ def webhook_redeliver(request, delivery_id: str):
 @login_required
 @require_GET
 def renders(request):
+    account, _role = current_account(request)
     return render(
         request,
         "marketplace/dashboard/renders.html",
         {
-            "renders": selectors.render_history(user=request.user),
-            "jobs": [(j, selectors.job_output_link(j)) for j in selectors.jobs_recent(user=request.user)],
-            "batches": rendering_selectors.render_batch_list(user=request.user),
+            "renders": selectors.render_history(user=account),
+            "jobs": [(j, selectors.job_output_link(j)) for j in selectors.jobs_recent(user=account)],
+            "batches": rendering_selectors.render_batch_list(user=account),
             "section": "renders",
         },
     )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
+from accounts.models import Membership
 from core import files as stored_files
 from core.errors import ApiError, NotFound
 from core.files import file_url
@@ -19,6 +20,7 @@ from marketplace import markdown, selectors, tryit
 from marketplace.forms import PropsForm
 from marketplace.highlight import highlight, highlightable
 from marketplace.stars import pending_star_remember
+from marketplace.views.accounts_context import current_account, person_of
 from marketplace.views.snippets import example_props, og_image_url, props_for_snippet, signed_url, snippets
 from rendering import selectors as rendering_selectors
 from rendering.apis import JobStatus
@@ -144,7 +146,17 @@ def _template_page(request, template, *, form=None, result_url=None, try_error=N
         "still_at": tryit.still_time(version) if template.type == "video" and version else None,
         "result_url": result_url,
         "try_error": try_error,
-        "is_owner": request.user.is_authenticated and request.user.pk == template.owner_id,
+        # the author, or a member of the organization that owns it: they see the preflight warnings,
+        # and an Edit link while the dashboard works as that account
+        "is_owner": request.user.is_authenticated
+        and (
+            request.user.pk == template.owner_id
+            or (
+                template.owner.is_org
+                and Membership.objects.filter(org_id=template.owner_id, user=request.user).exists()
+            )
+        ),
+        "editable": request.user.is_authenticated and current_account(request)[0].pk == template.owner_id,
     }
     context["preflight"] = _preflight(version) if context["is_owner"] else []
     return render(request, "marketplace/template_detail.html", context, status=status)
@@ -315,15 +327,24 @@ def template_render_video(request, username: str, name: str):
     return redirect("render-job", job_id=job.public_id)
 
 
+def _job_for(request, job_id: str):
+    """A job of the dashboard's current account (an organization's render history links here), or
+    one of the person's own (the template page renders videos as the person)."""
+    account, _role = current_account(request)
+    for owner in dict.fromkeys([account, person_of(request)]):
+        try:
+            return rendering_selectors.render_job_get(job_id=job_id, user=owner)
+        except NotFound:
+            continue
+    raise Http404("No such job.")
+
+
 @login_required
 @require_GET
 def job_status(request, job_id: str):
     """One of the visitor's jobs as GET /api/render/{id} shows it, for the template page to poll (the
     API's event stream takes a bearer token; the website signs in with a session)."""
-    try:
-        job = rendering_selectors.render_job_get(job_id=job_id, user=request.user)
-    except NotFound:
-        raise Http404("No such job.") from None
+    job = _job_for(request, job_id)
     link = selectors.job_output_link(job)
     response = JsonResponse(
         JobStatus(job).data
@@ -342,10 +363,7 @@ def render_job(request, job_id: str):
     """One of the visitor's jobs as a page: its progress, refreshed by <meta http-equiv=refresh>
     while it runs (no script needed; the template page's script polls job-status instead), then
     the video player and a download named after the template."""
-    try:
-        job = rendering_selectors.render_job_get(job_id=job_id, user=request.user)
-    except NotFound:
-        raise Http404("No such job.") from None
+    job = _job_for(request, job_id)
     response = render(
         request,
         "marketplace/dashboard/render_job.html",
@@ -410,14 +428,22 @@ def profile(request, username: str):
     if owner is None:
         raise Http404("No such user.")
     own = request.user.is_authenticated and request.user.pk == owner.pk
+    # An organization's members see its private templates too (as template_visible_q lets them
+    # open them); everyone else its public ones.
+    member = (
+        owner.is_org
+        and request.user.is_authenticated
+        and Membership.objects.filter(org=owner, user=request.user).exists()
+    )
     return render(
         request,
         "marketplace/profile.html",
         {
             "owner": owner,
-            "templates": registry.user_templates(owner=owner, include_private=own),
+            "templates": registry.user_templates(owner=owner, include_private=own or member),
             "stats": registry.user_public_stats(owner=owner),
-            "starred": selectors.starred_templates(user=owner, viewer=request.user),
+            "starred": [] if owner.is_org else selectors.starred_templates(user=owner, viewer=request.user),
             "own": own,
+            "member": member,
         },
     )
