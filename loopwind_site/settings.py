@@ -313,6 +313,8 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "SECURITY": [{"bearer": []}],
+    # Render and sign share the image formats: one name for them (the TypeScript SDK's ImageFormat)
+    "ENUM_NAME_OVERRIDES": {"RenderInputFormatEnum": "loopwind.engine.IMAGE_FORMATS"},
 }
 
 # --- Request size: JSON bodies are small; template uploads (multipart files) have their own limit ---

@@ -26,7 +26,7 @@ from ._core import (
     poll_delays,
     retry_delay,
 )
-from .resources import Auth, Billing, Keys, Operations, Templates, Users, Webhooks
+from .resources import Auth, Billing, Domains, Keys, Operations, Templates, Users, Webhooks
 
 
 class BaseClient(Operations):
@@ -63,6 +63,7 @@ class BaseClient(Operations):
         self.webhooks = Webhooks(self)
         self.billing = Billing(self)
         self.auth_api = Auth(self)
+        self.domains = Domains(self)
 
     def _delay(self, response: httpx.Response, attempt: int) -> float | None:
         return retry_delay(response, attempt, max_retries=self.max_retries, max_wait=self.max_retry_wait)

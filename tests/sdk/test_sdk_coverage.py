@@ -56,6 +56,10 @@ SDK_METHODS = {
     "webhook_secret_rotate": "webhooks.rotate_secret",
     "billing_checkout": "billing.checkout",
     "billing_portal": "billing.portal",
+    "domains_list": "domains.list",
+    "domains_create": "domains.add",
+    "domains_verify": "domains.verify",
+    "domains_remove": "domains.remove",
 }
 NOT_FOR_CLIENTS = {"billing_webhook"}  # Stripe calls it, signed with Stripe's secret
 

@@ -46,6 +46,7 @@ export type Usage = ResponseOf<'me_usage'>;
 export type UrlResult = Schemas['UrlOutput'];
 export type SignedUrl = Schemas['SignApiOutput'];
 export type ErrorBody = Schemas['ErrorBody'];
+export type CustomDomain = Schemas['DomainOutput'];
 
 export type ImageFormat = Schemas['RenderInputFormatEnum'];
 export type JobFormat = Schemas['AsyncRenderInputFormatEnum'];
