@@ -1,19 +1,28 @@
-"""Which account a host name serves, asked on every request whose Host is not one of ours: a small
-cache entry per name (Redis, shared by every process), negative answers included, so a stream of
-unknown hosts costs no database query each. Any change of a domain's status deletes its entry,
-at once and again after the commit."""
+"""Which account a host name serves, asked on every request whose Host is not one of ours.
+
+Each process keeps the whole table of verified domains (name → account) in memory, with the
+version it was read at; the version is a counter in the cache (Redis, shared by every process)
+that any change of a domain bumps. A request with a foreign Host costs one cache read; the table is
+read again from the database only after a change (or after ``TTL``, should a bump not reach Redis).
+Unknown names cost nothing more and store nothing: a flood of made-up Host headers neither queries
+the database nor fills Redis."""
 
 from __future__ import annotations
 
 import logging
+import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
-TTL = 300  # bounds staleness where deletes cannot reach every process (local-memory cache, Redis down)
-_NONE = "-"
+TTL = 60.0  # seconds a table is trusted without a version check answering (cache down, local memory)
+_VERSION = "domains:hosts-version"
+_lock = threading.Lock()
+_table: tuple[object, float, dict[str, HostOwner]] | None = None  # (version, read at, names)
 
 
 @dataclass(frozen=True)
@@ -22,43 +31,49 @@ class HostOwner:
     username: str
 
 
-def _key(name: str) -> str:
-    return f"domains:host:{name}"
+def _version():
+    try:
+        return cache.get(_VERSION)
+    except Exception:
+        logger.warning("cache unavailable; custom domains read every %s s", TTL, exc_info=True)
+        return None
+
+
+def _load() -> dict[str, HostOwner]:
+    from domains.models import Domain  # late: the middleware imports this before apps are ready
+
+    rows = Domain.objects.filter(status=Domain.Status.VERIFIED, account__is_active=True).values_list(
+        "domain", "account_id", "account__username"
+    )
+    return {name: HostOwner(account_id, username) for name, account_id, username in rows}
 
 
 def owner_of(name: str) -> HostOwner | None:
     """The account a verified domain belongs to; None for any other name."""
-    from domains.models import Domain  # late: the middleware imports this before apps are ready
-
-    try:
-        entry = cache.get(_key(name))
-    except Exception:
-        logger.warning("cache unavailable; reading domains from the database", exc_info=True)
-        entry = None
-    if entry == _NONE:
-        return None
-    if entry is not None:
-        return HostOwner(*entry)
-    row = (
-        Domain.objects.filter(domain=name, status=Domain.Status.VERIFIED, account__is_active=True)
-        .values_list("account_id", "account__username")
-        .first()
-    )
-    try:
-        cache.set(_key(name), tuple(row) if row else _NONE, TTL)
-    except Exception:
-        logger.warning("cache unavailable; domain %s not cached", name, exc_info=True)
-    return HostOwner(*row) if row else None
+    global _table
+    version = _version()
+    table = _table
+    if table is None or table[0] != version or time.monotonic() - table[1] > TTL:
+        with _lock:
+            table = _table
+            if table is None or table[0] != version or time.monotonic() - table[1] > TTL:
+                table = _table = (version, time.monotonic(), _load())
+    return table[2].get(name)
 
 
-def forget(name: str) -> None:
-    def delete():
+def forget(name: str = "") -> None:
+    """A domain changed: every process reads the table again, now and once the transaction commits."""
+
+    def bump():
+        global _table
+        _table = None  # this process at once, even without a shared cache
         try:
-            cache.delete(_key(name))
+            # a random start: after a Redis flush the counter does not fall back on a value a table holds
+            if not cache.add(_VERSION, secrets.randbelow(2**40), timeout=None):
+                cache.incr(_VERSION)
         except Exception:
-            logger.error(
-                "could not forget domain %s in the cache (it expires in %s s)", name, TTL, exc_info=True
-            )
+            logger.error("could not announce a change of domain %s (others see it within %s s)", name, TTL,
+                         exc_info=True)  # fmt: skip
 
-    delete()
-    transaction.on_commit(delete)
+    bump()
+    transaction.on_commit(bump)

@@ -18,6 +18,16 @@ TARGET = "cname.loopwind.test"
 
 
 @pytest.fixture(autouse=True)
+def _fresh_hosts():
+    """Each process keeps the table of verified domains; tests start with none (and a cleared cache)."""
+    from domains import hosts
+
+    hosts._table = None
+    yield
+    hosts._table = None
+
+
+@pytest.fixture(autouse=True)
 def _domain_settings(settings):
     settings.SITE_URL = "https://loopwind.test"
     settings.LOOPWIND_DOMAIN_TARGET = TARGET
