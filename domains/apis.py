@@ -30,7 +30,7 @@ class DomainOutput(serializers.Serializer):
     failureReason = serializers.CharField(
         source="failure_reason",
         help_text="The last check's problem, empty when it passed: txt_missing, txt_wrong, cname_missing, "
-        "cname_wrong, nxdomain, dns_timeout, dns_error or domain_taken",
+        "cname_wrong, nxdomain, dns_timeout, dns_error, domain_taken or plan_limit",
     )
     failureMessage = serializers.CharField(source="failure_message")
     records = serializers.SerializerMethodField(help_text="The DNS records to create at your DNS provider")

@@ -4,6 +4,7 @@ a local server), else the system's."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import dns.exception
@@ -12,6 +13,8 @@ import dns.resolver
 from django.conf import settings
 
 from domains.names import cname_target
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,11 @@ def _lookup(res: dns.resolver.Resolver, name: str, rdtype: str):
 
 
 def check(*, domain: str, token: str) -> Check:
-    res = resolver()
+    try:
+        res = resolver()
+    except dns.exception.DNSException as exc:  # no /etc/resolv.conf and no LOOPWIND_DNS_RESOLVER
+        logger.error("no DNS resolver: %s", exc)
+        return Check(False, "dns_error", "This server cannot look DNS up right now; try again later.")
     target = cname_target()
     challenge = f"_loopwind-challenge.{domain}"
     try:

@@ -14,7 +14,7 @@ from accounts.models import User
 from billing.errors import PlanLimit
 from billing.plans import plan_limits
 from domains import dns, hosts
-from domains.errors import DomainTaken
+from domains.errors import DomainNotFound, DomainTaken
 from domains.models import Domain
 from domains.names import domain_normalize
 from domains.schedule import recheck_schedule
@@ -52,8 +52,18 @@ def domain_add(*, account: User, domain: str, actor: User | None = None) -> Doma
 def domain_verify(*, account: User, domain_id: str, actor: User | None = None) -> Domain:
     """Looks the records up now (outside any transaction: DNS may take seconds) and records the outcome."""
     domain = domain_get(account=account, domain_id=domain_id)
-    result = dns.check(domain=domain.domain, token=domain.challenge_token)
-    return _record(domain, result, actor=actor)
+    return _record(domain, _check(domain, account), actor=actor)
+
+
+def _check(domain: Domain, account: User) -> dns.Check:
+    """The DNS check, unless the account's plan no longer has custom domains (a downgrade): then the
+    domain fails without a lookup, and stops serving."""
+    plan = plan_limits(account)
+    if plan.custom_domains == 0:
+        return dns.Check(
+            False, "plan_limit", f"The {plan.name} plan has no custom domains; they come with Business."
+        )
+    return dns.check(domain=domain.domain, token=domain.challenge_token)
 
 
 def _record(
@@ -62,7 +72,9 @@ def _record(
     now = timezone.now()
     was = domain.status
     with transaction.atomic():
-        domain = Domain.objects.select_for_update().get(pk=domain.pk)
+        domain = Domain.objects.select_for_update().filter(pk=domain.pk).first()
+        if domain is None:  # removed while its records were looked up
+            raise DomainNotFound()
         domain.last_checked_at = now
         domain.failure_reason, domain.failure_message = result.reason, result.message[:500]
         if result.ok:
@@ -120,7 +132,7 @@ def domains_recheck_due(*, now=None, limit: int = 500) -> dict[str, int]:
     for the next run."""
     counts = {"checked": 0, "failed": 0}
     for domain in _due(now).select_related("account").order_by("last_checked_at")[:limit]:
-        result = dns.check(domain=domain.domain, token=domain.challenge_token)
+        result = _check(domain, domain.account)
         if result.transient:
             logger.info("domain %s: %s (left as it is)", domain.domain, result.reason)
             continue

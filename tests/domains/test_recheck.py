@@ -66,3 +66,36 @@ def test_the_actor_and_the_command(team, local_dns):
     assert Domain.objects.get().status == "failed"
     assert AuditEvent.objects.filter(org=team.org, action="domain.failed", actor=None).exists()
     call_command("recheck_domains")  # nothing due any more
+
+
+def test_verifying_schedules_the_hourly_run_once(
+    biz_api, biz, local_dns, monkeypatch, django_capture_on_commit_callbacks
+):
+    import dramatiq
+
+    from domains.schedule import RECHECK_DOMAINS, RECHECK_EVERY_MS
+
+    sent = []
+    actor = dramatiq.get_broker().get_actor(RECHECK_DOMAINS)
+    monkeypatch.setattr(actor, "send_with_options", lambda **options: sent.append(options))
+    for name in ("og.example.com", "img.example.com"):
+        created = biz_api.post("/api/domains", {"domain": name}, format="json").json()
+        local_dns.publish(Domain.objects.get(public_id=created["id"]), target=TARGET)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert biz_api.post(f"/api/domains/{created['id']}/verify").json()["status"] == "verified"
+    assert sent == [{"delay": RECHECK_EVERY_MS}]  # one pending message, not one per verification
+    recheck_domains.fn()  # the run schedules the next while verified domains remain
+    assert len(sent) == 2
+
+
+def test_a_downgrade_stops_the_domains_at_the_next_check(client, biz, local_dns):
+    from billing.services import plan_set
+
+    domain = verified_domain(biz, HOST)
+    local_dns.publish(domain, target=TARGET)
+    age(domain, 25)
+    plan_set(user=biz, code="pro")
+    assert domains_recheck_due() == {"checked": 1, "failed": 1}
+    domain.refresh_from_db()
+    assert domain.status == "failed" and domain.failure_reason == "plan_limit"
+    assert client.get("/", HTTP_HOST=HOST).status_code == 400

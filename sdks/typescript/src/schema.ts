@@ -1351,7 +1351,7 @@ export interface components {
             id: string;
             domain: string;
             status: components["schemas"]["StatusEnum"];
-            /** @description The last check's problem, empty when it passed: txt_missing, txt_wrong, cname_missing, cname_wrong, nxdomain, dns_timeout, dns_error or domain_taken */
+            /** @description The last check's problem, empty when it passed: txt_missing, txt_wrong, cname_missing, cname_wrong, nxdomain, dns_timeout, dns_error, domain_taken or plan_limit */
             failureReason: string;
             failureMessage: string;
             /** @description The DNS records to create at your DNS provider */
