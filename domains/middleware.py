@@ -17,11 +17,20 @@ from domains import hosts
 _IMAGE_PATH = re.compile(r"^/i/(?P<account>[^/]+)/[^/]+$")
 
 
-def _our_hosts() -> list[str]:
-    allowed = [host for host in settings.ALLOWED_HOSTS if host != "*"]
-    if settings.DEBUG and not settings.ALLOWED_HOSTS:
-        allowed = [".localhost", "127.0.0.1", "[::1]"]
-    return allowed
+_ours: tuple[object, frozenset[str], list[str]] = (None, frozenset(), [])
+
+
+def _our_hosts() -> tuple[frozenset[str], list[str]]:
+    """ALLOWED_HOSTS without "*" (a wildcard must not turn customer domains into the site): the exact
+    names as a set (the common case: one lookup), and every pattern for Django's own matching."""
+    global _ours
+    allowed = settings.ALLOWED_HOSTS
+    if _ours[0] is not allowed:  # settings are read once; tests may swap them
+        patterns = [host.lower() for host in allowed if host != "*"]
+        if settings.DEBUG and not allowed:
+            patterns = [".localhost", "127.0.0.1", "[::1]"]
+        _ours = (allowed, frozenset(p for p in patterns if not p.startswith(".")), patterns)
+    return _ours[1], _ours[2]
 
 
 class CustomDomainMiddleware:
@@ -30,9 +39,12 @@ class CustomDomainMiddleware:
 
     def __call__(self, request):
         raw = request._get_raw_host()
+        exact, patterns = _our_hosts()
+        if raw in exact:
+            return self.get_response(request)  # ours, the common case: one set lookup
         name, _ = split_domain_port(raw)
-        if not name or validate_host(name, _our_hosts()):
-            return self.get_response(request)  # ours (one string comparison or so per request)
+        if not name or name in exact or validate_host(name, patterns):
+            return self.get_response(request)  # ours
         owner = hosts.owner_of(name)
         if owner is None:
             return self.get_response(request)  # Django refuses the Host (DisallowedHost, 400)
