@@ -110,7 +110,8 @@ class DomainVerifyApi(APIView):
         description=(
             "Looks up the domain's TXT and CNAME records now. Verified: signed image URLs load on it. "
             "Failed: failureReason and failureMessage say what is missing or wrong. The worker "
-            "checks verified domains again daily; one whose records are gone turns failed."
+            "checks verified domains again daily; one whose records are gone turns failed. One check "
+            "per domain every 10 seconds (429 verify_too_soon)."
         ),
         request=None,
         responses={200: DomainOutput},

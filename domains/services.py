@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from accounts import audit
 from accounts.models import User
 from billing.errors import PlanLimit
 from billing.plans import plan_limits
+from core.errors import TooManyRequests
 from domains import dns, hosts
 from domains.errors import DomainNotFound, DomainTaken
 from domains.models import Domain
@@ -52,6 +54,14 @@ def domain_add(*, account: User, domain: str, actor: User | None = None) -> Doma
 def domain_verify(*, account: User, domain_id: str, actor: User | None = None) -> Domain:
     """Looks the records up now (outside any transaction: DNS may take seconds) and records the outcome."""
     domain = domain_get(account=account, domain_id=domain_id)
+    interval = settings.DOMAIN_VERIFY_INTERVAL
+    # A lookup may hold a web worker for up to two DNS timeouts: one at a time per domain, spaced out.
+    if interval and not cache.add(f"domains:verifying:{domain.pk}", 1, timeout=interval):
+        raise TooManyRequests(
+            f"{domain.domain} was just checked; try again in {interval} seconds.",
+            code="verify_too_soon",
+            retry_after=interval,
+        )
     return _record(domain, _check(domain, account), actor=actor)
 
 

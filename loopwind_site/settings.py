@@ -445,6 +445,7 @@ LOOPWIND_DNS_TIMEOUT = float(os.environ.get("LOOPWIND_DNS_TIMEOUT", "") or 5)  #
 # proxy, and anyone presenting this token (?token= or X-Loopwind-Token).
 LOOPWIND_TLS_ASK_TOKEN = os.environ.get("LOOPWIND_TLS_ASK_TOKEN", "")
 DOMAIN_RECHECK_HOURS = env_int("DOMAIN_RECHECK_HOURS", 24)  # the worker verifies each domain again
+DOMAIN_VERIFY_INTERVAL = env_int("DOMAIN_VERIFY_INTERVAL", 10)  # seconds between two verify calls of a domain
 
 # Device login (RFC 8628 style) for the CLI.
 DEVICE_CODE_LIFETIME = timedelta(minutes=10)

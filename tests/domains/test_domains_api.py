@@ -184,6 +184,15 @@ def test_failed_then_fixed(biz_api, local_dns):
     assert biz_api.post(f"/api/domains/{created['id']}/verify").json()["status"] == "verified"
 
 
+def test_verify_is_spaced_out(biz_api, local_dns, settings):
+    settings.DOMAIN_VERIFY_INTERVAL = 10
+    created = add(biz_api, "og.example.com").json()
+    assert biz_api.post(f"/api/domains/{created['id']}/verify").status_code == 200
+    response = biz_api.post(f"/api/domains/{created['id']}/verify")
+    assert_error(response, 429, "verify_too_soon")
+    assert response["Retry-After"] == "10"
+
+
 def test_delete(biz_api):
     created = add(biz_api, "og.example.com").json()
     assert biz_api.delete(f"/api/domains/{created['id']}").status_code == 204

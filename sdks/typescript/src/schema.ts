@@ -237,7 +237,7 @@ export interface paths {
         put?: never;
         /**
          * Verify a custom domain
-         * @description Looks up the domain's TXT and CNAME records now. Verified: signed image URLs load on it. Failed: failureReason and failureMessage say what is missing or wrong. The worker checks verified domains again daily; one whose records are gone turns failed.
+         * @description Looks up the domain's TXT and CNAME records now. Verified: signed image URLs load on it. Failed: failureReason and failureMessage say what is missing or wrong. The worker checks verified domains again daily; one whose records are gone turns failed. One check per domain every 10 seconds (429 verify_too_soon).
          */
         post: operations["domains_verify"];
         delete?: never;
