@@ -7,4 +7,4 @@ class DomainsConfig(AppConfig):
 
     def ready(self):
         # Declares the re-verification actor in every process, so it can be sent to by name.
-        from domains import tasks  # noqa: F401
+        from domains import receivers, tasks  # noqa: F401

@@ -141,3 +141,22 @@ def test_an_org_signs_on_its_domain(client, team):
     url = sign(api_for(team.carol, account="acme"), "acme/og-card", domain="og.acme.example").json()["url"]
     assert url.startswith("https://og.acme.example/i/acme/og-card.png?")
     assert client.get(local(url), HTTP_HOST="og.acme.example").status_code == 200
+
+
+def test_a_suspended_account_stops_serving_at_once(client, biz, biz_api, biz_template):
+    from accounts.moderation import user_suspend
+
+    verified_domain(biz, HOST)
+    url = sign(biz_api, "brand/og-card", domain=HOST).json()["url"]
+    assert client.get(local(url), HTTP_HOST=HOST).status_code == 200
+    user_suspend(actor=None, user=biz)
+    assert client.get(local(url), HTTP_HOST=HOST).status_code == 400  # the name is nobody's now
+
+
+def test_a_deleted_org_stops_serving_at_once(client, team):
+    from orgs.services import org_delete
+
+    verified_domain(team.org, "og.acme.example")
+    assert client.get("/", HTTP_HOST="og.acme.example").status_code == 404  # served: ours
+    org_delete(org=team.org, actor=team.alice)
+    assert client.get("/", HTTP_HOST="og.acme.example").status_code == 400
