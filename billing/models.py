@@ -33,6 +33,8 @@ class Plan(models.Model):
     # People an organization on this plan may have (members and pending invitations, owners
     # included); 1: the plan has no teams beyond the organization's creator.
     seats = models.PositiveIntegerField(default=1)
+    # Custom domains the account may add (og.example.com serving its signed /i/ URLs); 0: none.
+    custom_domains = models.PositiveIntegerField(default=0)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -87,11 +87,14 @@ INSTALLED_APPS = [
     "rendering",
     "billing",
     "orgs",
+    "domains",
     "marketplace",
 ]
 
 MIDDLEWARE = [
     "core.observability.RequestIdMiddleware",
+    # Before anything reads the Host: a verified custom domain is let in for its /i/ URLs only
+    "domains.middleware.CustomDomainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -310,6 +313,8 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "SECURITY": [{"bearer": []}],
+    # Render and sign share the image formats: one name for them (the TypeScript SDK's ImageFormat)
+    "ENUM_NAME_OVERRIDES": {"RenderInputFormatEnum": "loopwind.engine.IMAGE_FORMATS"},
 }
 
 # --- Request size: JSON bodies are small; template uploads (multipart files) have their own limit ---
@@ -428,6 +433,19 @@ SSE_STREAM_SECONDS = env_int("SSE_STREAM_SECONDS", 45)
 WEBHOOK_RETRY_SCHEDULE = tuple(
     float(seconds) for seconds in env_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000")
 )
+
+# --- Custom domains (Business): a customer's name, CNAME'd to us, serves their signed image URLs ---
+# What customers CNAME their name to (default: SITE_URL's host name).
+LOOPWIND_DOMAIN_TARGET = os.environ.get("LOOPWIND_DOMAIN_TARGET", "").strip().lower().rstrip(".")
+# Nameservers asked by verification, "ip" or "ip:port", comma-separated (tests: a local server);
+# empty: the system's resolver (/etc/resolv.conf).
+LOOPWIND_DNS_RESOLVER = env_list("LOOPWIND_DNS_RESOLVER")
+LOOPWIND_DNS_TIMEOUT = float(os.environ.get("LOOPWIND_DNS_TIMEOUT", "") or 5)  # seconds for one lookup
+# The proxy's on-demand TLS "ask" (/internal/tls-ask) answers loopback callers not forwarded by a
+# proxy, and anyone presenting this token (?token= or X-Loopwind-Token).
+LOOPWIND_TLS_ASK_TOKEN = os.environ.get("LOOPWIND_TLS_ASK_TOKEN", "")
+DOMAIN_RECHECK_HOURS = env_int("DOMAIN_RECHECK_HOURS", 24)  # the worker verifies each domain again
+DOMAIN_VERIFY_INTERVAL = env_int("DOMAIN_VERIFY_INTERVAL", 10)  # seconds between two verify calls of a domain
 
 # Device login (RFC 8628 style) for the CLI.
 DEVICE_CODE_LIFETIME = timedelta(minutes=10)

@@ -7,6 +7,7 @@ from accounts import views as account_views
 from core import observability
 from core.files import signed_file
 from core.health import healthz
+from domains.views import tls_ask
 from loopwind_site.benchfloor import bench_urls
 from marketplace.views import account as site_account_views
 from rendering import views as rendering_views
@@ -17,6 +18,7 @@ api_patterns = [
     path("", include("rendering.urls")),
     path("", include("billing.urls")),
     path("", include("orgs.urls")),
+    path("", include("domains.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI under the site's CSP: its script is served as a file (the split view), never inline;
     # only its own inline styles and data: images are let through, on this page alone.
@@ -33,6 +35,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("healthz", healthz, name="healthz"),
     path("metrics", observability.metrics, name="metrics"),
+    path("internal/tls-ask", tls_ask, name="tls-ask"),  # the proxy's on-demand TLS check
     path("files/<str:token>", signed_file, name="signed-file"),
     path("i/<str:username>/<str:filename>", rendering_views.signed_image, name="signed-image"),
     path("admin/", admin.site.urls),

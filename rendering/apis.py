@@ -15,7 +15,9 @@ from rest_framework.views import APIView
 
 from core import files as stored_files
 from core.api import validated
+from core.errors import ApiError
 from core.files import file_url
+from domains import selectors as domain_selectors
 from loopwind import engine
 from rendering import events, idempotency, jobs, selectors, services, webhooks
 from templates_registry import cache as template_cache
@@ -186,6 +188,15 @@ class CheckApi(APIView):
         return Response(PreflightOutput({"warnings": warnings}).data)
 
 
+class SignInput(RenderInput):
+    domain = serializers.CharField(
+        max_length=300,
+        required=False,
+        help_text="A verified custom domain of the account (og.example.com): the URL is on it. "
+        "Only for the account's own templates.",
+    )
+
+
 class SignApi(APIView):
     required_scopes = "render:write"
 
@@ -196,17 +207,28 @@ class SignApi(APIView):
 
     @extend_schema(
         summary="Sign an image URL",
-        description="Answers with a signed URL that renders the image on GET, for <img> tags and Open Graph tags; each new render counts against your plan.",
-        request=RenderInput,
+        description="Answers with a signed URL that renders the image on GET, for <img> tags and Open Graph tags; each new render counts against your plan. With domain, the URL is on that verified custom domain of yours.",
+        request=SignInput,
         responses={200: Output},
         tags=["render"],
         operation_id="render_sign",
     )
     def post(self, request):
-        data = validated(RenderInput, request)
+        data = validated(SignInput, request)
         template, version = registry.template_version_get(
             ref=data["template"], version=data["version"], viewer=request.user
         )
+        base_url = None
+        if data.get("domain"):
+            domain = domain_selectors.domain_for_signing(account=request.user, name=data["domain"])
+            if template.owner_id != request.user.pk:
+                raise ApiError(
+                    f"{domain.domain} serves {request.user.username}'s templates only; "
+                    f"{template.owner.username}/{template.name} is not one of them.",
+                    code="domain_template_mismatch",
+                    details={"domain": domain.domain},
+                )
+            base_url = f"https://{domain.domain}"
         services.check_props(version=version, props=data["props"])
         url = services.image_url_sign(
             signer=request.user,
@@ -215,6 +237,7 @@ class SignApi(APIView):
             props=data["props"],
             fmt=data["format"],
             scale=data["scale"],
+            base_url=base_url,
         )
         return Response(
             self.Output(

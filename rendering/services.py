@@ -336,9 +336,19 @@ def _as_query_value(value: Any) -> str:
     return str(value)
 
 
-def image_url_sign(*, signer, template: Template, version: str, props: dict, fmt: str, scale: int = 1) -> str:
+def image_url_sign(
+    *,
+    signer,
+    template: Template,
+    version: str,
+    props: dict,
+    fmt: str,
+    scale: int = 1,
+    base_url: str | None = None,
+) -> str:
     """``/i/<owner>/<name>.<format>?<props>&v=<version>&sig=…``: covers template, version,
-    format, scale and every prop, with the signer's secret (``u`` names a signer who is not the owner)."""
+    format, scale and every prop, with the signer's secret (``u`` names a signer who is not the owner).
+    ``base_url``: another origin serving the same path (a custom domain); the site's by default."""
     clash = URL_RESERVED_PARAMS & set(props)
     if clash:
         raise RenderFailed(
@@ -354,7 +364,7 @@ def image_url_sign(*, signer, template: Template, version: str, props: dict, fmt
         params["u"] = signer.username
     path = f"/i/{template.owner.username}/{template.name}.{fmt}"
     params["sig"] = _signature(secrets_for(signer).signing_secret, path, params)
-    return f"{settings.SITE_URL}{path}?{urlencode(params)}"
+    return f"{base_url or settings.SITE_URL}{path}?{urlencode(params)}"
 
 
 def image_url_verify(*, path: str, params: dict[str, str], signer) -> None:

@@ -4,6 +4,7 @@ sends to them by name (rendering/queue.py), so nothing imports this module but R
 import dramatiq
 from django.conf import settings
 
+from domains.schedule import recheck_schedule
 from rendering import batch_maintenance, batch_worker, maintenance, queue, webhooks, worker
 from templates_registry.services import version_preview_video_render
 
@@ -50,6 +51,9 @@ def render_version_preview(version_id: int) -> None:
 def flush_render_counts() -> None:
     """A minute after renders happened: their count into the templates' counters."""
     maintenance.render_counts_flush()
+    # Re-arms the custom domains' daily re-verification should its message have been lost (a Redis
+    # restart): one cache write when it is already scheduled.
+    recheck_schedule()
 
 
 @dramatiq.actor(actor_name=queue.CLEANUP_OUTPUTS, queue_name="maintenance", max_retries=3)

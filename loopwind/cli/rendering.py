@@ -267,15 +267,18 @@ def render(
 @click.option("--scale", type=click.IntRange(MIN_SCALE, MAX_SCALE), default=None)
 @click.option("--version", "version", help="Pin a version (cached for a year).")
 @org_option
+@click.option("--domain", help="A verified custom domain of yours: the URL is on it (og.example.com).")
 @json_option
-def sign(template, props_json, prop_pairs, fmt, scale, version):
+def sign(template, props_json, prop_pairs, fmt, scale, version, domain):
     """Print a signed image URL for <img src> and og:image."""
     props = parse_props(props_json, prop_pairs)
     lw = make_client()
     slug, ref_version = parse_ref(remote_slug(lw, template))
     if has_text(props):
         props = typed_props(props, (lw.templates.get(slug).get("meta") or {}).get("props") or {})
-    url = lw.sign_url(slug, props=props, format=fmt, scale=scale, version=ref_version or version)
+    url = lw.sign_url(
+        slug, props=props, format=fmt, scale=scale, version=ref_version or version, domain=domain
+    )
     out().result({"url": url, "template": slug}, url)
 
 

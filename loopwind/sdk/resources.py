@@ -275,6 +275,26 @@ class Orgs(Resource):
         return self._run(Call("GET", _org_path(slug, "audit"), params=params))
 
 
+class Domains(Resource):
+    """Custom domains (Business): ``og.example.com`` serving your signed image URLs."""
+
+    def list(self):
+        """Your custom domains with their status and the DNS records each needs."""
+        return self._run(Call("GET", "/api/domains"))
+
+    def add(self, domain: str):
+        """Add a domain: the answer's ``records`` are the CNAME and TXT records to create, then ``verify``."""
+        return self._run(Call("POST", "/api/domains", json={"domain": domain}))
+
+    def verify(self, domain_id: str):
+        """Look its DNS records up now: ``status`` verified, or failed with ``failureReason``."""
+        return self._run(Call("POST", f"/api/domains/{quote(domain_id, safe='')}/verify"))
+
+    def remove(self, domain_id: str):
+        """Remove a domain: image URLs on it stop loading."""
+        return self._run(Call("DELETE", f"/api/domains/{quote(domain_id, safe='')}"))
+
+
 class Auth(Resource):
     """Accounts and sessions: register, log in, refresh, log out, the CLI's device flow."""
 
@@ -342,9 +362,10 @@ class Operations(Resource):
         body = render_body(template, props, version=version)
         return self._run(Call("POST", "/api/render/check", json=body, parse=lambda r: r.json()["warnings"]))
 
-    def sign_url(self, template: str, *, props=None, format="png", scale=None, version=None):  # noqa: A002
-        """A signed ``/i/…`` image URL for ``<img src>`` and ``og:image``."""
-        body = render_body(template, props, format=format, scale=scale, version=version)
+    def sign_url(self, template: str, *, props=None, format="png", scale=None, version=None, domain=None):  # noqa: A002
+        """A signed ``/i/…`` image URL for ``<img src>`` and ``og:image``; with ``domain`` (a verified
+        custom domain of yours, for your own templates) the URL is on that domain."""
+        body = render_body(template, props, format=format, scale=scale, version=version, domain=domain)
         return self._run(Call("POST", "/api/render/sign", json=body, parse=lambda r: r.json()["url"]))
 
     def render_video(

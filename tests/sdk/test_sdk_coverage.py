@@ -69,6 +69,10 @@ SDK_METHODS = {
     "orgs_invitations_revoke": "orgs.revoke_invitation",
     "orgs_invitations_accept": "orgs.accept_invitation",
     "orgs_audit": "orgs.audit",
+    "domains_list": "domains.list",
+    "domains_create": "domains.add",
+    "domains_verify": "domains.verify",
+    "domains_remove": "domains.remove",
 }
 NOT_FOR_CLIENTS = {"billing_webhook"}  # Stripe calls it, signed with Stripe's secret
 

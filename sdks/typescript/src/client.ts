@@ -11,6 +11,7 @@ import type {
   BatchAccepted,
   BatchStatus,
   BatchSummary,
+  CustomDomain,
   DeviceAuthorization,
   ImageFormat,
   Invitation,
@@ -71,7 +72,11 @@ export interface RenderResult {
   deprecation: string | null;
 }
 
-export type SignOptions = Omit<RenderOptions, 'quality' | 'idempotencyKey'> & PostOptions;
+export type SignOptions = Omit<RenderOptions, 'quality' | 'idempotencyKey'> &
+  PostOptions & {
+    /** A verified custom domain of yours (og.example.com): the URL is on it. Your own templates only. */
+    domain?: string;
+  };
 
 export interface RenderVideoOptions extends PostOptions {
   props?: Record<string, unknown>;
@@ -302,6 +307,29 @@ export class Keys extends Resource {
 
   async revoke(id: string, options: RequestOptions = {}): Promise<void> {
     await this.json<void>({ method: 'DELETE', path: `/api/keys/${encodeURIComponent(id)}` }, options);
+  }
+}
+
+/** Custom domains (Business): og.example.com serving your signed image URLs. */
+export class Domains extends Resource {
+  /** Your domains, their status and the DNS records each needs. */
+  list(options: RequestOptions = {}) {
+    return this.json<CustomDomain[]>({ method: 'GET', path: '/api/domains' }, options);
+  }
+
+  /** Add a domain: its `records` are the CNAME and TXT records to create; then `verify`. */
+  add(domain: string, options: PostOptions = {}) {
+    return this.json<CustomDomain>({ method: 'POST', path: '/api/domains', json: { domain } }, options);
+  }
+
+  /** Look its records up now: `status` verified, or failed with `failureReason` and `failureMessage`. */
+  verify(id: string, options: PostOptions = {}) {
+    return this.json<CustomDomain>({ method: 'POST', path: `/api/domains/${encodeURIComponent(id)}/verify` }, options);
+  }
+
+  /** Remove a domain: image URLs on it stop loading. */
+  async remove(id: string, options: RequestOptions = {}): Promise<void> {
+    await this.json<void>({ method: 'DELETE', path: `/api/domains/${encodeURIComponent(id)}` }, options);
   }
 }
 
@@ -558,6 +586,7 @@ export class Loopwind {
   readonly orgs: Orgs;
   readonly auth: Auth;
   readonly signingSecret: SigningSecretResource;
+  readonly domains: Domains;
   private readonly transport: Transport;
 
   /** `apiKey` defaults to LOOPWIND_API_KEY, `baseUrl` to LOOPWIND_API_URL or https://loopwind.dev. */
@@ -577,6 +606,7 @@ export class Loopwind {
     this.orgs = new Orgs(transport);
     this.auth = new Auth(transport);
     this.signingSecret = new SigningSecretResource(transport);
+    this.domains = new Domains(transport);
   }
 
   get baseUrl(): string {
@@ -620,7 +650,7 @@ export class Loopwind {
 
   /** A signed `/i/…` image URL for `<img src>`, `og:image` and `next/og`-style use. */
   async signUrl(template: string, options: SignOptions = {}): Promise<string> {
-    const json = renderBody(template, options, ['format', 'scale', 'version']);
+    const json = renderBody(template, options, ['format', 'scale', 'version', 'domain']);
     const signed = await this.transport.json<SignedUrl>({ method: 'POST', path: '/api/render/sign', json }, requestOptions(options));
     if (signed.deprecation) this.transport.onDeprecation(signed.deprecation.message, signed.deprecation.version);
     return signed.url;

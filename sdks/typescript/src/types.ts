@@ -56,6 +56,7 @@ export type AuditEvent = Schemas['AuditEventOutput'];
 export type Role = Schemas['RoleEnum'];
 export type NewOrg = Schemas['OrgsApiInputRequest'];
 export type OrgUpdate = Schemas['PatchedOrgDetailApiInputRequest'];
+export type CustomDomain = Schemas['DomainOutput'];
 
 export type ImageFormat = Schemas['RenderInputFormatEnum'];
 export type JobFormat = Schemas['AsyncRenderInputFormatEnum'];
