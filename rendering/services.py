@@ -25,6 +25,7 @@ from billing.plans import plan_limits
 from billing.services import quota_consume, quota_refund, usage_record
 from core import files as stored_files
 from core import hotcache, inflight
+from core.memo import BytesMemo
 from core.netsafe import fetch_image
 from core.observability import RENDER_SECONDS
 from core.renderpool.isolation import RenderTask
@@ -121,6 +122,44 @@ def _cache_set(key: str, value: dict) -> None:
         cache.set(f"render:{key}", value, timeout=settings.RENDER_CACHE_TTL)
     except Exception:
         logger.warning("render cache unavailable; output %s not indexed", value.get("name"), exc_info=True)
+
+
+def render_cache_entry_key(key: str) -> str:
+    """The full cache key of render ``key``'s index entry (what _cache_get reads), for the hit
+    paths that read it in a round trip of their own (core.hotcache.read)."""
+    return cache.make_key(f"render:{key}")
+
+
+# Outputs recently served or rendered by this process, by stored name. A name is its render key
+# (a hash of everything that determines the bytes), so a name always means the same bytes; a hit
+# is still one only while the render cache's entry says so, and who may see it is checked first.
+_outputs = BytesMemo(settings.RENDER_MEMORY_CACHE_MB * 1024 * 1024, max_item=1024 * 1024)
+
+
+def _output_read(name: str) -> bytes:
+    content = _outputs.get(name)
+    if content is None:
+        content = stored_files.file_read(name)
+        _outputs.put(name, content)
+    return content
+
+
+def render_hit(*, key: str, raw_entry: bytes | None, fmt: str, started: float) -> RenderResult | None:
+    """The answer to render ``key`` from its index entry as read raw by the caller, or None (no
+    entry, or its file is gone: render_image renders it again). The caller knows ``key`` is this
+    render's: it was computed from the same version checksum and request (rendering.fastpath)."""
+    if raw_entry is None:
+        return None
+    try:
+        hit = cache.client.decode(raw_entry)
+        content = _output_read(hit["name"])
+    except (FileNotFoundError, stored_files.StorageUnavailable):
+        return None
+    except Exception:  # an entry this code cannot read: the ordinary path reads it again
+        logger.warning("render cache entry of %s unreadable", key[:12], exc_info=True)
+        return None
+    RENDER_SECONDS.labels(format=fmt, cache="hit").observe(time.perf_counter() - started)
+    return RenderResult(content, engine.CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key, hit["name"])
 
 
 def check_props(*, version: TemplateVersion, props: dict, bundle: engine.Bundle | None = None) -> dict:
@@ -220,6 +259,7 @@ def render_image(
     enqueue_once(FLUSH_RENDER_COUNTS)
     if stored:
         _cache_set(key, {"name": name, "rid": render_id})
+        _outputs.put(name, content)
     return RenderResult(content, engine.CONTENT_TYPES[fmt], render_id, False, duration, key, name)
 
 
@@ -244,7 +284,7 @@ def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, st
     hit = _cache_get(key)
     if hit is not None:
         try:
-            return key, props, bundle, (stored_files.file_read(hit["name"]), hit["rid"], hit["name"])
+            return key, props, bundle, (_output_read(hit["name"]), hit["rid"], hit["name"])
         except (FileNotFoundError, stored_files.StorageUnavailable):
             pass  # rendered again
     return key, props, bundle, None
