@@ -234,12 +234,11 @@ def render_image(
             # with a prop must not hold renderers for free); one that never reached it is given back.
             if count_quota and task.cpu_ms is None:
                 quota_refund(user=user, usage_type=Usage.Type.IMAGE_RENDER)
+            if count_quota and task.cpu_ms:
+                usage_record(user=user, usage_type=Usage.Type.RENDER_CPU_MS, amount=task.cpu_ms)
             if isinstance(exc, engine.EngineError):
                 raise engine_error(exc) from exc
             raise
-        finally:
-            if count_quota and task.cpu_ms:
-                usage_record(user=user, usage_type=Usage.Type.RENDER_CPU_MS, amount=task.cpu_ms)
     name = f"renders/{key[:2]}/{key}.{fmt}"
     try:
         stored_files.file_save(name, content)  # False when already there: same key, same bytes
@@ -250,11 +249,12 @@ def render_image(
         stored = False
     duration = _ms(started)
     RENDER_SECONDS.labels(format=fmt, cache="miss").observe(duration / 1000)
-    # The Render row and the template's counter are written by the worker's minute upkeep
-    # (rendering/renderlog.py): one RPUSH here instead of an INSERT and its commit.
+    # The Render row, the template's counter and the render's CPU time in usage are written by the
+    # worker's minute upkeep (rendering/renderlog.py): one RPUSH here instead of INSERTs and commits.
     render_id = renderlog.render_log(
         user_id=user.pk, template_id=template.pk, version_id=version.pk, format=fmt, scale=scale,
         cache_key=key, output=name, size=len(content), duration_ms=duration, source=source,
+        cpu_ms=(task.cpu_ms or 0) if count_quota else 0,
     )  # fmt: skip
     enqueue_once(FLUSH_RENDER_COUNTS)
     if stored:
