@@ -22,10 +22,10 @@ from accounts.models import User
 from accounts.selectors import user_get_by_username
 from billing.models import Usage
 from billing.plans import plan_limits
-from billing.services import quota_consume, quota_refund, usage_record
+from billing.services import month_start, quota_consume, quota_limit, quota_refund, usage_record
 from core import files as stored_files
 from core import hotcache, inflight
-from core.memo import BytesMemo
+from core.memo import BytesMemo, Memo
 from core.netsafe import fetch_image
 from core.observability import RENDER_SECONDS
 from core.renderpool.isolation import RenderTask
@@ -219,8 +219,19 @@ def render_image(
     slot, limit = in_flight or (f"renders:user:{user.pk}", plan.renders_in_flight)
     task = RenderTask(bundle.checksum, None, props, format=fmt, scale=scale, quality=quality, time=still_at)
     with inflight.in_flight(slot, limit=limit, seconds=plan.render_time_limit + 30):
-        if count_quota:
-            quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER)
+        charged = []  # the quota unit, once taken
+
+        def charge() -> None:
+            _quota_seen.put(
+                user.pk, (month_start(), quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER))
+            )
+            charged.append(True)
+
+        # The quota's upsert (a commit) overlaps the render when this process saw the account far
+        # from its limit: the conditional UPDATE still decides, and a refusal drops the output.
+        overlap = count_quota and _quota_roomy(user)
+        if count_quota and not overlap:
+            charge()
         try:
             task.images = remote_images_fetch(bundle, props)
             content = image_pool().run(
@@ -228,13 +239,14 @@ def render_image(
                 files_loader=lambda: version_files(version),
                 wall_seconds=plan.render_time_limit,
                 account=slot,
+                while_rendering=charge if overlap else None,
             )
         except BaseException as exc:
             # A render that used the renderer counts, failed or timed out (a template whose cost grows
             # with a prop must not hold renderers for free); one that never reached it is given back.
-            if count_quota and task.cpu_ms is None:
+            if charged and task.cpu_ms is None:
                 quota_refund(user=user, usage_type=Usage.Type.IMAGE_RENDER)
-            if count_quota and task.cpu_ms:
+            if charged and task.cpu_ms:
                 usage_record(user=user, usage_type=Usage.Type.RENDER_CPU_MS, amount=task.cpu_ms)
             if isinstance(exc, engine.EngineError):
                 raise engine_error(exc) from exc
@@ -261,6 +273,22 @@ def render_image(
         _cache_set(key, {"name": name, "rid": render_id})
         _outputs.put(name, content)
     return RenderResult(content, engine.CONTENT_TYPES[fmt], render_id, False, duration, key, name)
+
+
+# Image renders each account had used, as this process last saw (month, count): an account far
+# from its limit has its quota counted while its render runs. Stale only towards rendering once
+# more than the limit allows and dropping it (other processes counted meanwhile), never towards
+# charging wrongly: the upsert is the check.
+_quota_seen = Memo(4096)
+QUOTA_OVERLAP_MARGIN = 50
+
+
+def _quota_roomy(user) -> bool:
+    seen = _quota_seen.get(user.pk)
+    if seen is None or seen[0] != month_start():
+        return False
+    limit = quota_limit(user, Usage.Type.IMAGE_RENDER)
+    return limit is None or limit - seen[1] > QUOTA_OVERLAP_MARGIN
 
 
 _NOT_MODIFIED = ("", "", "")
