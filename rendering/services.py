@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.utils import timezone
 
@@ -151,7 +151,7 @@ def render_hit(*, key: str, raw_entry: bytes | None, fmt: str, started: float) -
     if raw_entry is None:
         return None
     try:
-        hit = cache.client.decode(raw_entry)
+        hit = caches["default"].client.decode(raw_entry)
         content = _output_read(hit["name"])
     except (FileNotFoundError, stored_files.StorageUnavailable):
         return None
@@ -389,12 +389,14 @@ def webhook_secret_rotate(*, user) -> RenderSecrets:
 # --- signed image URLs -----------------------------------------------------------------------
 
 
-def _canonical(path: str, params: dict[str, str]) -> str:
+def image_url_canonical(path: str, params: dict[str, str]) -> str:
+    """What a URL's signature covers: the path and every parameter but ``sig``, sorted."""
     return path + "?" + urlencode(sorted((k, v) for k, v in params.items() if k != "sig"))
 
 
-def _signature(secret: str, path: str, params: dict[str, str]) -> str:
-    digest = hmac.new(secret.encode(), _canonical(path, params).encode(), hashlib.sha256).hexdigest()
+def _signature(secret: str, path: str, params: dict[str, str], canonical: str | None = None) -> str:
+    canonical = canonical if canonical is not None else image_url_canonical(path, params)
+    digest = hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()
     return digest[:40]
 
 
@@ -425,8 +427,9 @@ def image_url_sign(*, signer, template: Template, version: str, props: dict, fmt
     return f"{settings.SITE_URL}{path}?{urlencode(params)}"
 
 
-def image_url_verify(*, path: str, params: dict[str, str], signer) -> None:
+def image_url_verify(*, path: str, params: dict[str, str], signer, canonical: str | None = None) -> None:
+    """``canonical``: image_url_canonical(path, params) when the caller has it already."""
     given = params.get("sig", "")
-    expected = _signature(secrets_for(signer).signing_secret, path, params)
+    expected = _signature(secrets_for(signer).signing_secret, path, params, canonical)
     if not given or not hmac.compare_digest(given, expected):
         raise BadSignature()

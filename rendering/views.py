@@ -23,21 +23,21 @@ class _Url:
     """A signed URL's parse (pure: memoized per process by path and query), and this process's
     guess of its render key, (version checksum, key), checked against the version before use."""
 
-    __slots__ = ("params", "props", "scale", "guess")
+    __slots__ = ("params", "props", "scale", "canonical", "guess")
 
-    def __init__(self, params: dict[str, str], scale: int):
-        self.params, self.scale = params, scale
+    def __init__(self, params: dict[str, str], scale: int, canonical: str):
+        self.params, self.scale, self.canonical = params, scale, canonical
         self.props = {key: value for key, value in params.items() if key not in services.URL_RESERVED_PARAMS}
         self.guess: tuple[str, str] | None = None
 
 
-def _parse(request) -> _Url:
+def _parse(request, path: str) -> _Url:
     if any(len(values) > 1 for _, values in request.GET.lists()):
         raise ApiError("Each parameter may appear once.", code="duplicate_parameter")
     params = {key: request.GET[key] for key in request.GET}
     scale_text = params.get("scale", "1")
     scale = int(scale_text) if scale_text.isascii() and scale_text.isdigit() else 0
-    return _Url(params, scale)
+    return _Url(params, scale, services.image_url_canonical(path, params))
 
 
 @require_GET
@@ -49,9 +49,10 @@ def signed_image(request, username: str, filename: str):
         raise NotFound("Unknown image format.")
     query = request.META.get("QUERY_STRING", "")
     memo_key = (username, filename, query)
+    path = f"/i/{username}/{filename}"
     url = fastpath.urls.get(memo_key)
     if url is None:
-        url = _parse(request)
+        url = _parse(request, path)
         if len(query) <= fastpath.MAX_MEMO_KEY:
             fastpath.urls.put(memo_key, url)
     params = url.params
@@ -68,7 +69,7 @@ def signed_image(request, username: str, filename: str):
     signer = services.signer_get(username=signer_name, entry=signer_entry)
     if signer is None:
         raise services.BadSignature()
-    services.image_url_verify(path=f"/i/{username}/{filename}", params=params, signer=signer)
+    services.image_url_verify(path=path, params=params, signer=signer, canonical=url.canonical)
     template = template_cache.template_for_render(username=username, name=name, viewer=signer,
                                                   entry=template_entry)  # fmt: skip
     version = template_cache.version_for_render(template=template, version=params.get("v"))
@@ -120,7 +121,7 @@ def signed_image(request, username: str, filename: str):
 
 def _etags(request) -> frozenset[str]:
     """The If-None-Match entity tags, unquoted, weak ones included (RFC 9110 compares weakly here)."""
-    header = request.headers.get("If-None-Match", "")
+    header = request.META.get("HTTP_IF_NONE_MATCH", "")
     if not header:
         return frozenset()
     tags = parse_etags(header)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from django.core.cache import cache
-from redis.client import Redis
+from redis.connection import AbstractConnection
 from rest_framework.test import APIClient
 
 from accounts.services import api_key_create, api_key_revoke
@@ -30,14 +30,15 @@ def _fresh_memos():
 
 @pytest.fixture
 def round_trips(monkeypatch):
+    """Every command sent to Redis, whether through redis-py's client or on a pooled connection."""
     calls = []
-    real = Redis.execute_command
+    real = AbstractConnection.send_command
 
     def counting(self, *args, **options):
         calls.append(args[0])
         return real(self, *args, **options)
 
-    monkeypatch.setattr(Redis, "execute_command", counting)
+    monkeypatch.setattr(AbstractConnection, "send_command", counting)
     return calls
 
 
@@ -183,3 +184,16 @@ def test_signed_urls_parse_once_and_check_the_signature_every_time(user_api, cli
     tampered = url.replace("Sig", "Sag")
     assert_error(client.get(tampered), 403)
     assert client.get(url)["X-Render-Cache"] == "HIT"
+
+
+def test_a_hit_after_redis_forgot_its_scripts(user, published, settings):
+    """The hit's script is sent on a pooled connection (core.hotcache._evalsha): a server that lost
+    it (a restart, SCRIPT FLUSH) gets it whole once."""
+    settings.RATE_LIMITS_ENABLED = True
+    client = keyed(user)
+    for _ in range(2):
+        assert client.post("/api/render", body_for(user), format="json").status_code == 200
+    cache.client.get_client().script_flush()
+    response = client.post("/api/render", body_for(user), format="json")
+    assert response.status_code == 200 and response["X-Render-Cache"] == "HIT"
+    assert response["X-RateLimit-Remaining"] == "7"
