@@ -130,7 +130,8 @@ def render_cache_entry_key(key: str) -> str:
     return cache.make_key(f"render:{key}")
 
 
-# Outputs recently served or rendered by this process, by stored name. A name is its render key
+# Outputs this process served from the render cache lately, by stored name (a render is kept from
+# its first hit on: one-off renders do not push out the ones being asked for). A name is its render key
 # (a hash of everything that determines the bytes), so a name always means the same bytes; a hit
 # is still one only while the render cache's entry says so, and who may see it is checked first.
 _outputs = BytesMemo(settings.RENDER_MEMORY_CACHE_MB * 1024 * 1024, max_item=1024 * 1024)
@@ -271,7 +272,6 @@ def render_image(
     enqueue_once(FLUSH_RENDER_COUNTS)
     if stored:
         _cache_set(key, {"name": name, "rid": render_id})
-        _outputs.put(name, content)
     return RenderResult(content, engine.CONTENT_TYPES[fmt], render_id, False, duration, key, name)
 
 
