@@ -52,19 +52,24 @@ class BearerAuthentication(BaseAuthentication):
         if not keyformat.is_well_formed(raw):
             raise InvalidApiKey()
         digest = keyformat.hash_key(raw)
-        key = api_key_by_hash(digest)  # the shared hot-path cache, else one query
-        # The lookup is by hash, so timing says nothing about the key; compare anyway, in constant time.
-        if key is None or not hmac.compare_digest(key.key_hash, digest):
-            raise InvalidApiKey()
-        if key.revoked_at is not None:
-            raise RevokedApiKey()
-        if not key.user.is_active:
-            raise Unauthorized("This account is suspended.", code="account_suspended")
-        api_key_mark_used(key=key)
-        return key.user, key
+        return key_accepted(api_key_by_hash(digest), digest)  # the shared hot-path cache, else one query
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+def key_accepted(key, digest: str):
+    """(user, key) for a key found by ``digest`` that may be used (its use recorded), else the
+    401 that says why. Also the render hit path's check (rendering.fastpath)."""
+    # The lookup is by hash, so timing says nothing about the key; compare anyway, in constant time.
+    if key is None or not hmac.compare_digest(key.key_hash, digest):
+        raise InvalidApiKey()
+    if key.revoked_at is not None:
+        raise RevokedApiKey()
+    if not key.user.is_active:
+        raise Unauthorized("This account is suspended.", code="account_suspended")
+    api_key_mark_used(key=key)
+    return key.user, key
 
 
 class BearerAuthenticationScheme(OpenApiAuthenticationExtension):

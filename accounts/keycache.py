@@ -18,16 +18,28 @@ def _entry(key: ApiKey) -> dict:
     return {"key": hotcache.row(key), "user": hotcache.row(key.user, exclude=USER_LEFT_OUT)}
 
 
+def cache_name(digest: str) -> str:
+    return _name(digest)
+
+
+def key_from_entry(entry, token: str | None) -> ApiKey | None:
+    """The key and its account from a hot-cache entry (None: absent or from another model version)."""
+    if entry is None:
+        return None
+    try:
+        key = hotcache.instance_of(ApiKey, entry["key"])
+        key.user = hotcache.instance_of(User, entry["user"])
+    except KeyError:
+        return None
+    key._hot_token = token
+    return key
+
+
 def api_key_by_hash(digest: str) -> ApiKey | None:
     (entry,), token = hotcache.lookup([_name(digest)])
-    if entry is not None:
-        try:
-            key = hotcache.instance_of(ApiKey, entry["key"])
-            key.user = hotcache.instance_of(User, entry["user"])
-            key._hot_token = token
-            return key
-        except KeyError:
-            pass
+    key = key_from_entry(entry, token)
+    if key is not None:
+        return key
     token = hotcache.fill_token()
     key = ApiKey.objects.select_related("user").filter(key_hash=digest).first()
     if key is not None:

@@ -79,8 +79,9 @@ def quota_refund(*, user, usage_type: str) -> None:
     )
 
 
-def usage_record(*, user, usage_type: str, amount: int = 1) -> None:
-    """Adds ``amount`` to this month's count, in one upsert (concurrent adds never lose one)."""
+def usage_record(*, user, usage_type: str, amount: int = 1, month: date | None = None) -> None:
+    """Adds ``amount`` to this month's count (or ``month``'s: work recorded later, like the render
+    log's CPU time), in one upsert (concurrent adds never lose one)."""
     if amount <= 0:
         return
     table = connection.ops.quote_name(Usage._meta.db_table)
@@ -88,7 +89,7 @@ def usage_record(*, user, usage_type: str, amount: int = 1) -> None:
         cursor.execute(
             f"INSERT INTO {table} (user_id, type, month, count) VALUES (%s, %s, %s, %s) "  # noqa: S608
             f"ON CONFLICT (user_id, type, month) DO UPDATE SET count = {table}.count + EXCLUDED.count",
-            [user.pk, usage_type, month_start(), amount],
+            [user.pk, usage_type, month or month_start(), amount],
         )
 
 

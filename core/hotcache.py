@@ -23,10 +23,17 @@ from __future__ import annotations
 
 import logging
 import pickle
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import models, transaction
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from core.memo import Memo
 
 logger = logging.getLogger(__name__)
 TTL = 60  # bounds the one stale case: Redis unreachable exactly when an account was forgotten
@@ -51,6 +58,31 @@ local gen = redis.call('GET', KEYS[3]) or '0'
 redis.call('HSET', KEYS[1], 'acct', ARGV[2], 'gen', gen, 'data', ARGV[3])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 return 1
+"""
+# A whole cache hit's reads in one round trip (issue 14): the entries as _GET does (KEYS[1..n],
+# n = ARGV[3]), then plain GETs (the render cache's index entry), and when ARGV[4] is set, the last
+# key is a rate-limit counter incremented as core.ratelimit's script does (expiry ARGV[4] seconds,
+# set by the INCR that creates it). Returns the entries, the GETs' values, the count (false when
+# none) and the bumps counter (the fill token).
+_READ = """
+local n = tonumber(ARGV[3])
+local out = {}
+for i = 1, n do
+  out[i] = false
+  local entry = redis.call('HMGET', KEYS[i], 'acct', 'gen', 'data')
+  if entry[1] and (redis.call('GET', ARGV[1] .. entry[1]) or '0') == entry[2] then out[i] = entry[3] end
+end
+local last = #KEYS
+local count = false
+if ARGV[4] ~= '' then
+  count = redis.call('INCR', KEYS[last])
+  if count == 1 then redis.call('EXPIRE', KEYS[last], tonumber(ARGV[4])) end
+  last = last - 1
+end
+for i = n + 1, last do out[#out + 1] = redis.call('GET', KEYS[i]) end
+out[#out + 1] = count
+out[#out + 1] = redis.call('GET', ARGV[2]) or '0'
+return out
 """
 _scripts: dict[tuple[int, str], Any] = {}
 
@@ -102,6 +134,77 @@ def lookup(names: list[str]) -> tuple[list[Any | None], str | None]:
     # Written only by fill() in our own processes, like django-redis's pickled cache values
     entries = [pickle.loads(raw) if raw else None for raw in found]  # noqa: S301
     return entries, token.decode() if isinstance(token, bytes) else str(token)
+
+
+class Read(NamedTuple):
+    entries: list[Any | None]  # as get_many
+    values: list[bytes | None]  # the plain GETs, raw (the caller decodes them)
+    count: int | None  # the counter after its INCR, when one was given
+    token: str  # the fill token, as lookup's
+
+
+def read(names: list[str], *, gets: list[str] = (), counter: tuple[str, int] | None = None) -> Read | None:
+    """The entries ``names``, the raw values of the full cache keys ``gets``, and a rate-limit
+    counter (full key, expiry seconds) incremented, all in one round trip: what a whole cache hit
+    reads. None when Redis is unavailable or not configured (nothing was counted then)."""
+    redis = _client()
+    if redis is None:
+        return None
+    make_key = caches["default"].make_key  # the backend itself, not the proxy, for the 3-4 keys
+    keys = [make_key(f"hot:{name}") for name in names] + list(gets)
+    args = [make_key("hot:gen:"), make_key("hot:bumps"), len(names), ""]
+    if counter is not None:
+        keys.append(counter[0])
+        args[3] = counter[1]
+    try:
+        found = _evalsha(redis, _script(redis, _READ), keys, args)
+    except Exception:
+        logger.warning("hot cache unavailable; reading the database", exc_info=True)
+        return None
+    token = found[-1]
+    n = len(names)
+    entries = [_decoded(raw) if raw else None for raw in found[:n]]
+    return Read(
+        entries,
+        found[n : n + len(gets)],
+        found[-2] if counter is not None else None,
+        token.decode() if isinstance(token, bytes) else str(token),
+    )
+
+
+# Entries as stored are immutable (a change is a new entry), so the same bytes decode to the same
+# rows: a process keeps the last ones it decoded. The rows are tuples; nothing changes them.
+_decoded_entries = Memo(512)
+
+
+def _decoded(raw: bytes):
+    entry = _decoded_entries.get(raw)
+    if entry is None:
+        # Written only by fill() in our own processes, like django-redis's pickled cache values
+        entry = pickle.loads(raw)  # noqa: S301
+        _decoded_entries.put(raw, entry)
+    return entry
+
+
+def _evalsha(redis, script, keys: list, args: list):
+    """The script's EVALSHA on a pooled connection, without redis-py's per-command wrapping (retry
+    closures, telemetry hooks): half the client's CPU of the hit path's one round trip. A script
+    the server lost (a restart, SCRIPT FLUSH) is sent whole once; a connection error disconnects
+    the connection and propagates (callers read the database)."""
+    pool = redis.connection_pool
+    connection = pool.get_connection()
+    try:
+        try:
+            connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            return connection.read_response()
+        except NoScriptError:
+            connection.send_command("EVAL", script.script, len(keys), *keys, *args)
+            return connection.read_response()
+    except (RedisConnectionError, RedisTimeoutError):
+        connection.disconnect()
+        raise
+    finally:
+        pool.release(connection)
 
 
 def fill_token() -> str | None:
@@ -167,11 +270,29 @@ def row(instance: models.Model | None, *, exclude: tuple[str, ...] = ()) -> tupl
     return names, tuple(getattr(instance, name) for name in names)
 
 
+_known_names: set[tuple[type, tuple[str, ...]]] = set()
+_plain_models: dict[type, bool] = {}  # no pre_init / post_init receivers
+
+
 def instance_of(model: type[models.Model], stored: tuple | None):
     """The instance as if loaded from the database (fields left out are deferred)."""
     if stored is None:
         return None
     names, values = stored
-    if not set(names) <= {field.attname for field in model._meta.concrete_fields}:
-        raise KeyError("an entry written by another version of the model")  # callers read the database
-    return model.from_db("default", names, values)
+    if (model, names) not in _known_names:
+        if not set(names) <= {field.attname for field in model._meta.concrete_fields}:
+            raise KeyError("an entry written by another version of the model")  # callers read the database
+        _known_names.add((model, names))
+    plain = _plain_models.get(model)
+    if plain is None:  # asked once per model and process (receivers connect when apps load)
+        plain = _plain_models[model] = not (pre_init.has_listeners(model) or post_init.has_listeners(model))
+    if not plain:
+        return model.from_db("default", names, values)
+    # What from_db does for these fields (Model.__init__ sets each one, the rest stay deferred),
+    # without the per-field loop: this runs several times on every cache hit.
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(names, values, strict=True))
+    instance._state = ModelState()
+    instance._state.adding = False
+    instance._state.db = "default"
+    return instance

@@ -12,7 +12,9 @@ local-memory cache) django-ratelimit does the counting."""
 
 from __future__ import annotations
 
+import logging
 import time
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import caches
@@ -33,6 +35,7 @@ if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
 _scripts: dict[int, object] = {}
+logger = logging.getLogger(__name__)
 
 
 class RateLimited(TooManyRequests):
@@ -55,6 +58,27 @@ def _redis_script(cache):
     return script
 
 
+class Counter(NamedTuple):
+    """Where a request for ``identity`` at ``rate`` counts on Redis, this second."""
+
+    key: str  # the full Redis key
+    expiry: int  # seconds, set when the window's first hit creates the key
+    limit: int
+    window: int  # when the window ends (unix seconds)
+
+
+def counter_for(identity: str, rate: str) -> Counter | None:
+    """The counter a hit would INCR, for callers that count in a round trip of their own (the
+    render hit path, core.hotcache.read); None when the cache is not Redis."""
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    if _redis_script(cache) is None:
+        return None
+    limit, period = _split_rate(rate)
+    window = _get_window(identity, period)
+    key = cache.make_key(_make_cache_key(_GROUP, window, rate, identity, ALL))
+    return Counter(key, period + _EXPIRATION_FUDGE, limit, window)
+
+
 def _count(django_request, identity: str, rate: str) -> tuple[int, int, int] | None:
     """(count, limit, seconds left in the window) after counting this request."""
     cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
@@ -69,11 +93,9 @@ def _count(django_request, identity: str, rate: str) -> tuple[int, int, int] | N
             increment=True,
         )
         return None if usage is None else (usage["count"], usage["limit"], usage["time_left"])
-    limit, period = _split_rate(rate)
-    window = _get_window(identity, period)
-    key = cache.make_key(_make_cache_key(_GROUP, window, rate, identity, ALL))
-    count = int(script(keys=[key], args=[period + _EXPIRATION_FUDGE]))
-    return count, limit, window - int(time.time())
+    counter = counter_for(identity, rate)
+    count = int(script(keys=[counter.key], args=[counter.expiry]))
+    return count, counter.limit, counter.window - int(time.time())
 
 
 def rate_limit_hit(request, *, identity: str, per_minute: int | None = None, rate: str | None = None,
@@ -90,17 +112,32 @@ def rate_limit_hit(request, *, identity: str, per_minute: int | None = None, rat
         return
     if usage is None:
         return
-    count, limit, time_left = usage
+    rate_limit_counted(django_request, *usage, headers=headers)
+
+
+def rate_limit_counted(request, count: int, limit: int, time_left: int, *, headers: bool = True) -> None:
+    """After a hit was counted (by rate_limit_hit, or in a caller's own round trip): the
+    X-RateLimit-* state on the request, and 429 past the limit."""
     remaining = max(0, limit - count)
     # django-ratelimit's window still counts during its end second (time_left 0): the next one starts
     # a second later, so a client retrying after time_left seconds would be refused once more.
     seconds = max(0, int(time_left)) + 1
     reset = int(time.time()) + seconds
     if headers:
-        django_request.rate_limit_state = (limit, remaining, reset)
+        request.rate_limit_state = (limit, remaining, reset)
     if count > limit:
         raise RateLimited(
             f"Rate limit of {limit} requests exceeded. Retry in {seconds} seconds.",
             retry_after=seconds,
             details={"limit": limit},
         )
+
+
+def rate_limit_uncount(counter: Counter) -> None:
+    """Takes back a hit counted on a guess that turned out wrong (the render hit path counts
+    before it has read who the caller is; a revoked key or a changed plan means another bucket)."""
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    try:
+        cache.client.get_client(write=True).decr(counter.key)
+    except Exception:  # the window expires in a minute in any case
+        logger.warning("rate limit: a guessed count could not be taken back", exc_info=True)

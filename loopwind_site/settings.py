@@ -424,6 +424,9 @@ RENDER_TIME_LIMIT = env_int("RENDER_TIME_LIMIT", 10)  # seconds for one image re
 VIDEO_TIME_LIMIT = env_int("VIDEO_TIME_LIMIT", 600)  # seconds for one video render
 RENDER_MEMORY_MB = env_int("RENDER_MEMORY_MB", 2048)  # address space of a render child
 RENDER_CACHE_TTL = env_int("RENDER_CACHE_TTL", 7 * 24 * 3600)  # seconds a cached image is served
+# Each web process keeps the outputs it served from the render cache last (up to 1 MB each) in memory,
+# so a hit reads no storage (S3: a GET per hit). Names are content hashes: no invalidation is needed.
+RENDER_MEMORY_CACHE_MB = env_int("RENDER_MEMORY_CACHE_MB", 16)
 OUTPUT_TTL = env_int("OUTPUT_TTL", 24 * 3600)  # seconds an async job's output stays downloadable
 # One event stream lasts at most this long, then ends so the client reconnects (EventSource does so
 # by itself): gunicorn's sync workers tell their arbiter they are alive only between requests, so a

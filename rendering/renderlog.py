@@ -10,19 +10,28 @@ response has already handed its record over. A flush claims a batch by moving it
 a claim list of its own and deletes that list only after its INSERT has committed; a flush that
 dies leaves its claim for the next one, and inserting a record twice is harmless (``public_id``
 is unique, the INSERT skips conflicts). Without a Redis broker (the embedded setup) or when Redis
-does not answer, the row is written at once, as before."""
+does not answer, the row is written at once, as before.
+
+A record also carries the render's CPU time (``cpu_ms``), added to its account's usage by the flush
+that inserts the row (the one that finds it new, under the flush's lock): exactly once, and one
+commit fewer on the request."""
 
 from __future__ import annotations
 
 import json
 import logging
 import uuid
-from datetime import datetime
+from collections import defaultdict
+from datetime import UTC, date, datetime
 
 import dramatiq
 from django.conf import settings
+from django.db import transaction
 from dramatiq.brokers.redis import RedisBroker
 
+from accounts.models import User
+from billing.models import Usage
+from billing.services import month_start, usage_record
 from rendering.models import Render
 
 logger = logging.getLogger(__name__)
@@ -54,29 +63,39 @@ def _key(name: str) -> str:
     return f"{prefix}:renderlog:{name}"
 
 
-def render_log(**fields) -> str:
-    """Records one render (the Render model's fields, ids as ``*_id``); returns its public id."""
+def render_log(*, cpu_ms: int = 0, **fields) -> str:
+    """Records one render (the Render model's fields, ids as ``*_id``) and the CPU it used, in
+    milliseconds, for its account's usage; returns its public id."""
     fields.setdefault("public_id", Render._meta.get_field("public_id").default())
     fields["created_at"] = datetime.now().astimezone().isoformat()
     client = _redis()
     if client is not None:
         try:
-            client.rpush(_key("pending"), json.dumps(fields, separators=(",", ":")))
+            client.rpush(_key("pending"), json.dumps({**fields, "cpu_ms": cpu_ms}, separators=(",", ":")))
             return fields["public_id"]
         except Exception:  # Redis down: the row is written now rather than lost
             logger.warning(
                 "render log unavailable; writing render %s at once", fields["public_id"], exc_info=True
             )
-    Render.objects.create(**{**fields, "created_at": datetime.fromisoformat(fields["created_at"])})
+    created_at = datetime.fromisoformat(fields["created_at"])
+    with transaction.atomic():
+        Render.objects.create(**{**fields, "created_at": created_at})
+        _cpu_record({(fields["user_id"], month_start(created_at.astimezone(UTC))): cpu_ms})
     return fields["public_id"]
 
 
-def _row(raw: bytes) -> Render:
+def _cpu_record(per_account_month: dict[tuple[int, date], int]) -> None:
+    for (user_id, month), amount in per_account_month.items():
+        usage_record(user=User(pk=user_id), usage_type=Usage.Type.RENDER_CPU_MS, amount=amount, month=month)
+
+
+def _row(raw: bytes) -> tuple[Render, int]:
     record = json.loads(raw)
-    return Render(
+    row = Render(
         **{name: record[name] for name in _FIELDS if name in record},
         created_at=datetime.fromisoformat(record["created_at"]),
     )
+    return row, int(record.get("cpu_ms") or 0)
 
 
 def claim() -> list[str]:
@@ -95,14 +114,28 @@ def claim() -> list[str]:
 
 
 def insert(claim_lists: list[str]) -> int:
-    """Inserts the claimed records as Render rows, in bulk, skipping those already there."""
+    """Inserts the claimed records as Render rows, in bulk, skipping those already there, and adds
+    the CPU time of the rows it inserted to their accounts' usage. Runs under the flush's lock
+    (maintenance.render_counts_flush), so "not there yet" means "inserted by this flush": a claim
+    inserted twice (a flush that died after its commit) adds nothing the second time."""
     client = _redis()
     inserted = 0
     for name in claim_lists:
-        rows = [_row(raw) for raw in client.lrange(name, 0, -1)]
-        rows.sort(key=lambda row: row.created_at)
-        Render.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
-        inserted += len(rows)
+        records = [_row(raw) for raw in client.lrange(name, 0, -1)]
+        there = set(
+            Render.objects.filter(public_id__in=[row.public_id for row, _ in records]).values_list(
+                "public_id", flat=True
+            )
+        )
+        new = sorted((record for record in records if record[0].public_id not in there),
+                     key=lambda record: record[0].created_at)  # fmt: skip
+        Render.objects.bulk_create([row for row, _ in new], batch_size=BATCH, ignore_conflicts=True)
+        cpu: dict[tuple[int, date], int] = defaultdict(int)
+        for row, cpu_ms in new:
+            if cpu_ms > 0:
+                cpu[(row.user_id, month_start(row.created_at.astimezone(UTC)))] += cpu_ms
+        _cpu_record(cpu)
+        inserted += len(records)
     return inserted
 
 

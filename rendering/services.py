@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,9 +22,10 @@ from accounts.models import User
 from accounts.selectors import user_get_by_username
 from billing.models import Usage
 from billing.plans import plan_limits
-from billing.services import quota_consume, quota_refund, usage_record
+from billing.services import month_start, quota_consume, quota_limit, quota_refund, usage_record
 from core import files as stored_files
 from core import hotcache, inflight
+from core.memo import BytesMemo, Memo
 from core.netsafe import fetch_image
 from core.observability import RENDER_SECONDS
 from core.renderpool.isolation import RenderTask
@@ -123,6 +124,45 @@ def _cache_set(key: str, value: dict) -> None:
         logger.warning("render cache unavailable; output %s not indexed", value.get("name"), exc_info=True)
 
 
+def render_cache_entry_key(key: str) -> str:
+    """The full cache key of render ``key``'s index entry (what _cache_get reads), for the hit
+    paths that read it in a round trip of their own (core.hotcache.read)."""
+    return cache.make_key(f"render:{key}")
+
+
+# Outputs this process served from the render cache lately, by stored name (a render is kept from
+# its first hit on: one-off renders do not push out the ones being asked for). A name is its render key
+# (a hash of everything that determines the bytes), so a name always means the same bytes; a hit
+# is still one only while the render cache's entry says so, and who may see it is checked first.
+_outputs = BytesMemo(settings.RENDER_MEMORY_CACHE_MB * 1024 * 1024, max_item=1024 * 1024)
+
+
+def _output_read(name: str) -> bytes:
+    content = _outputs.get(name)
+    if content is None:
+        content = stored_files.file_read(name)
+        _outputs.put(name, content)
+    return content
+
+
+def render_hit(*, key: str, raw_entry: bytes | None, fmt: str, started: float) -> RenderResult | None:
+    """The answer to render ``key`` from its index entry as read raw by the caller, or None (no
+    entry, or its file is gone: render_image renders it again). The caller knows ``key`` is this
+    render's: it was computed from the same version checksum and request (rendering.fastpath)."""
+    if raw_entry is None:
+        return None
+    try:
+        hit = caches["default"].client.decode(raw_entry)
+        content = _output_read(hit["name"])
+    except (FileNotFoundError, stored_files.StorageUnavailable):
+        return None
+    except Exception:  # an entry this code cannot read: the ordinary path reads it again
+        logger.warning("render cache entry of %s unreadable", key[:12], exc_info=True)
+        return None
+    RENDER_SECONDS.labels(format=fmt, cache="hit").observe(time.perf_counter() - started)
+    return RenderResult(content, engine.CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key, hit["name"])
+
+
 def check_props(*, version: TemplateVersion, props: dict, bundle: engine.Bundle | None = None) -> dict:
     """Validated props, or the engine's 400 naming the prop."""
     try:
@@ -180,8 +220,19 @@ def render_image(
     slot, limit = in_flight or (f"renders:user:{user.pk}", plan.renders_in_flight)
     task = RenderTask(bundle.checksum, None, props, format=fmt, scale=scale, quality=quality, time=still_at)
     with inflight.in_flight(slot, limit=limit, seconds=plan.render_time_limit + 30):
-        if count_quota:
-            quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER)
+        charged = []  # the quota unit, once taken
+
+        def charge() -> None:
+            _quota_seen.put(
+                user.pk, (month_start(), quota_consume(user=user, usage_type=Usage.Type.IMAGE_RENDER))
+            )
+            charged.append(True)
+
+        # The quota's upsert (a commit) overlaps the render when this process saw the account far
+        # from its limit: the conditional UPDATE still decides, and a refusal drops the output.
+        overlap = count_quota and _quota_roomy(user)
+        if count_quota and not overlap:
+            charge()
         try:
             task.images = remote_images_fetch(bundle, props)
             content = image_pool().run(
@@ -189,18 +240,18 @@ def render_image(
                 files_loader=lambda: version_files(version),
                 wall_seconds=plan.render_time_limit,
                 account=slot,
+                while_rendering=charge if overlap else None,
             )
         except BaseException as exc:
             # A render that used the renderer counts, failed or timed out (a template whose cost grows
             # with a prop must not hold renderers for free); one that never reached it is given back.
-            if count_quota and task.cpu_ms is None:
+            if charged and task.cpu_ms is None:
                 quota_refund(user=user, usage_type=Usage.Type.IMAGE_RENDER)
+            if charged and task.cpu_ms:
+                usage_record(user=user, usage_type=Usage.Type.RENDER_CPU_MS, amount=task.cpu_ms)
             if isinstance(exc, engine.EngineError):
                 raise engine_error(exc) from exc
             raise
-        finally:
-            if count_quota and task.cpu_ms:
-                usage_record(user=user, usage_type=Usage.Type.RENDER_CPU_MS, amount=task.cpu_ms)
     name = f"renders/{key[:2]}/{key}.{fmt}"
     try:
         stored_files.file_save(name, content)  # False when already there: same key, same bytes
@@ -211,16 +262,33 @@ def render_image(
         stored = False
     duration = _ms(started)
     RENDER_SECONDS.labels(format=fmt, cache="miss").observe(duration / 1000)
-    # The Render row and the template's counter are written by the worker's minute upkeep
-    # (rendering/renderlog.py): one RPUSH here instead of an INSERT and its commit.
+    # The Render row, the template's counter and the render's CPU time in usage are written by the
+    # worker's minute upkeep (rendering/renderlog.py): one RPUSH here instead of INSERTs and commits.
     render_id = renderlog.render_log(
         user_id=user.pk, template_id=template.pk, version_id=version.pk, format=fmt, scale=scale,
         cache_key=key, output=name, size=len(content), duration_ms=duration, source=source,
+        cpu_ms=(task.cpu_ms or 0) if count_quota else 0,
     )  # fmt: skip
     enqueue_once(FLUSH_RENDER_COUNTS)
     if stored:
         _cache_set(key, {"name": name, "rid": render_id})
     return RenderResult(content, engine.CONTENT_TYPES[fmt], render_id, False, duration, key, name)
+
+
+# Image renders each account had used, as this process last saw (month, count): an account far
+# from its limit has its quota counted while its render runs. Stale only towards rendering once
+# more than the limit allows and dropping it (other processes counted meanwhile), never towards
+# charging wrongly: the upsert is the check.
+_quota_seen = Memo(4096)
+QUOTA_OVERLAP_MARGIN = 50
+
+
+def _quota_roomy(user) -> bool:
+    seen = _quota_seen.get(user.pk)
+    if seen is None or seen[0] != month_start():
+        return False
+    limit = quota_limit(user, Usage.Type.IMAGE_RENDER)
+    return limit is None or limit - seen[1] > QUOTA_OVERLAP_MARGIN
 
 
 _NOT_MODIFIED = ("", "", "")
@@ -244,7 +312,7 @@ def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, st
     hit = _cache_get(key)
     if hit is not None:
         try:
-            return key, props, bundle, (stored_files.file_read(hit["name"]), hit["rid"], hit["name"])
+            return key, props, bundle, (_output_read(hit["name"]), hit["rid"], hit["name"])
         except (FileNotFoundError, stored_files.StorageUnavailable):
             pass  # rendered again
     return key, props, bundle, None
@@ -321,12 +389,14 @@ def webhook_secret_rotate(*, user) -> RenderSecrets:
 # --- signed image URLs -----------------------------------------------------------------------
 
 
-def _canonical(path: str, params: dict[str, str]) -> str:
+def image_url_canonical(path: str, params: dict[str, str]) -> str:
+    """What a URL's signature covers: the path and every parameter but ``sig``, sorted."""
     return path + "?" + urlencode(sorted((k, v) for k, v in params.items() if k != "sig"))
 
 
-def _signature(secret: str, path: str, params: dict[str, str]) -> str:
-    digest = hmac.new(secret.encode(), _canonical(path, params).encode(), hashlib.sha256).hexdigest()
+def _signature(secret: str, path: str, params: dict[str, str], canonical: str | None = None) -> str:
+    canonical = canonical if canonical is not None else image_url_canonical(path, params)
+    digest = hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()
     return digest[:40]
 
 
@@ -367,8 +437,9 @@ def image_url_sign(
     return f"{base_url or settings.SITE_URL}{path}?{urlencode(params)}"
 
 
-def image_url_verify(*, path: str, params: dict[str, str], signer) -> None:
+def image_url_verify(*, path: str, params: dict[str, str], signer, canonical: str | None = None) -> None:
+    """``canonical``: image_url_canonical(path, params) when the caller has it already."""
     given = params.get("sig", "")
-    expected = _signature(secrets_for(signer).signing_secret, path, params)
+    expected = _signature(secrets_for(signer).signing_secret, path, params, canonical)
     if not given or not hmac.compare_digest(given, expected):
         raise BadSignature()

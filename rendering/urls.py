@@ -1,9 +1,9 @@
 from django.urls import path
 
-from rendering import apis, batch_apis
+from rendering import apis, batch_apis, fastpath
 
 urlpatterns = [
-    path("render", apis.RenderApi.as_view()),
+    path("render", fastpath.render_sync),  # RenderApi, with its cache hits answered without DRF
     path("render/check", apis.CheckApi.as_view()),
     path("render/sign", apis.SignApi.as_view()),
     path("render/signing-secret", apis.SigningSecretApi.as_view()),

@@ -1,6 +1,8 @@
 """Signed image URLs: ``GET /i/<username>/<template>.<format>?<props>&v=…&sig=…``, for <img>
 tags and og:image, with no Authorization header. The signature is the authorization."""
 
+import time
+
 from django.http import HttpResponseNotModified
 from django.utils.http import parse_etags
 from django.views.decorators.http import require_GET
@@ -10,42 +12,81 @@ from core import hotcache
 from core.errors import ApiError, NotFound, json_errors
 from core.ratelimit import rate_limit_hit
 from loopwind import engine
-from rendering import services
+from rendering import fastpath, services
 from rendering.apis import deprecation_headers, image_response
 from templates_registry import cache as template_cache
 
 LONG_CACHE = "public, max-age=31536000, immutable"
 
 
-@require_GET
-@json_errors
-def signed_image(request, username: str, filename: str):
-    name, _, fmt = filename.rpartition(".")
-    if fmt not in engine.IMAGE_FORMATS or not name:
-        raise NotFound("Unknown image format.")
+class _Url:
+    """A signed URL's parse (pure: memoized per process by path and query), and this process's
+    guess of its render key, (version checksum, key), checked against the version before use."""
+
+    __slots__ = ("params", "props", "scale", "canonical", "guess")
+
+    def __init__(self, params: dict[str, str], scale: int, canonical: str):
+        self.params, self.scale, self.canonical = params, scale, canonical
+        self.props = {key: value for key, value in params.items() if key not in services.URL_RESERVED_PARAMS}
+        self.guess: tuple[str, str] | None = None
+
+
+def _parse(request, path: str) -> _Url:
     if any(len(values) > 1 for _, values in request.GET.lists()):
         raise ApiError("Each parameter may appear once.", code="duplicate_parameter")
     params = {key: request.GET[key] for key in request.GET}
+    scale_text = params.get("scale", "1")
+    scale = int(scale_text) if scale_text.isascii() and scale_text.isdigit() else 0
+    return _Url(params, scale, services.image_url_canonical(path, params))
+
+
+@require_GET
+@json_errors
+def signed_image(request, username: str, filename: str):
+    started = time.perf_counter()
+    name, _, fmt = filename.rpartition(".")
+    if fmt not in engine.IMAGE_FORMATS or not name:
+        raise NotFound("Unknown image format.")
+    query = request.META.get("QUERY_STRING", "")
+    memo_key = (username, filename, query)
+    path = f"/i/{username}/{filename}"
+    url = fastpath.urls.get(memo_key)
+    if url is None:
+        url = _parse(request, path)
+        if len(query) <= fastpath.MAX_MEMO_KEY:
+            fastpath.urls.put(memo_key, url)
+    params = url.params
     signer_name = params.get("u") or username
-    # The signer and the template from the shared hot-path cache in one round trip
-    signer_entry, template_entry = hotcache.get_many(
-        [services.signer_cache_name(signer_name), template_cache.template_cache_name(username, name)]
+    guess = url.guess
+    # The signer, the template and (when this process has seen this URL) the render cache's
+    # entry from the shared cache in one round trip; the entries are checked against their
+    # accounts' generations in it (core.hotcache), the render key against the version below.
+    read = hotcache.read(
+        [services.signer_cache_name(signer_name), template_cache.template_cache_name(username, name)],
+        gets=[services.render_cache_entry_key(guess[1])] if guess else [],
     )
+    signer_entry, template_entry = read.entries if read is not None else (None, None)
     signer = services.signer_get(username=signer_name, entry=signer_entry)
     if signer is None:
         raise services.BadSignature()
-    services.image_url_verify(path=f"/i/{username}/{filename}", params=params, signer=signer)
+    services.image_url_verify(path=path, params=params, signer=signer, canonical=url.canonical)
     template = template_cache.template_for_render(username=username, name=name, viewer=signer,
                                                   entry=template_entry)  # fmt: skip
     version = template_cache.version_for_render(template=template, version=params.get("v"))
-    scale_text = params.get("scale", "1")
-    scale = int(scale_text) if scale_text.isascii() and scale_text.isdigit() else 0
+    scale = url.scale
     if not engine.MIN_SCALE <= scale <= engine.MAX_SCALE:
         raise ApiError(
             f"scale must be a whole number from {engine.MIN_SCALE} to {engine.MAX_SCALE}.",
             code="invalid_scale",
         )
-    props = {key: value for key, value in params.items() if key not in services.URL_RESERVED_PARAMS}
+    etags = _etags(request)
+    result = None
+    if guess is not None and guess[0] == version.checksum:  # the same bundle and request: the same key
+        if guess[1] in etags or "*" in etags:
+            result = services.RenderResult(b"", engine.CONTENT_TYPES[fmt], "", True, 0, guess[1], "",
+                                           not_modified=True)  # fmt: skip
+        elif read is not None:
+            result = services.render_hit(key=guess[1], raw_entry=read.values[0], fmt=fmt, started=started)
 
     # Uncached renders of a signer's URLs count in a bucket of their own (the plan's
     # image_url_renders_per_minute), never the signer's API limit: anyone can load a page carrying
@@ -54,10 +95,12 @@ def signed_image(request, username: str, filename: str):
         per_minute = plan_limits(signer).image_url_renders_per_minute
         rate_limit_hit(request, identity=f"imgurl:{signer.pk}", per_minute=per_minute, headers=False)
 
-    result = services.render_image(
-        user=signer, template=template, version=version, props=props, fmt=fmt, scale=scale, source="url",
-        props_are_text=True, before_rendering=count_render, etags=_etags(request),
-    )  # fmt: skip
+    if result is None:
+        result = services.render_image(
+            user=signer, template=template, version=version, props=dict(url.props), fmt=fmt, scale=scale,
+            source="url", props_are_text=True, before_rendering=count_render, etags=etags,
+        )  # fmt: skip
+        url.guess = (version.checksum, result.cache_key)
     if result.not_modified:
         # Answered before the render cache and storage are read: the ETag is the render's key, a hash
         # of everything that determines the bytes (bundle checksum, props, format, scale).
@@ -65,8 +108,8 @@ def signed_image(request, username: str, filename: str):
         response["ETag"] = f'"{result.cache_key}"'
     else:
         response = image_response(result, fmt)
-    for name, value in deprecation_headers(template, version).items():
-        response[name] = value
+    for header, value in deprecation_headers(template, version).items():
+        response[header] = value
     pinned = params.get("v") not in (None, "", "latest")
     response["Cache-Control"] = LONG_CACHE if pinned else "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"
@@ -78,7 +121,7 @@ def signed_image(request, username: str, filename: str):
 
 def _etags(request) -> frozenset[str]:
     """The If-None-Match entity tags, unquoted, weak ones included (RFC 9110 compares weakly here)."""
-    header = request.headers.get("If-None-Match", "")
+    header = request.META.get("HTTP_IF_NONE_MATCH", "")
     if not header:
         return frozenset()
     tags = parse_etags(header)

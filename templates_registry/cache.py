@@ -66,14 +66,25 @@ def _template(lookup: dict, cache_name: str, entry=_NOT_GIVEN) -> Template | Non
     return template
 
 
+def cache_name_for_ref(ref: str) -> str | None:
+    """The entry ``template_for_render(ref=ref)`` reads (None: a malformed slug, refused there)."""
+    if ref.startswith("tpl_"):
+        return f"tpl:id:{ref}"
+    username, _, name = ref.partition("/")
+    if not username or not name or "/" in name:
+        return None
+    return template_cache_name(username, name)
+
+
 def template_for_render(
     *, ref: str | None = None, username: str = "", name: str = "", viewer=None, entry=_NOT_GIVEN
 ) -> Template:
     """A published template that ``viewer`` may see (private ones only by their owner), by slug
     (``ref`` or ``username`` and ``name``) or ``tpl_`` id, without tags; else 404. ``entry``: the
-    cache's answer for ``template_cache_name(username, name)`` when the caller fetched it already."""
+    cache's answer for ``cache_name_for_ref(ref)`` (or ``template_cache_name(username, name)``) when
+    the caller fetched it already."""
     if ref is not None and ref.startswith("tpl_"):
-        template = _template({"public_id": ref}, f"tpl:id:{ref}")
+        template = _template({"public_id": ref}, f"tpl:id:{ref}", entry)
         label = ref
     else:
         if ref is not None:

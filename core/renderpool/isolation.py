@@ -298,27 +298,49 @@ class RenderPool:
         on_progress: Callable[[int, int], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
         account: str = "",
+        while_rendering: Callable[[], None] | None = None,
     ) -> Any:
         """Runs ``task`` in a child and returns its result (bytes, or the video path). ``account``
-        names who the render is for, so waiting for a child takes turns between accounts."""
+        names who the render is for, so waiting for a child takes turns between accounts.
+        ``while_rendering`` runs here once the child has the task (work the caller would otherwise
+        do before it, overlapped with the render); if it raises, the child finishes its render, the
+        result is dropped and that exception is raised (the child stays warm)."""
         wall = wall_seconds or self.limits.wall_seconds
         deadline = time.monotonic() + wall
+        failed: list[Exception] = []
+
+        def overlapped() -> None:
+            try:
+                while_rendering()
+            except Exception as exc:  # raised once the child is done with the task
+                failed.append(exc)
+
         child = self._acquire(deadline, account)
         try:
-            return self._exchange(child, task, files_loader, deadline, wall, on_progress, should_cancel)
+            result = self._exchange(child, task, files_loader, deadline, wall, on_progress, should_cancel,
+                                    overlapped if while_rendering is not None else None)  # fmt: skip
         except BaseException:
             child.kill()  # whatever happened mid-exchange, this child's state is unknown
             child = None
+            if failed:
+                raise failed[0] from None
             raise
         finally:
             self._release(child, account)
+        if failed:
+            raise failed[0]
+        return result
 
-    def _exchange(self, child, task, files_loader, deadline, wall, on_progress, should_cancel):
+    def _exchange(
+        self, child, task, files_loader, deadline, wall, on_progress, should_cancel, overlapped=None
+    ):
         cpu_budget = int(min(self.limits.cpu_seconds, wall) + 1)
         try:
             child.conn.send((task, cpu_budget))
         except OSError:  # BrokenPipeError: it died between being handed out and the task
             raise self._died(child, task, wall) from None
+        if overlapped is not None:
+            overlapped()
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:

@@ -180,3 +180,38 @@ def test_paid_plans_jobs_go_to_the_priority_queue(user_api, user, settings):
     user.save()
     assert user_api.post("/api/render/async", body, format="json").status_code == 202
     assert broker.hlen("dramatiq:render-priority.msgs") == 1
+
+
+def test_far_from_its_limit_an_account_is_counted_while_its_render_runs(user_api, user, og_card, monkeypatch):
+    """Issue 14: the quota's upsert overlaps the render once this process has seen the account far
+    from its limit; the count stays exact."""
+    from core.renderpool.isolation import RenderPool
+    from rendering import services
+
+    services._quota_seen.clear()
+    overlapped = []
+    real_run = RenderPool.run
+
+    def spy(self, task, **kwargs):
+        overlapped.append(kwargs.get("while_rendering") is not None)
+        return real_run(self, task, **kwargs)
+
+    monkeypatch.setattr(RenderPool, "run", spy)
+    for title in ("one", "two", "three"):
+        assert render(user_api, og_card, title).status_code == 200
+    assert overlapped == [False, True, True]  # the first learns the count (1 of 100)
+    assert Usage.objects.get(user=user, type="image_render").count == 3
+
+
+def test_a_quota_spent_meanwhile_refuses_the_overlapped_render_and_drops_it(user_api, user, og_card, _media):
+    from rendering import services
+
+    services._quota_seen.clear()
+    assert render(user_api, og_card, "seen").status_code == 200  # this process saw 1 of 100
+    set_usage(user, "image_render", 100)  # other processes spent the rest meanwhile
+    outputs = sorted(p.name for p in (_media / "renders").rglob("*.png"))
+    assert_error(render(user_api, og_card, "one too many"), 429, "quota_exceeded")
+    assert Usage.objects.get(user=user, type="image_render").count == 100
+    assert not Usage.objects.filter(user=user, type="render_cpu_ms").exists()  # nothing charged
+    assert sorted(p.name for p in (_media / "renders").rglob("*.png")) == outputs  # nothing stored
+    assert_error(render(user_api, og_card, "one too many"), 429, "quota_exceeded")  # nor cached

@@ -37,6 +37,22 @@ def test_renders_in_a_child_and_reuses_it(pool, og_card):
     assert pool._idle[0] is child
 
 
+def test_work_overlapped_with_a_render_runs_once_and_its_failure_keeps_the_child(pool, og_card):
+    """``while_rendering`` (the quota's upsert, issue 14) runs while the child renders; when it
+    fails, its exception is raised once the render is done, and the warm child is kept."""
+    ran = []
+    assert run(pool, og_card, while_rendering=lambda: ran.append(1))[:4] == b"\x89PNG"
+    assert ran == [1]
+    child = pool._idle[0]
+
+    def refuse():
+        raise ValueError("over quota")
+
+    with pytest.raises(ValueError, match="over quota"):
+        run(pool, og_card, "Dropped", while_rendering=refuse)
+    assert pool._idle == [child] and child.process.is_alive()
+
+
 def test_overrunning_render_is_killed_and_the_pool_recovers(pool, og_card):
     run(pool, og_card)  # warm
     first_child = pool._idle[0]

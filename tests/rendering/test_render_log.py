@@ -11,6 +11,7 @@ import requests
 from django.conf import settings as django_settings
 
 from accounts.services import api_key_create
+from billing.models import Usage
 from rendering import renderlog
 from rendering.maintenance import render_counts_flush
 from rendering.models import Render
@@ -94,6 +95,27 @@ def test_without_redis_the_row_is_written_at_once(user, published, monkeypatch):
     template = published["og-card"]
     render_id = renderlog.render_log(
         user_id=user.pk, template_id=template.pk, version_id=template.latest_version_id, format="png",
-        scale=1, cache_key="k" * 64, output="renders/kk/x.png", size=1, duration_ms=1, source="api",
+        scale=1, cache_key="k" * 64, output="renders/kk/x.png", size=1, duration_ms=1, source="api", cpu_ms=7,
     )  # fmt: skip
     assert Render.objects.get().public_id == render_id
+    assert Usage.objects.get(user=user, type="render_cpu_ms").count == 7  # with the row, at once
+
+
+def test_the_cpu_time_reaches_usage_with_its_row_once(user_api, user, published):
+    """A sync render's CPU time travels in its record (one commit fewer on the request) and is added
+    to usage by the flush that inserts the row, once, even when a claim is inserted again."""
+    from django.db import transaction
+
+    slug = f"{user.username}/og-card"
+    for title in ("cpu one", "cpu two"):
+        response = user_api.post("/api/render", {"template": slug, "props": {"title": title}}, format="json")
+        assert response.status_code == 200 and response["X-Render-Cache"] == "MISS"
+    assert not Usage.objects.filter(user=user, type="render_cpu_ms").exists()  # nothing on the request
+    claims = renderlog.claim()
+    with transaction.atomic():  # a flush that committed, then died before releasing its claim
+        renderlog.insert(claims)
+    spent = Usage.objects.get(user=user, type="render_cpu_ms").count
+    assert spent > 0
+    render_counts_flush(settle=NOW)  # the next flush inserts that claim again
+    assert Render.objects.count() == 2
+    assert Usage.objects.get(user=user, type="render_cpu_ms").count == spent
