@@ -17,6 +17,12 @@ Each warning is a dict ``{"code", "message", ...}`` with, where known, ``prop`` 
   Text that the template ellipsizes (``truncate``, ``line-clamp-N``, ``clamp_text``) or shrinks
   (``fit_text``) does not overflow and is not reported. Not detected: svg templates (no layout), text
   hidden under other elements.
+- ``unsupported_class`` (html and jsx): a class or ``tw`` token that Takumi's Tailwind parser drops
+  (``tailwind.py``: an unknown utility or value, a variant other than a breakpoint, a breakpoint wider than
+  the canvas, a theme value whose CSS variable the template does not define); one warning per token, with
+  ``class``, ``reason``, ``element`` (the first element carrying it), ``count`` and, when the token is
+  written in a bundle file, ``file`` and ``line``. Class names the bundle's stylesheets select and the
+  animation classes are not Tailwind's and are not reported.
 """
 
 from __future__ import annotations
@@ -477,6 +483,77 @@ def _overflow_warnings(
     return out
 
 
+# --- classes ----------------------------------------------------------------------------------------
+
+_CLASS_ATTR = re.compile(r"^(?:class|classname|tw)$", re.I)
+
+
+def _source_line(bundle: Bundle, token: str) -> tuple[str, int] | None:
+    """(file, line) where ``token`` is first written in the bundle's markup or component sources."""
+    pattern = re.compile(r"(?<![\w:/\[!-])" + re.escape(token) + r"(?![\w/\]!-])")
+    sources = [bundle.entry] + sorted(
+        p
+        for p in bundle.files
+        if p != bundle.entry and p.lower().endswith((".html", ".tsx", ".jsx", ".ts", ".js"))
+    )
+    for path in sources:
+        try:
+            text = bundle.text(path)
+        except (UnicodeDecodeError, KeyError):
+            continue
+        m = pattern.search(text)
+        if m:
+            return path, text.count("\n", 0, m.start()) + 1
+    return None
+
+
+def _class_warnings(job, markup: str) -> list[dict[str, Any]]:
+    """Class and ``tw`` tokens of the rest-state markup that Takumi's Tailwind parser drops."""
+    import html
+
+    from .animation import is_animation_token
+    from .markup import _ATTR, _STYLE_BLOCK, _TAG, _unquote
+    from .tailwind import css_classes, css_variables, ignored
+
+    b = job.bundle
+    if b.engine not in ("html", "jsx"):
+        return []
+    blocks = [m.group(1) for m in _STYLE_BLOCK.finditer(markup)]
+    sheets = [*job.stylesheets, *blocks]
+    variables = css_variables([*sheets, markup])  # inline style="--color-brand: …" counts too
+    selected = css_classes(sheets)
+    found: dict[str, dict[str, Any]] = {}
+    for tag in _TAG.finditer(_STYLE_BLOCK.sub("", markup)):
+        for attr in _ATTR.finditer(tag.group(2) or ""):
+            if not _CLASS_ATTR.match(attr.group(1)):
+                continue
+            for token in html.unescape(_unquote(attr.group(2))).split():
+                if token in found:
+                    found[token]["count"] += 1
+                    continue
+                if is_animation_token(token):
+                    continue
+                reason = ignored(token, width=b.width, variables=variables, stylesheet_classes=selected)
+                if reason is not None:
+                    found[token] = {"reason": reason, "element": tag.group(1).lower(), "count": 1}
+    out = []
+    for token, hit in found.items():
+        where = _source_line(b, token)
+        out.append(
+            _warning(
+                "unsupported_class",
+                f"The class {token!r} on <{hit['element']}> is ignored by the renderer: {hit['reason']}.",
+                **{"class": token},
+                reason=hit["reason"],
+                element=hit["element"],
+                count=hit["count"],
+                file=where[0] if where else None,
+                line=where[1] if where else None,
+            )
+        )
+    return out
+
+
 # --- contrast ---------------------------------------------------------------------------------------
 
 
@@ -654,6 +731,7 @@ def _run(bundle: Bundle, props: Mapping[str, Any] | None, *, fetch: Fetch | None
     text, sources = _markup_texts(job, None)
     warnings += _glyph_warnings(bundle, strings, text)
     warnings += _family_warnings(bundle, sources)
+    warnings += _class_warnings(job, memo(None))
     if bundle.engine in ("html", "jsx"):
         tree = _measure(job, None)
         warnings += _overflow_warnings(bundle, raw, images, worst=worst, base_tree=tree)

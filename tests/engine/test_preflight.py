@@ -267,6 +267,68 @@ def test_off_canvas_names_the_frames(engine):
     assert preflight.check(design("exit-fade-out/300/600"), {"title": "Bye"}) == []
 
 
+# --- unsupported_class -----------------------------------------------------------------------------
+
+DROPPED = ("hover:bg-red-500", "space-x-4", "rounded-5xl", "bg-brand-500", "xl:text-6xl")
+
+
+def _classes_design(engine):
+    # every token in DROPPED is dropped by Takumi; the rest are read (md: applies at 800px, --color-brand is
+    # defined inline, .card is the stylesheet's)
+    outer = "flex w-full h-full bg-white md:p-4 bg-brand"
+    inner = "card text-4xl text-black " + " ".join(DROPPED)
+    html = (
+        f'<div tw="{outer}" style="--color-brand: #ffffff">\n'
+        f'  <h1 class="{inner}">{{{{ title }}}}</h1>\n  <p class="text-black hover:bg-red-500">x</p>\n</div>'
+    )
+    jsx = (
+        f'<div tw="{outer}" style={{{{ "--color-brand": "#ffffff" }}}}>\n'
+        f'  <h1 className="{inner}">{{title}}</h1>\n  <p className="text-black hover:bg-red-500">x</p>\n</div>'
+    )
+    b = _bundle(engine, html, jsx, extra={"style.css": ".card { letter-spacing: 1px; }"}, size=(800, 300))
+    manifest = json.loads(b["loopwind.json"])
+    manifest["stylesheets"] = ["style.css"]
+    b["loopwind.json"] = json.dumps(manifest)
+    return b
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_unsupported_class_names_each_dropped_token_once(engine):
+    warnings = [
+        w
+        for w in preflight.check(_classes_design(engine), {"title": "Hi"})
+        if w["code"] == "unsupported_class"
+    ]
+    assert [w["class"] for w in warnings] == list(DROPPED)
+    first = warnings[0]
+    assert first["element"] == "h1" and first["count"] == 2  # on the h1 and the p: one warning
+    assert first["file"] == ("template.html" if engine == "html" else "template.tsx") and first["line"] == 2
+    assert "hover:" in first["reason"] and "'hover:bg-red-500'" in first["message"]
+    assert "1280px" in warnings[-1]["reason"]  # xl: on an 800px canvas never applies
+    assert "--color-brand-500" in warnings[3]["reason"]
+    # lint sees the same design at its examples
+    assert "unsupported_class" in _codes(preflight.lint(_classes_design(engine)))
+
+
+def test_unsupported_class_is_the_same_in_both_engines():
+    def key(w):
+        return {k: v for k, v in w.items() if k not in ("message", "file")}
+
+    html, jsx = (preflight.check(_classes_design(e), {"title": "Hi"}) for e in ENGINES)
+    assert [key(w) for w in html] == [key(w) for w in jsx] != []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_unsupported_class_absent_when_every_class_is_read(engine):
+    b = _bundle(
+        engine,
+        '<div tw="flex w-full h-full bg-white sm:p-4 -mt-2 bg-white/40 text-[20px] !text-black">{{ title }}</div>',
+        '<div tw="flex w-full h-full bg-white sm:p-4 -mt-2 bg-white/40 text-[20px] !text-black">{title}</div>',
+        size=(800, 300),
+    )
+    assert preflight.check(b, {"title": "Hi"}) == []
+
+
 # --- svg: the warnings that do not need a layout ---------------------------------------------------
 
 
