@@ -175,7 +175,8 @@ class CheckApi(APIView):
         operation_id="render_check",
         summary="Preflight a render",
         description="Warnings about a render before paying for it: missing glyphs, unavailable images, missing "
-        "fonts, overflowing text. Props are validated as for a render (400 naming the prop).",
+        "fonts, overflowing text, low contrast, text leaving the canvas in a video, Tailwind classes the renderer "
+        "ignores. Props are validated as for a render (400 naming the prop).",
     )
     def post(self, request):
         data = validated(CheckInput, request)

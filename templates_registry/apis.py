@@ -206,9 +206,24 @@ class PreflightWarningOutput(serializers.Serializer):
     prop = serializers.CharField(required=False, help_text="the prop it came from")
     chars = serializers.ListField(child=serializers.CharField(), required=False, help_text="missing_glyph")
     url = serializers.CharField(required=False, help_text="image_unavailable")
-    reason = serializers.CharField(required=False, help_text="image_unavailable: why the bytes were refused")
+    reason = serializers.CharField(
+        required=False,
+        help_text="image_unavailable: why the bytes were refused; unsupported_class: why the renderer drops the class",
+    )
     family = serializers.CharField(required=False, help_text="font_missing")
-    file = serializers.CharField(required=False, help_text="font_missing: the manifest's font file")
+    file = serializers.CharField(
+        required=False,
+        help_text="font_missing: the manifest's font file; unsupported_class: the bundle file the class is written in",
+    )
+    # `class` is a Python keyword: the field is declared through the class body's namespace
+    locals()["class"] = serializers.CharField(
+        required=False, help_text="unsupported_class: the class or tw token"
+    )
+    element = serializers.CharField(
+        required=False, help_text="unsupported_class: the first element carrying it"
+    )
+    count = serializers.IntegerField(required=False, help_text="unsupported_class: the elements carrying it")
+    line = serializers.IntegerField(required=False, help_text="unsupported_class: the line in file")
     text = serializers.CharField(
         required=False, help_text="text_overflow, low_contrast: the template's own text"
     )
@@ -244,7 +259,8 @@ class LintApi(WriteView):
         operation_id="templates_lint",
         summary="Lint a template bundle",
         description="Warnings about a template bundle before publishing it (missing glyphs, unavailable images, "
-        "missing fonts, text overflowing at maxLength); nothing is stored.",
+        "missing fonts, text overflowing at maxLength, low contrast, text leaving the canvas in a video, Tailwind "
+        "classes the renderer ignores); nothing is stored.",
     )
     def post(self, request):
         check_request_size(request._request)

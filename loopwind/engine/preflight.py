@@ -13,10 +13,17 @@ Each warning is a dict ``{"code", "message", ...}`` with, where known, ``prop`` 
   ``font-[…]``, jsx ``fontFamily``) that is neither a bundle font, a default font nor a generic family.
 - ``text_overflow`` (html and jsx): a text run whose box leaves its element's box or the canvas, from
   Takumi's layout (``Renderer.measure``, the same layout as the render). ``lint`` checks every string prop
-  at its ``maxLength`` with worst-case text (words of ``W``); ``check`` checks the props given.
+  at its ``maxLength`` with worst-case text (words of ``W``), all in one layout, then halves of the props
+  that overflow down to the single props that overflow alone; ``check`` checks the props given.
   Text that the template ellipsizes (``truncate``, ``line-clamp-N``, ``clamp_text``) or shrinks
   (``fit_text``) does not overflow and is not reported. Not detected: svg templates (no layout), text
   hidden under other elements.
+- ``unsupported_class`` (html and jsx): a class or ``tw`` token that Takumi's Tailwind parser drops
+  (``tailwind.py``: an unknown utility or value, a variant other than a breakpoint, a breakpoint wider than
+  the canvas, a theme value whose CSS variable the template does not define); one warning per token, with
+  ``class``, ``reason``, ``element`` (the first element carrying it), ``count`` and, when the token is
+  written in a bundle file, ``file`` and ``line``. Class names the bundle's stylesheets select and the
+  animation classes are not Tailwind's and are not reported.
 """
 
 from __future__ import annotations
@@ -418,8 +425,16 @@ def worst_case(spec) -> str:
     return ("WWWWWWWW " * (n // 9 + 1))[:n].rstrip() if n else ""
 
 
+def _shared_fitter(job, fitter):
+    """``job`` measuring text with ``fitter`` (the preflight's variants share one: a ``fit_text`` of an
+    unchanged value is not measured again)."""
+    job.fitter = fitter
+    job.base_context.update(fit_text=fitter.fit_text, clamp_text=fitter.clamp_text)
+    return job
+
+
 def _overflow_warnings(
-    bundle: Bundle, props: Mapping[str, Any], images, *, worst: bool, base_tree=None
+    bundle: Bundle, props: Mapping[str, Any], images, *, worst: bool, base_tree=None, fitter=None
 ) -> list[dict[str, Any]]:
     from .pipeline import Job
 
@@ -432,7 +447,8 @@ def _overflow_warnings(
     def overflows(p):
         if p == base and base_tree is not None:
             return _overflows(bundle, base_tree)
-        return _overflows(bundle, _measure(Job(bundle, p, images=images), frame))
+        job = Job(bundle, p, images=images)
+        return _overflows(bundle, _measure(job if fitter is None else _shared_fitter(job, fitter), frame))
 
     if worst:
         names = [n for n, s in bundle.props.items() if s.type == "string" and not s.enum and s.max_length]
@@ -444,12 +460,35 @@ def _overflow_warnings(
     if not found:
         return []
     out = []
-    if worst:  # attribute: one prop at its worst at a time
+    if worst:
+        # Attribute: which props overflow at their worst on their own. Groups of props at their worst are
+        # measured together and split while they overflow, down to single props; a group that does not
+        # overflow clears its props without a layout each. This assumes what the all-at-once shortcut above
+        # already does: more worst-case text never removes an overflow. Props that only overflow together
+        # (two long lines sharing a column) are not reported, as with one layout per prop; the halves
+        # interleave, so neighbours in the manifest (likely neighbours in the layout) part at once.
         baseline = {t for t, _ in overflows(base)}
+        hits_of: dict[str, list] = {}
+
+        def new_hits(group, measured=None):
+            ran = measured if measured is not None else overflows({**base, **{n: trial[n] for n in group}})
+            return [(t, r) for t, r in ran if t not in baseline]
+
+        def split(group, hits):
+            if len(group) == 1:
+                hits_of[group[0]] = hits
+                return
+            for half in (group[0::2], group[1::2]):
+                half_hits = new_hits(half)
+                if half_hits:
+                    split(half, half_hits)
+
+        first = new_hits(names, found)
+        if first:
+            split(names, first)
         for name in names:
-            hits = [(t, r) for t, r in overflows({**base, name: trial[name]}) if t not in baseline]
-            if hits:
-                _, r = hits[0]
+            if hits_of.get(name):
+                _, r = hits_of[name][0]
                 out.append(
                     _warning(
                         "text_overflow",
@@ -477,6 +516,77 @@ def _overflow_warnings(
     return out
 
 
+# --- classes ----------------------------------------------------------------------------------------
+
+_CLASS_ATTR = re.compile(r"^(?:class|classname|tw)$", re.I)
+
+
+def _source_line(bundle: Bundle, token: str) -> tuple[str, int] | None:
+    """(file, line) where ``token`` is first written in the bundle's markup or component sources."""
+    pattern = re.compile(r"(?<![\w:/\[!-])" + re.escape(token) + r"(?![\w/\]!-])")
+    sources = [bundle.entry] + sorted(
+        p
+        for p in bundle.files
+        if p != bundle.entry and p.lower().endswith((".html", ".tsx", ".jsx", ".ts", ".js"))
+    )
+    for path in sources:
+        try:
+            text = bundle.text(path)
+        except (UnicodeDecodeError, KeyError):
+            continue
+        m = pattern.search(text)
+        if m:
+            return path, text.count("\n", 0, m.start()) + 1
+    return None
+
+
+def _class_warnings(job, markup: str) -> list[dict[str, Any]]:
+    """Class and ``tw`` tokens of the rest-state markup that Takumi's Tailwind parser drops."""
+    import html
+
+    from .animation import is_animation_token
+    from .markup import _ATTR, _STYLE_BLOCK, _TAG, _unquote
+    from .tailwind import css_classes, css_variables, ignored
+
+    b = job.bundle
+    if b.engine not in ("html", "jsx"):
+        return []
+    blocks = [m.group(1) for m in _STYLE_BLOCK.finditer(markup)]
+    sheets = [*job.stylesheets, *blocks]
+    variables = css_variables([*sheets, markup])  # inline style="--color-brand: …" counts too
+    selected = css_classes(sheets)
+    found: dict[str, dict[str, Any]] = {}
+    for tag in _TAG.finditer(_STYLE_BLOCK.sub("", markup)):
+        for attr in _ATTR.finditer(tag.group(2) or ""):
+            if not _CLASS_ATTR.match(attr.group(1)):
+                continue
+            for token in html.unescape(_unquote(attr.group(2))).split():
+                if token in found:
+                    found[token]["count"] += 1
+                    continue
+                if is_animation_token(token):
+                    continue
+                reason = ignored(token, width=b.width, variables=variables, stylesheet_classes=selected)
+                if reason is not None:
+                    found[token] = {"reason": reason, "element": tag.group(1).lower(), "count": 1}
+    out = []
+    for token, hit in found.items():
+        where = _source_line(b, token)
+        out.append(
+            _warning(
+                "unsupported_class",
+                f"The class {token!r} on <{hit['element']}> is ignored by the renderer: {hit['reason']}.",
+                **{"class": token},
+                reason=hit["reason"],
+                element=hit["element"],
+                count=hit["count"],
+                file=where[0] if where else None,
+                line=where[1] if where else None,
+            )
+        )
+    return out
+
+
 # --- contrast ---------------------------------------------------------------------------------------
 
 
@@ -495,14 +605,22 @@ def contrast_ratio(a: tuple[int, ...], b: tuple[int, ...]) -> float:
 
 
 def _run_colors(img, r, canvas) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
-    """(text color, background color) inside a text run's box of the rendered image: the background is the
-    most frequent color, the text the most frequent of the colors nearly as far from it as the farthest
-    (glyph interiors are solid; antialiased edges lie in between)."""
+    """(text color, background color) inside a text run's box of the rendered image (RGBA; transparent
+    shows as white, as in a jpg): the background is the most frequent color, the text the most frequent of
+    the colors nearly as far from it as the farthest (glyph interiors are solid; antialiased edges lie in
+    between)."""
+    from PIL import Image
+
     x0, y0 = max(int(r[0]), 0), max(int(r[1]), 0)
     x1, y1 = min(int(r[2] + 0.999), int(canvas[2])), min(int(r[3] + 0.999), int(canvas[3]))
     if (x1 - x0) * (y1 - y0) < 16:
         return None
-    colors = img.crop((x0, y0, x1, y1)).getcolors(maxcolors=(x1 - x0) * (y1 - y0))
+    crop = img.crop((x0, y0, x1, y1))
+    if (
+        img.mode == "RGBA"
+    ):  # composited per box, not the whole canvas: the same pixels, a fraction of the work
+        crop = Image.alpha_composite(Image.new("RGBA", crop.size, (255, 255, 255, 255)), crop).convert("RGB")
+    colors = crop.getcolors(maxcolors=(x1 - x0) * (y1 - y0))
     if not colors or len(colors) < 2:
         return None
     bg = max(colors)[1]
@@ -524,8 +642,6 @@ def _contrast_warnings(job, strings: Mapping[str, str], tree) -> list[dict[str, 
         return []
     raw = render_html(job, format="raw")  # RGBA, no PNG encoding
     img = Image.frombytes("RGBA", (b.width, b.height), raw)
-    white = Image.new("RGBA", img.size, (255, 255, 255, 255))
-    img = Image.alpha_composite(white, img).convert("RGB")  # transparent shows as white (as in a jpg)
     canvas = (0.0, 0.0, float(b.width), float(b.height))
     worst: dict[str, tuple[float, dict[str, Any]]] = {}
     for node in layout_boxes(tree):
@@ -654,9 +770,10 @@ def _run(bundle: Bundle, props: Mapping[str, Any] | None, *, fetch: Fetch | None
     text, sources = _markup_texts(job, None)
     warnings += _glyph_warnings(bundle, strings, text)
     warnings += _family_warnings(bundle, sources)
+    warnings += _class_warnings(job, memo(None))
     if bundle.engine in ("html", "jsx"):
         tree = _measure(job, None)
-        warnings += _overflow_warnings(bundle, raw, images, worst=worst, base_tree=tree)
+        warnings += _overflow_warnings(bundle, raw, images, worst=worst, base_tree=tree, fitter=job.fitter)
         warnings += _contrast_warnings(job, strings, tree)
         warnings += _motion_warnings(job, strings)
     return warnings

@@ -216,6 +216,41 @@ def test_same_warnings_from_html_and_jsx():
     assert strip(html) == strip(jsx)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_text_overflow_names_each_prop_that_overflows_on_its_own(engine, monkeypatch):
+    # c and f overflow at their maxLength alone; a and b fit alone and overflow only together (not reported:
+    # the warning says which prop's maxLength to shorten); d and e fit
+    props = {
+        n: {"type": "string", "maxLength": m, "example": "Hi"}
+        for n, m in zip("abcdef", (8, 8, 16, 16, 16, 16))
+    }
+    rows = [
+        (
+            "flex w-[240px] text-xl",
+            "<span>{{ a }}</span><span>{{ b }}</span>",
+            "<span>{a}</span><span>{b}</span>",
+        ),
+        ("flex w-[100px] text-xl", "{{ c }}", "{c}"),
+        ("flex text-xl", "{{ d }} {{ e }}", "{d} {e}"),
+        ("flex w-[100px] text-xl", "{{ f }}", "{f}"),
+    ]
+    html = "".join(f'<div tw="{tw}">{h}</div>' for tw, h, _ in rows)
+    jsx = "".join(f'<div tw="{tw}">{j}</div>' for tw, _, j in rows)
+    b = _bundle(
+        engine,
+        f'<div tw="flex flex-col w-full h-full bg-white text-black">{html}</div>',
+        f'<div tw="flex flex-col w-full h-full bg-white text-black">{jsx}</div>',
+        props=props,
+    )
+    layouts = []
+    measure = preflight._measure
+    monkeypatch.setattr(preflight, "_measure", lambda job, frame: layouts.append(1) or measure(job, frame))
+    warnings = preflight.lint(b)
+    assert [(w["code"], w["prop"]) for w in warnings] == [("text_overflow", "c"), ("text_overflow", "f")]
+    # groups of props at their worst are split while they overflow: never more than two layouts a prop
+    assert len(layouts) <= 2 * len(props)
+
+
 # --- low_contrast ----------------------------------------------------------------------------------
 
 
@@ -265,6 +300,68 @@ def test_off_canvas_names_the_frames(engine):
     first, last = w["frames"]
     assert 3 <= first <= last <= 9 and w["position"]["frame"] == first
     assert preflight.check(design("exit-fade-out/300/600"), {"title": "Bye"}) == []
+
+
+# --- unsupported_class -----------------------------------------------------------------------------
+
+DROPPED = ("hover:bg-red-500", "space-x-4", "rounded-5xl", "bg-brand-500", "xl:text-6xl")
+
+
+def _classes_design(engine):
+    # every token in DROPPED is dropped by Takumi; the rest are read (md: applies at 800px, --color-brand is
+    # defined inline, .card is the stylesheet's)
+    outer = "flex w-full h-full bg-white md:p-4 bg-brand"
+    inner = "card text-4xl text-black " + " ".join(DROPPED)
+    html = (
+        f'<div tw="{outer}" style="--color-brand: #ffffff">\n'
+        f'  <h1 class="{inner}">{{{{ title }}}}</h1>\n  <p class="text-black hover:bg-red-500">x</p>\n</div>'
+    )
+    jsx = (
+        f'<div tw="{outer}" style={{{{ "--color-brand": "#ffffff" }}}}>\n'
+        f'  <h1 className="{inner}">{{title}}</h1>\n  <p className="text-black hover:bg-red-500">x</p>\n</div>'
+    )
+    b = _bundle(engine, html, jsx, extra={"style.css": ".card { letter-spacing: 1px; }"}, size=(800, 300))
+    manifest = json.loads(b["loopwind.json"])
+    manifest["stylesheets"] = ["style.css"]
+    b["loopwind.json"] = json.dumps(manifest)
+    return b
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_unsupported_class_names_each_dropped_token_once(engine):
+    warnings = [
+        w
+        for w in preflight.check(_classes_design(engine), {"title": "Hi"})
+        if w["code"] == "unsupported_class"
+    ]
+    assert [w["class"] for w in warnings] == list(DROPPED)
+    first = warnings[0]
+    assert first["element"] == "h1" and first["count"] == 2  # on the h1 and the p: one warning
+    assert first["file"] == ("template.html" if engine == "html" else "template.tsx") and first["line"] == 2
+    assert "hover:" in first["reason"] and "'hover:bg-red-500'" in first["message"]
+    assert "1280px" in warnings[-1]["reason"]  # xl: on an 800px canvas never applies
+    assert "--color-brand-500" in warnings[3]["reason"]
+    # lint sees the same design at its examples
+    assert "unsupported_class" in _codes(preflight.lint(_classes_design(engine)))
+
+
+def test_unsupported_class_is_the_same_in_both_engines():
+    def key(w):
+        return {k: v for k, v in w.items() if k not in ("message", "file")}
+
+    html, jsx = (preflight.check(_classes_design(e), {"title": "Hi"}) for e in ENGINES)
+    assert [key(w) for w in html] == [key(w) for w in jsx] != []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_unsupported_class_absent_when_every_class_is_read(engine):
+    b = _bundle(
+        engine,
+        '<div tw="flex w-full h-full bg-white sm:p-4 -mt-2 bg-white/40 text-[20px] !text-black">{{ title }}</div>',
+        '<div tw="flex w-full h-full bg-white sm:p-4 -mt-2 bg-white/40 text-[20px] !text-black">{title}</div>',
+        size=(800, 300),
+    )
+    assert preflight.check(b, {"title": "Hi"}) == []
 
 
 # --- svg: the warnings that do not need a layout ---------------------------------------------------

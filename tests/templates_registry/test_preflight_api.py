@@ -68,6 +68,23 @@ class TestLint:
         zipped = lint(user_api, bundle=("card.zip", zip_bytes(files)))
         assert zipped.json() == response.json()
 
+    def test_unsupported_class_keeps_its_fields(self, user_api):
+        files = _design()
+        files["template.html"] = (
+            b'<div tw="flex w-full h-full bg-white">\n<p class="text-black hover:underline">Hi</p></div>'
+        )
+        response = lint(user_api, files=files)
+        assert response.status_code == 200, response.content
+        (w,) = response.json()["warnings"]
+        assert {k: v for k, v in w.items() if k not in ("message", "reason")} == {
+            "code": "unsupported_class",
+            "class": "hover:underline",
+            "element": "p",
+            "count": 1,
+            "file": "template.html",
+            "line": 2,
+        }
+
     def test_official_example_lints_clean(self, user_api):
         response = lint(user_api, files=example_files("og-card"))
         assert response.status_code == 200 and response.json() == {"warnings": []}

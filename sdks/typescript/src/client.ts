@@ -242,7 +242,7 @@ export class Templates extends Resource {
 
   /**
    * Preflight a template's files before publishing: warnings such as `missing_glyph`, `image_unavailable`,
-   * `font_missing`, `text_overflow`, `low_contrast` and `off_canvas`. Nothing is stored or charged.
+   * `font_missing`, `text_overflow`, `low_contrast`, `unsupported_class` and `off_canvas`. Nothing is stored or charged.
    */
   async lint(files: TemplateFiles | undefined, options: PostOptions & { bundle?: Blob } = {}): Promise<PreflightWarning[]> {
     const form = new FormData();

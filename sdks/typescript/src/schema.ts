@@ -765,7 +765,7 @@ export interface paths {
         put?: never;
         /**
          * Preflight a render
-         * @description Warnings about a render before paying for it: missing glyphs, unavailable images, missing fonts, overflowing text. Props are validated as for a render (400 naming the prop).
+         * @description Warnings about a render before paying for it: missing glyphs, unavailable images, missing fonts, overflowing text, low contrast, text leaving the canvas in a video, Tailwind classes the renderer ignores. Props are validated as for a render (400 naming the prop).
          */
         post: operations["render_check"];
         delete?: never;
@@ -957,7 +957,7 @@ export interface paths {
         put?: never;
         /**
          * Lint a template bundle
-         * @description Warnings about a template bundle before publishing it (missing glyphs, unavailable images, missing fonts, text overflowing at maxLength); nothing is stored.
+         * @description Warnings about a template bundle before publishing it (missing glyphs, unavailable images, missing fonts, text overflowing at maxLength, low contrast, text leaving the canvas in a video, Tailwind classes the renderer ignores); nothing is stored.
          */
         post: operations["templates_lint"];
         delete?: never;
@@ -1585,12 +1585,20 @@ export interface components {
             chars?: string[];
             /** @description image_unavailable */
             url?: string;
-            /** @description image_unavailable: why the bytes were refused */
+            /** @description image_unavailable: why the bytes were refused; unsupported_class: why the renderer drops the class */
             reason?: string;
             /** @description font_missing */
             family?: string;
-            /** @description font_missing: the manifest's font file */
+            /** @description font_missing: the manifest's font file; unsupported_class: the bundle file the class is written in */
             file?: string;
+            /** @description unsupported_class: the class or tw token */
+            class?: string;
+            /** @description unsupported_class: the first element carrying it */
+            element?: string;
+            /** @description unsupported_class: the elements carrying it */
+            count?: number;
+            /** @description unsupported_class: the line in file */
+            line?: number;
             /** @description text_overflow, low_contrast: the template's own text */
             text?: string;
             /**
