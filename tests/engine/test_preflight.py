@@ -222,7 +222,7 @@ def test_text_overflow_names_each_prop_that_overflows_on_its_own(engine, monkeyp
     # the warning says which prop's maxLength to shorten); d and e fit
     props = {
         n: {"type": "string", "maxLength": m, "example": "Hi"}
-        for n, m in zip("abcdef", (8, 8, 16, 16, 16, 16))
+        for n, m in zip("abcdef", (8, 8, 16, 16, 16, 16), strict=True)
     }
     rows = [
         (
