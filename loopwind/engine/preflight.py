@@ -13,7 +13,8 @@ Each warning is a dict ``{"code", "message", ...}`` with, where known, ``prop`` 
   ``font-[…]``, jsx ``fontFamily``) that is neither a bundle font, a default font nor a generic family.
 - ``text_overflow`` (html and jsx): a text run whose box leaves its element's box or the canvas, from
   Takumi's layout (``Renderer.measure``, the same layout as the render). ``lint`` checks every string prop
-  at its ``maxLength`` with worst-case text (words of ``W``); ``check`` checks the props given.
+  at its ``maxLength`` with worst-case text (words of ``W``), all in one layout, then halves of the props
+  that overflow down to the single props that overflow alone; ``check`` checks the props given.
   Text that the template ellipsizes (``truncate``, ``line-clamp-N``, ``clamp_text``) or shrinks
   (``fit_text``) does not overflow and is not reported. Not detected: svg templates (no layout), text
   hidden under other elements.
@@ -424,8 +425,16 @@ def worst_case(spec) -> str:
     return ("WWWWWWWW " * (n // 9 + 1))[:n].rstrip() if n else ""
 
 
+def _shared_fitter(job, fitter):
+    """``job`` measuring text with ``fitter`` (the preflight's variants share one: a ``fit_text`` of an
+    unchanged value is not measured again)."""
+    job.fitter = fitter
+    job.base_context.update(fit_text=fitter.fit_text, clamp_text=fitter.clamp_text)
+    return job
+
+
 def _overflow_warnings(
-    bundle: Bundle, props: Mapping[str, Any], images, *, worst: bool, base_tree=None
+    bundle: Bundle, props: Mapping[str, Any], images, *, worst: bool, base_tree=None, fitter=None
 ) -> list[dict[str, Any]]:
     from .pipeline import Job
 
@@ -438,7 +447,8 @@ def _overflow_warnings(
     def overflows(p):
         if p == base and base_tree is not None:
             return _overflows(bundle, base_tree)
-        return _overflows(bundle, _measure(Job(bundle, p, images=images), frame))
+        job = Job(bundle, p, images=images)
+        return _overflows(bundle, _measure(job if fitter is None else _shared_fitter(job, fitter), frame))
 
     if worst:
         names = [n for n, s in bundle.props.items() if s.type == "string" and not s.enum and s.max_length]
@@ -450,12 +460,35 @@ def _overflow_warnings(
     if not found:
         return []
     out = []
-    if worst:  # attribute: one prop at its worst at a time
+    if worst:
+        # Attribute: which props overflow at their worst on their own. Groups of props at their worst are
+        # measured together and split while they overflow, down to single props; a group that does not
+        # overflow clears its props without a layout each. This assumes what the all-at-once shortcut above
+        # already does: more worst-case text never removes an overflow. Props that only overflow together
+        # (two long lines sharing a column) are not reported, as with one layout per prop; the halves
+        # interleave, so neighbours in the manifest (likely neighbours in the layout) part at once.
         baseline = {t for t, _ in overflows(base)}
+        hits_of: dict[str, list] = {}
+
+        def new_hits(group, measured=None):
+            ran = measured if measured is not None else overflows({**base, **{n: trial[n] for n in group}})
+            return [(t, r) for t, r in ran if t not in baseline]
+
+        def split(group, hits):
+            if len(group) == 1:
+                hits_of[group[0]] = hits
+                return
+            for half in (group[0::2], group[1::2]):
+                half_hits = new_hits(half)
+                if half_hits:
+                    split(half, half_hits)
+
+        first = new_hits(names, found)
+        if first:
+            split(names, first)
         for name in names:
-            hits = [(t, r) for t, r in overflows({**base, name: trial[name]}) if t not in baseline]
-            if hits:
-                _, r = hits[0]
+            if hits_of.get(name):
+                _, r = hits_of[name][0]
                 out.append(
                     _warning(
                         "text_overflow",
@@ -572,14 +605,22 @@ def contrast_ratio(a: tuple[int, ...], b: tuple[int, ...]) -> float:
 
 
 def _run_colors(img, r, canvas) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
-    """(text color, background color) inside a text run's box of the rendered image: the background is the
-    most frequent color, the text the most frequent of the colors nearly as far from it as the farthest
-    (glyph interiors are solid; antialiased edges lie in between)."""
+    """(text color, background color) inside a text run's box of the rendered image (RGBA; transparent
+    shows as white, as in a jpg): the background is the most frequent color, the text the most frequent of
+    the colors nearly as far from it as the farthest (glyph interiors are solid; antialiased edges lie in
+    between)."""
+    from PIL import Image
+
     x0, y0 = max(int(r[0]), 0), max(int(r[1]), 0)
     x1, y1 = min(int(r[2] + 0.999), int(canvas[2])), min(int(r[3] + 0.999), int(canvas[3]))
     if (x1 - x0) * (y1 - y0) < 16:
         return None
-    colors = img.crop((x0, y0, x1, y1)).getcolors(maxcolors=(x1 - x0) * (y1 - y0))
+    crop = img.crop((x0, y0, x1, y1))
+    if (
+        img.mode == "RGBA"
+    ):  # composited per box, not the whole canvas: the same pixels, a fraction of the work
+        crop = Image.alpha_composite(Image.new("RGBA", crop.size, (255, 255, 255, 255)), crop).convert("RGB")
+    colors = crop.getcolors(maxcolors=(x1 - x0) * (y1 - y0))
     if not colors or len(colors) < 2:
         return None
     bg = max(colors)[1]
@@ -601,8 +642,6 @@ def _contrast_warnings(job, strings: Mapping[str, str], tree) -> list[dict[str, 
         return []
     raw = render_html(job, format="raw")  # RGBA, no PNG encoding
     img = Image.frombytes("RGBA", (b.width, b.height), raw)
-    white = Image.new("RGBA", img.size, (255, 255, 255, 255))
-    img = Image.alpha_composite(white, img).convert("RGB")  # transparent shows as white (as in a jpg)
     canvas = (0.0, 0.0, float(b.width), float(b.height))
     worst: dict[str, tuple[float, dict[str, Any]]] = {}
     for node in layout_boxes(tree):
@@ -734,7 +773,7 @@ def _run(bundle: Bundle, props: Mapping[str, Any] | None, *, fetch: Fetch | None
     warnings += _class_warnings(job, memo(None))
     if bundle.engine in ("html", "jsx"):
         tree = _measure(job, None)
-        warnings += _overflow_warnings(bundle, raw, images, worst=worst, base_tree=tree)
+        warnings += _overflow_warnings(bundle, raw, images, worst=worst, base_tree=tree, fitter=job.fitter)
         warnings += _contrast_warnings(job, strings, tree)
         warnings += _motion_warnings(job, strings)
     return warnings

@@ -216,6 +216,41 @@ def test_same_warnings_from_html_and_jsx():
     assert strip(html) == strip(jsx)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_text_overflow_names_each_prop_that_overflows_on_its_own(engine, monkeypatch):
+    # c and f overflow at their maxLength alone; a and b fit alone and overflow only together (not reported:
+    # the warning says which prop's maxLength to shorten); d and e fit
+    props = {
+        n: {"type": "string", "maxLength": m, "example": "Hi"}
+        for n, m in zip("abcdef", (8, 8, 16, 16, 16, 16), strict=True)
+    }
+    rows = [
+        (
+            "flex w-[240px] text-xl",
+            "<span>{{ a }}</span><span>{{ b }}</span>",
+            "<span>{a}</span><span>{b}</span>",
+        ),
+        ("flex w-[100px] text-xl", "{{ c }}", "{c}"),
+        ("flex text-xl", "{{ d }} {{ e }}", "{d} {e}"),
+        ("flex w-[100px] text-xl", "{{ f }}", "{f}"),
+    ]
+    html = "".join(f'<div tw="{tw}">{h}</div>' for tw, h, _ in rows)
+    jsx = "".join(f'<div tw="{tw}">{j}</div>' for tw, _, j in rows)
+    b = _bundle(
+        engine,
+        f'<div tw="flex flex-col w-full h-full bg-white text-black">{html}</div>',
+        f'<div tw="flex flex-col w-full h-full bg-white text-black">{jsx}</div>',
+        props=props,
+    )
+    layouts = []
+    measure = preflight._measure
+    monkeypatch.setattr(preflight, "_measure", lambda job, frame: layouts.append(1) or measure(job, frame))
+    warnings = preflight.lint(b)
+    assert [(w["code"], w["prop"]) for w in warnings] == [("text_overflow", "c"), ("text_overflow", "f")]
+    # groups of props at their worst are split while they overflow: never more than two layouts a prop
+    assert len(layouts) <= 2 * len(props)
+
+
 # --- low_contrast ----------------------------------------------------------------------------------
 
 
