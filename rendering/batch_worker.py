@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -63,18 +65,14 @@ def batch_chunk_run(batch_id: str, first: int, last: int) -> None:
     )
     bundle = bundle_for(batch.version)
     rows = BatchRow.objects.filter(batch=batch, number__gte=first, number__lte=last, status=RowStatus.PENDING)
-    active = RenderBatch.objects.filter(pk=batch.pk, status__in=[Status.QUEUED, Status.PROCESSING])
-    cpu = _CpuTally(batch)
-    checked = 0.0
+    chunk = _Chunk(batch, bundle, list(rows.order_by("number")))
     try:
-        for row in rows.order_by("number"):
-            if time.monotonic() - checked >= CANCEL_CHECK_SECONDS:
-                checked = time.monotonic()
-                if not active.exists():
-                    return  # cancelled: the rest stays as the cancel left it
-            _row_run(batch, bundle, row, cpu)
+        with _async_commits():
+            finished = chunk.run()
     finally:
-        cpu.record()
+        chunk.cpu.record()
+    if not finished:
+        return  # cancelled: the rest stays as the cancel left it
     batch_complete_if_done(batch)
     enqueue_once(CLEANUP_OUTPUTS)
     enqueue_once(FLUSH_RENDER_COUNTS)
@@ -93,46 +91,109 @@ class _CpuTally:
             self.ms = 0
 
 
-def _row_run(batch: RenderBatch, bundle: engine.Bundle, row: BatchRow, cpu: _CpuTally) -> None:
-    # Counted before the render: a worker killed mid-row leaves the count behind.
-    with _row_commit():
-        BatchRow.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
-    row.attempts += 1
-    if row.attempts > MAX_ROW_ATTEMPTS:
-        _row_fail(row, "render_failed", f"The row's render stopped its worker {MAX_ROW_ATTEMPTS} times.")
-        return
-    plan = plan_limits(batch.user)
-    task = RenderTask(bundle.checksum, None, row.props, format=batch.format, scale=batch.scale)
-    started = time.monotonic()
-    try:
-        task.images = remote_images_fetch(bundle, row.props)
+@dataclass
+class _Rendered:
+    content: bytes
+    name: str
+    duration_ms: int
+
+
+class _Chunk:
+    """A chunk's rows, one render in flight at a time: while the render child draws row n+1 (and a
+    thread stores it), this thread commits row n. Each row's outcome still commits on its own, and a
+    row's attempt is counted before its render starts: a worker killed mid-chunk leaves at most one
+    row rendered and not committed (pending, rendered again), as before."""
+
+    def __init__(self, batch: RenderBatch, bundle: engine.Bundle, rows: list[BatchRow]):
+        self.batch = batch
+        self.bundle = bundle
+        self.rows = iter(rows)
+        self.cpu = _CpuTally(batch)
+        self.plan = plan_limits(batch.user)
+        self.active = RenderBatch.objects.filter(pk=batch.pk, status__in=[Status.QUEUED, Status.PROCESSING])
+        self.checked = 0.0
+        self.cancelled = False
+
+    def run(self) -> bool:
+        """Renders the chunk's pending rows; False when the batch was cancelled meanwhile."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-render") as renderer:
+            self.renderer = renderer
+            current = self._start_next()
+            while current is not None:
+                row, task, future = current
+                try:
+                    rendered = future.result()
+                except engine.EngineError as exc:
+                    self.cpu.ms += task.cpu_ms or 0
+                    if exc.code == "render_busy":
+                        _transient(row, exc)
+                    _row_fail(row, exc.code, exc.message)
+                    current = self._start_next()
+                    continue
+                except (FetchFailed, UnsafeUrl) as exc:
+                    _row_fail(row, exc.code, exc.message)
+                    current = self._start_next()
+                    continue
+                except Exception as exc:  # storage: worth a retry of the chunk
+                    self.cpu.ms += task.cpu_ms or 0
+                    _transient(row, exc)  # raises, unless the row is out of attempts (failed)
+                    current = self._start_next()
+                    continue
+                self.cpu.ms += task.cpu_ms or 0
+                current = self._start_next()  # the next render runs while this row commits
+                try:
+                    _row_done(self.batch, row, rendered)
+                except BaseException:
+                    if current is not None:
+                        current[2].cancel()  # not started yet: never rendered; else waited for below
+                    raise
+        return not self.cancelled
+
+    def _start_next(self):
+        """Counts the next row's attempt and starts its render: (row, task, future), or None when the
+        chunk is done or cancelled."""
+        for row in self.rows:
+            if time.monotonic() - self.checked >= CANCEL_CHECK_SECONDS:
+                self.checked = time.monotonic()
+                if not self.active.exists():
+                    self.cancelled = True
+                    return None
+            # Counted before the render: a worker killed mid-row leaves the count behind.
+            BatchRow.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+            row.attempts += 1
+            if row.attempts > MAX_ROW_ATTEMPTS:
+                _row_fail(
+                    row, "render_failed", f"The row's render stopped its worker {MAX_ROW_ATTEMPTS} times."
+                )
+                continue
+            task = RenderTask(
+                self.bundle.checksum, None, row.props, format=self.batch.format, scale=self.batch.scale
+            )
+            return row, task, self.renderer.submit(self._render, row, task)
+        return None
+
+    def _render(self, row: BatchRow, task: RenderTask) -> _Rendered:
+        """In the chunk's render thread: the render and its output's storage put (no database)."""
+        batch = self.batch
+        started = time.monotonic()
+        task.images = remote_images_fetch(self.bundle, row.props)
         content = image_pool().run(
             task,
             files_loader=lambda: version_files(batch.version),
-            wall_seconds=plan.render_time_limit,
+            wall_seconds=self.plan.render_time_limit,
             account=str(batch.user_id),
         )
         name = row_output_name(batch, row)
         if not stored_files.file_save(name, content):
             raise stored_files.StorageUnavailable("Another writer holds the output's name.")
-    except engine.EngineError as exc:
-        if exc.code != "render_busy":
-            _row_fail(row, exc.code, exc.message)
-            return
-        _transient(row, exc)
-        return
-    except (FetchFailed, UnsafeUrl) as exc:
-        _row_fail(row, exc.code, exc.message)
-        return
-    except Exception as exc:  # storage, database: worth a retry of the chunk
-        _transient(row, exc)
-        return
-    finally:
-        cpu.ms += task.cpu_ms or 0
-    duration_ms = int((time.monotonic() - started) * 1000)
-    with _row_commit():
+        return _Rendered(content, name, int((time.monotonic() - started) * 1000))
+
+
+def _row_done(batch: RenderBatch, row: BatchRow, rendered: _Rendered) -> None:
+    name, size = rendered.name, len(rendered.content)
+    with transaction.atomic():
         updated = BatchRow.objects.filter(pk=row.pk, status=RowStatus.PENDING).update(
-            status=RowStatus.DONE, output=name, size=len(content), duration_ms=duration_ms,
+            status=RowStatus.DONE, output=name, size=size, duration_ms=rendered.duration_ms,
             finished_at=timezone.now(),
         )  # fmt: skip
         if not updated:  # cancelled while rendering (or done by another run): keep no second output
@@ -142,24 +203,33 @@ def _row_run(batch: RenderBatch, bundle: engine.Bundle, row: BatchRow, cpu: _Cpu
         usage_record(user=batch.user, usage_type=Usage.Type.IMAGE_RENDER, amount=1)
         Render.objects.create(
             user_id=batch.user_id, template_id=batch.template_id, version_id=batch.version_id,
-            format=batch.format, scale=batch.scale, output=name, size=len(content), duration_ms=duration_ms,
+            format=batch.format, scale=batch.scale, output=name, size=size, duration_ms=rendered.duration_ms,
             source="batch",
         )  # fmt: skip
-    RENDER_SECONDS.labels(format=batch.format, cache="batch").observe(duration_ms / 1000)
+    RENDER_SECONDS.labels(format=batch.format, cache="batch").observe(rendered.duration_ms / 1000)
 
 
 @contextlib.contextmanager
-def _row_commit():
-    """A transaction of a row's state that does not wait for its WAL flush (PostgreSQL's
-    synchronous_commit off, for this transaction only): two a row would otherwise spend most of a
-    worker's time on fsync. Exactness holds: a database crash can lose only the last few of these
-    commits, each whole (the row's state, its charge and its Render record together), and a lost row
-    is pending again and rendered once more, charged once."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+def _async_commits():
+    """The chunk's row commits do not wait for their WAL flush (PostgreSQL's synchronous_commit off,
+    for this session while the chunk runs; set once, not per transaction): two a row would otherwise
+    spend most of a worker's time on fsync. Exactness holds: a database crash can lose only the last
+    few of these commits, each whole (the row's state, its charge and its Render record together), and
+    a lost row is pending again and rendered once more, charged once. The batch's completion (and its
+    webhook) commits after this, synchronously."""
+    if connection.vendor != "postgresql":
         yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except Exception:  # a broken connection: Django replaces it (and the setting goes with it)
+            logger.warning("could not reset synchronous_commit", exc_info=True)
 
 
 def _transient(row: BatchRow, exc: Exception) -> None:

@@ -188,6 +188,69 @@ def test_a_chunk_delivered_twice_renders_each_row_once(user_api, pro, counter, s
     assert response.status_code == 202
 
 
+def test_a_storage_failure_stops_the_chunk_for_a_retry_and_loses_nothing(
+    user_api, pro, counter, sent, monkeypatch
+):
+    from core import files as stored_files
+    from rendering.worker import TransientFailure
+
+    submit(user_api, counter.slug, rows=[{"name": f"r{i}", "count": i} for i in range(6)])
+    save = stored_files.file_save
+    failed = []
+
+    def flaky(name, content):  # row 3's first attempt cannot be stored
+        if name.rsplit("/", 1)[-1].startswith("3-1-") and not failed:
+            failed.append(name)
+            raise stored_files.StorageUnavailable("storage down")
+        return save(name, content)
+
+    monkeypatch.setattr(stored_files, "file_save", flaky)
+    with pytest.raises(TransientFailure):
+        run_all(list(sent))
+    rows = {row.number: row for row in BatchRow.objects.all()}
+    # rows 1-2 committed; row 3 failed to store (pending, one attempt); nothing after it was committed
+    assert [rows[n].status for n in range(1, 7)] == [
+        "done",
+        "done",
+        "pending",
+        "pending",
+        "pending",
+        "pending",
+    ]
+    assert rows[3].attempts == 1 and rows[4].attempts == 0 and failed
+    run_all(sent)  # the message comes back
+    rows = {row.number: row for row in BatchRow.objects.all()}
+    assert all(row.status == "done" for row in rows.values())
+    assert Render.objects.filter(source="batch").count() == 6 and usage(pro) == 6  # each row once
+    assert RenderBatch.objects.get().status == "completed"
+
+
+def test_the_next_render_runs_while_a_row_commits(user_api, pro, counter, sent, monkeypatch):
+    import threading
+
+    from rendering import batch_worker
+
+    submit(user_api, counter.slug, rows=[{"name": f"r{i}", "count": i} for i in range(4)])
+    started = {n: threading.Event() for n in range(1, 6)}
+    overlapped = []
+    render, done = batch_worker._Chunk._render, batch_worker._row_done
+
+    def rendering(self, row, task):
+        started[row.number].set()
+        return render(self, row, task)
+
+    def committing(batch, row, rendered):
+        # row n commits once row n+1's render has begun (sequential rows would wait here in vain)
+        overlapped.append(started[row.number + 1].wait(timeout=5) if row.number < 4 else None)
+        return done(batch, row, rendered)
+
+    monkeypatch.setattr(batch_worker._Chunk, "_render", rendering)
+    monkeypatch.setattr(batch_worker, "_row_done", committing)
+    run_all(sent)
+    assert overlapped == [True, True, True, None]  # the last row has no next one
+    assert BatchRow.objects.filter(status="done").count() == 4 and usage(pro) == 4
+
+
 def test_a_row_that_keeps_killing_its_worker_fails(user_api, pro, counter, sent):
     submit(user_api, counter.slug, rows=[{"name": "a", "count": 1}, {"name": "b", "count": 2}])
     BatchRow.objects.filter(number=1).update(attempts=3)
