@@ -6,6 +6,7 @@ killing its worker fails after MAX_ROW_ATTEMPTS instead of holding the batch ope
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from billing.models import Usage
 from billing.plans import plan_limits
-from billing.services import usage_record
+from billing.services import month_start, usage_record
 from core import files as stored_files
 from core.ids import public_id
 from core.netsafe import FetchFailed, UnsafeUrl
@@ -29,7 +30,7 @@ from loopwind import engine
 from rendering import webhooks
 from rendering.batch import CHUNK_ROWS
 from rendering.bundles import bundle_for, version_files
-from rendering.models import BatchRow, Render, RenderBatch, WebhookDelivery
+from rendering.models import BatchRow, Render, RenderBatch, WebhookDelivery, new_render_id
 from rendering.queue import CLEANUP_OUTPUTS, FLUSH_RENDER_COUNTS, enqueue_once
 from rendering.selectors import batch_counts
 from rendering.services import remote_images_fetch
@@ -191,22 +192,76 @@ class _Chunk:
 
 def _row_done(batch: RenderBatch, row: BatchRow, rendered: _Rendered) -> None:
     name, size = rendered.name, len(rendered.content)
-    with transaction.atomic():
-        updated = BatchRow.objects.filter(pk=row.pk, status=RowStatus.PENDING).update(
-            status=RowStatus.DONE, output=name, size=size, duration_ms=rendered.duration_ms,
-            finished_at=timezone.now(),
-        )  # fmt: skip
-        if not updated:  # cancelled while rendering (or done by another run): keep no second output
-            transaction.on_commit(lambda: stored_files.file_delete(name))
-            return
-        # Charged with the row's commit: one rendered row, one unit, however often it was delivered.
-        usage_record(user=batch.user, usage_type=Usage.Type.IMAGE_RENDER, amount=1)
-        Render.objects.create(
-            user_id=batch.user_id, template_id=batch.template_id, version_id=batch.version_id,
-            format=batch.format, scale=batch.scale, output=name, size=size, duration_ms=rendered.duration_ms,
-            source="batch",
-        )  # fmt: skip
+    if connection.vendor == "postgresql":
+        updated = _row_done_statement(batch, row, rendered)
+    else:
+        with transaction.atomic():
+            updated = BatchRow.objects.filter(pk=row.pk, status=RowStatus.PENDING).update(
+                status=RowStatus.DONE, output=name, size=size, duration_ms=rendered.duration_ms,
+                finished_at=timezone.now(),
+            )  # fmt: skip
+            if updated:
+                # Charged with the row's commit: one rendered row, one unit, however often it was delivered.
+                usage_record(user=batch.user, usage_type=Usage.Type.IMAGE_RENDER, amount=1)
+                Render.objects.create(
+                    user_id=batch.user_id, template_id=batch.template_id, version_id=batch.version_id,
+                    format=batch.format, scale=batch.scale, output=name, size=size,
+                    duration_ms=rendered.duration_ms, source="batch",
+                )  # fmt: skip
+    if not updated:  # cancelled while rendering (or done by another run): keep no second output
+        stored_files.file_delete(name)
+        return
     RENDER_SECONDS.labels(format=batch.format, cache="batch").observe(rendered.duration_ms / 1000)
+
+
+def _columns(model, *names: str) -> str:
+    return ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
+
+
+@functools.cache
+def _row_done_sql() -> str:
+    """Identifiers from the models' metadata; every value is a parameter."""
+    q = connection.ops.quote_name
+    rows, usage, renders = (q(m._meta.db_table) for m in (BatchRow, Usage, Render))
+    done = (
+        f"UPDATE {rows} SET {_columns(BatchRow, 'status')} = %s, {_columns(BatchRow, 'output')} = %s, "  # noqa: S608
+        f"{_columns(BatchRow, 'size')} = %s, {_columns(BatchRow, 'duration_ms')} = %s, "
+        f"{_columns(BatchRow, 'finished_at')} = %s WHERE {q('id')} = %s AND {_columns(BatchRow, 'status')} = %s "
+        f"RETURNING {q('id')}"
+    )
+    count = _columns(Usage, "count")
+    charged = (
+        f"INSERT INTO {usage} ({_columns(Usage, 'user', 'type', 'month', 'count')}) SELECT %s, %s, %s, 1 FROM done "  # noqa: S608
+        f"ON CONFLICT ({_columns(Usage, 'user', 'type', 'month')}) DO UPDATE SET {count} = {usage}.{count} + 1"
+    )
+    recorded_columns = _columns(
+        Render, "public_id", "user", "template", "version", "format", "scale", "cache_key", "output", "size",
+        "duration_ms", "source", "created_at", "counted",
+    )  # fmt: skip
+    recorded = (
+        f"INSERT INTO {renders} ({recorded_columns}) "  # noqa: S608
+        "SELECT %s, %s, %s, %s, %s, %s, '', %s, %s, %s, 'batch', %s, false FROM done"
+    )
+    return (
+        f"WITH done AS ({done}), charged AS ({charged}), recorded AS ({recorded}) SELECT count(*) FROM done"  # noqa: S608
+    )
+
+
+def _row_done_statement(batch: RenderBatch, row: BatchRow, rendered: _Rendered) -> int:
+    """The row's commit as one statement (one round trip, atomic as any statement): the row marked done
+    if it is still pending, and only then its charge (this month's usage upsert, as usage_record) and its
+    Render record (as Render.objects.create). 1 when the row was committed here, 0 when it was not pending."""
+    now = timezone.now()
+    size = len(rendered.content)
+    params = [
+        RowStatus.DONE, rendered.name, size, rendered.duration_ms, now, row.pk, RowStatus.PENDING,
+        batch.user_id, Usage.Type.IMAGE_RENDER, month_start(now),
+        new_render_id(), batch.user_id, batch.template_id, batch.version_id, batch.format, batch.scale,
+        rendered.name, size, rendered.duration_ms, now,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_row_done_sql(), params)
+        return cursor.fetchone()[0]
 
 
 @contextlib.contextmanager

@@ -222,6 +222,12 @@ def test_a_storage_failure_stops_the_chunk_for_a_retry_and_loses_nothing(
     rows = {row.number: row for row in BatchRow.objects.all()}
     assert all(row.status == "done" for row in rows.values())
     assert Render.objects.filter(source="batch").count() == 6 and usage(pro) == 6  # each row once
+    # the Render records are whole (the row's commit writes them in one statement on PostgreSQL)
+    outputs = {row.output: row for row in rows.values()}
+    for render in Render.objects.filter(source="batch"):
+        row = outputs[render.output]
+        assert render.public_id.startswith("rnd_") and render.size == row.size > 0 and not render.counted
+        assert (render.user_id, render.format, render.scale, render.cache_key) == (pro.pk, "png", 1, "")
     assert RenderBatch.objects.get().status == "completed"
 
 
