@@ -162,6 +162,7 @@ def _lean_render(request) -> HttpResponse | None:
         or request.META.get("QUERY_STRING")  # DRF reads ?format= (content negotiation)
         or request.META.get("HTTP_ACCEPT", "") not in _ACCEPTED
         or "HTTP_IDEMPOTENCY_KEY" in request.META
+        or "HTTP_X_LOOPWIND_ACCOUNT" in request.META  # whom the request acts for: accounts.acting decides
     ):
         return None
     raw_key = _bearer_key(request)

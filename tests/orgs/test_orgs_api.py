@@ -320,3 +320,20 @@ def test_the_only_owner_cannot_delete_their_account(team):
     assert refused.value.code == "last_owner" and refused.value.details == {"orgs": ["acme"]}
     client_for(team.alice).patch("/api/orgs/acme/members/bob", {"role": "owner"}, format="json")
     account_delete_allowed_or_raise(user=team.alice)  # bob owns acme too now
+
+
+def test_the_render_fast_path_honours_the_account_header(team):
+    """POST /api/render's lean hit path (rendering/fastpath.py) must answer a key sent with a header
+    naming another account as the ordinary path does: 400 account_mismatch, nothing rendered for
+    the key's own account instead."""
+    carol_as_acme = client_for(team.carol, account="acme")
+    assert publish(carol_as_acme, files=example_files("og-card"), name="launch-card").status_code == 201
+    raw = client_for(team.bob, account="acme").post("/api/keys", {"name": "ci"}, format="json").json()["key"]
+    body = {"template": "acme/launch-card", "props": {"title": "Launch"}}
+    for _ in range(2):  # the second is a cache hit, the fast path's case
+        assert key_client(raw).post("/api/render", body, format="json").status_code == 200
+    for account in ("globex", "acme-not-here"):
+        assert_error(
+            key_client(raw, account=account).post("/api/render", body, format="json"), 400, "account_mismatch"
+        )
+    assert key_client(raw, account="acme").post("/api/render", body, format="json").status_code == 200
