@@ -116,10 +116,12 @@ def user_register(
     return user
 
 
+PROFILE_FIELDS = frozenset({"name", "bio", "avatar_url"})  # what a profile edit may change, person or org
+
+
 @transaction.atomic
 def user_update(*, user: User, **fields) -> User:
-    allowed = {"name", "bio", "avatar_url"}
-    changed = [key for key, value in fields.items() if key in allowed and value is not None]
+    changed = [key for key, value in fields.items() if key in PROFILE_FIELDS and value is not None]
     for key in changed:
         setattr(user, key, fields[key].strip() if isinstance(fields[key], str) else fields[key])
     if changed:

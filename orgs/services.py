@@ -16,6 +16,7 @@ from accounts import audit
 from accounts.acting import org_for_member
 from accounts.models import ApiKey, Invitation, Membership, Role, User, role_at_least
 from accounts.normalize import email_normalize
+from accounts.services import PROFILE_FIELDS, user_update
 from accounts.usernames import username_is_valid
 from billing.models import Subscription
 from billing.plans import plan_limits
@@ -95,15 +96,11 @@ def org_create(*, creator: User, username: str, name: str = "", bio: str = "") -
 
 @transaction.atomic
 def org_update(*, org: User, actor: User, **fields) -> User:
-    allowed = {"name", "bio", "avatar_url"}
-    changed = [key for key, value in fields.items() if key in allowed and value is not None]
-    for key in changed:
-        setattr(org, key, fields[key].strip())
+    """The profile edit of a person's account (accounts.services.user_update), recorded in the log."""
+    changed = sorted(key for key, value in fields.items() if key in PROFILE_FIELDS and value is not None)
+    user_update(user=org, **fields)
     if changed:
-        org.save(update_fields=[*changed, "updated_at"])
-        audit.record(
-            account=org, actor=actor, action="org.updated", target=org.username, fields=sorted(changed)
-        )
+        audit.record(account=org, actor=actor, action="org.updated", target=org.username, fields=changed)
     return org
 
 

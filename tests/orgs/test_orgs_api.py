@@ -337,3 +337,14 @@ def test_the_render_fast_path_honours_the_account_header(team):
             key_client(raw, account=account).post("/api/render", body, format="json"), 400, "account_mismatch"
         )
     assert key_client(raw, account="acme").post("/api/render", body, format="json").status_code == 200
+
+
+def test_profile_edit_of_an_org_is_recorded(team):
+    edited = client_for(team.bob).patch("/api/orgs/acme", {"bio": "  We make rockets. "}, format="json")
+    assert edited.status_code == 200 and edited.json()["bio"] == "We make rockets."
+    event = AuditEvent.objects.get(org=team.org, action="org.updated")
+    assert (event.actor, event.data) == (team.bob, {"fields": ["bio"]})
+    assert_error(
+        client_for(team.bob).patch("/api/orgs/acme", {"avatarUrl": "javascript:alert(1)"}, format="json"), 400
+    )
+    assert_error(client_for(team.bob).patch("/api/orgs/acme", {"bio": "x" * 501}, format="json"), 400)
