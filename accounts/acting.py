@@ -20,7 +20,7 @@ from accounts.models import ApiKey, Membership, Role, User, role_at_least
 from core.errors import ApiError, Forbidden, NotFound
 
 ACCOUNT_HEADER = "X-Loopwind-Account"
-_META_KEY = "HTTP_X_LOOPWIND_ACCOUNT"
+ACCOUNT_META_KEY = "HTTP_" + ACCOUNT_HEADER.upper().replace("-", "_")  # as WSGI names it
 DEFAULT_ROLE = Role.MEMBER
 
 
@@ -50,16 +50,9 @@ class ActingAs:
     role: str
     token: Any  # the person's validated access token
 
-    def get(self, name, default=None):  # reads like the token it wraps (claims)
-        return self.token.get(name, default)
-
 
 def header_account(request) -> str:
-    return (request.META.get(_META_KEY) or "").strip().lower()
-
-
-def membership_of(*, org: User, user: User) -> Membership | None:
-    return Membership.objects.filter(org=org, user=user).first()
+    return (request.META.get(ACCOUNT_META_KEY) or "").strip().lower()
 
 
 def org_for_member(*, user: User, slug: str, minimum_role: str = DEFAULT_ROLE) -> tuple[User, str]:

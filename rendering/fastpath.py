@@ -40,6 +40,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.json import strict_constant
 
 from accounts import keycache, keyformat
+from accounts.acting import ACCOUNT_META_KEY
 from accounts.authentication import key_accepted
 from billing.plans import plan_limits
 from core import hotcache
@@ -162,7 +163,7 @@ def _lean_render(request) -> HttpResponse | None:
         or request.META.get("QUERY_STRING")  # DRF reads ?format= (content negotiation)
         or request.META.get("HTTP_ACCEPT", "") not in _ACCEPTED
         or "HTTP_IDEMPOTENCY_KEY" in request.META
-        or "HTTP_X_LOOPWIND_ACCOUNT" in request.META  # whom the request acts for: accounts.acting decides
+        or ACCOUNT_META_KEY in request.META  # whom the request acts for: accounts.acting decides
     ):
         return None
     raw_key = _bearer_key(request)
