@@ -20,47 +20,21 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
-import dramatiq
-from django.conf import settings
 from django.db import transaction
-from dramatiq.brokers.redis import RedisBroker
 
 from accounts.models import User
 from billing.models import Usage
 from billing.services import month_start, usage_record
+from core.durablelog import BATCH, DurableLog
 from rendering.models import Render
 
 logger = logging.getLogger(__name__)
-BATCH = 1000  # records claimed at a time (Lua's unpack stays far below its stack limit)
 _FIELDS = ("public_id", "user_id", "template_id", "version_id", "format", "scale", "cache_key", "output",
            "size", "duration_ms", "source")  # fmt: skip
-
-# Moves up to ARGV[1] records from the log to this flush's claim list and registers the claim,
-# in one step: a record is always in exactly one of the log and a claim list.
-_CLAIM = """
-local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-if #items > 0 then
-  redis.call('LTRIM', KEYS[1], #items, -1)
-  redis.call('RPUSH', KEYS[2], unpack(items))
-  redis.call('SADD', KEYS[3], KEYS[2])
-end
-return #items
-"""
-
-
-def _redis():
-    """The job queue's Redis client, or None when the queue is not on Redis."""
-    broker = dramatiq.get_broker()
-    return broker.client if isinstance(broker, RedisBroker) else None
-
-
-def _key(name: str) -> str:
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "lw")
-    return f"{prefix}:renderlog:{name}"
+LOG = DurableLog("renderlog")
 
 
 def render_log(*, cpu_ms: int = 0, **fields) -> str:
@@ -68,15 +42,9 @@ def render_log(*, cpu_ms: int = 0, **fields) -> str:
     milliseconds, for its account's usage; returns its public id."""
     fields.setdefault("public_id", Render._meta.get_field("public_id").default())
     fields["created_at"] = datetime.now().astimezone().isoformat()
-    client = _redis()
-    if client is not None:
-        try:
-            client.rpush(_key("pending"), json.dumps({**fields, "cpu_ms": cpu_ms}, separators=(",", ":")))
-            return fields["public_id"]
-        except Exception:  # Redis down: the row is written now rather than lost
-            logger.warning(
-                "render log unavailable; writing render %s at once", fields["public_id"], exc_info=True
-            )
+    if LOG.push(json.dumps({**fields, "cpu_ms": cpu_ms}, separators=(",", ":"))):
+        return fields["public_id"]
+    # No Redis broker, or it did not answer: the row is written now rather than lost
     created_at = datetime.fromisoformat(fields["created_at"])
     with transaction.atomic():
         Render.objects.create(**{**fields, "created_at": created_at})
@@ -99,18 +67,8 @@ def _row(raw: bytes) -> tuple[Render, int]:
 
 
 def claim() -> list[str]:
-    """Claims what is queued, a batch per claim list, and returns every claim list to insert: this
-    flush's and those left by a flush that died (or is still running: inserting twice is harmless)."""
-    client = _redis()
-    if client is None:
-        return []
-    claim_script = client.register_script(_CLAIM)
-    claims = _key("claims")
-    while (
-        claim_script(keys=[_key("pending"), _key(f"claim:{uuid.uuid4().hex}"), claims], args=[BATCH]) == BATCH
-    ):
-        pass
-    return sorted(name.decode() for name in client.smembers(claims))
+    """Claims what is queued (core.durablelog): every claim list to insert."""
+    return LOG.claim()
 
 
 def insert(claim_lists: list[str]) -> int:
@@ -118,10 +76,9 @@ def insert(claim_lists: list[str]) -> int:
     the CPU time of the rows it inserted to their accounts' usage. Runs under the flush's lock
     (maintenance.render_counts_flush), so "not there yet" means "inserted by this flush": a claim
     inserted twice (a flush that died after its commit) adds nothing the second time."""
-    client = _redis()
     inserted = 0
     for name in claim_lists:
-        records = [_row(raw) for raw in client.lrange(name, 0, -1)]
+        records = [_row(raw) for raw in LOG.records(name)]
         there = set(
             Render.objects.filter(public_id__in=[row.public_id for row, _ in records]).values_list(
                 "public_id", flat=True
@@ -141,9 +98,4 @@ def insert(claim_lists: list[str]) -> int:
 
 def release(claim_lists: list[str]) -> None:
     """After the rows committed: the claims are done."""
-    if claim_lists:
-        client = _redis()
-        pipe = client.pipeline()
-        pipe.delete(*claim_lists)
-        pipe.srem(_key("claims"), *claim_lists)
-        pipe.execute()
+    LOG.release(claim_lists)

@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 
 from accounts.services import api_key_create
 from billing.models import Usage
+from core import durablelog
 from rendering import renderlog
 from rendering.maintenance import render_counts_flush
 from rendering.models import Render
@@ -91,7 +92,7 @@ def test_without_redis_the_row_is_written_at_once(user, published, monkeypatch):
         def rpush(self, *args):
             down()
 
-    monkeypatch.setattr(renderlog, "_redis", lambda: Down())
+    monkeypatch.setattr(durablelog, "client", lambda: Down())
     template = published["og-card"]
     render_id = renderlog.render_log(
         user_id=user.pk, template_id=template.pk, version_id=template.latest_version_id, format="png",
