@@ -35,6 +35,16 @@ class Plan(models.Model):
     seats = models.PositiveIntegerField(default=1)
     # Custom domains the account may add (og.example.com serving its signed /i/ URLs); 0: none.
     custom_domains = models.PositiveIntegerField(default=0)
+    # API analytics: how many days are kept and shown, at which intervals, grouped by what.
+    analytics_days = models.PositiveIntegerField(default=7)
+    analytics_intervals = models.CharField(
+        max_length=40, default="day", help_text="comma-separated: minute, hour, day"
+    )
+    analytics_groupings = models.CharField(
+        max_length=80,
+        default="route,status",
+        help_text="comma-separated: route, template, key, status, format, cache",
+    )
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -42,6 +52,14 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def analytics_interval_list(self) -> list[str]:
+        return [part.strip() for part in self.analytics_intervals.split(",") if part.strip()]
+
+    @property
+    def analytics_grouping_list(self) -> list[str]:
+        return [part.strip() for part in self.analytics_groupings.split(",") if part.strip()]
 
 
 class Usage(models.Model):

@@ -88,11 +88,14 @@ INSTALLED_APPS = [
     "billing",
     "orgs",
     "domains",
+    "analytics",
     "marketplace",
 ]
 
 MIDDLEWARE = [
     "core.observability.RequestIdMiddleware",
+    # Outside everything else but the request id: counts every /api/ and /i/ answer, errors included
+    "analytics.middleware.AnalyticsMiddleware",
     # Before anything reads the Host: a verified custom domain is let in for its /i/ URLs only
     "domains.middleware.CustomDomainMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -249,6 +252,10 @@ LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "30/15m")
 RATELIMIT_USE_CACHE = "default"
 # Requests a minute come from the user's plan; these are for callers without one.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+# API analytics: every /api/ and /i/ request counted in memory, handed to the worker every
+# ANALYTICS_FLUSH_SECONDS (0: only when flushed explicitly, as the tests do).
+ANALYTICS_ENABLED = env_bool("ANALYTICS_ENABLED", True)
+ANALYTICS_FLUSH_SECONDS = float(os.environ.get("ANALYTICS_FLUSH_SECONDS", "2"))
 # bench/render_api.py's floor, a trivial view at /_bench/floor: never set it in a deployment
 BENCH_FLOOR = env_bool("LOOPWIND_BENCH_FLOOR", False)
 ANON_REQUESTS_PER_MINUTE = env_int("ANON_REQUESTS_PER_MINUTE", 60)

@@ -19,6 +19,7 @@ api_patterns = [
     path("", include("billing.urls")),
     path("", include("orgs.urls")),
     path("", include("domains.urls")),
+    path("", include("analytics.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI under the site's CSP: its script is served as a file (the split view), never inline;
     # only its own inline styles and data: images are let through, on this page alone.

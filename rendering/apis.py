@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import files as stored_files
+from core import requestfacts
 from core.api import validated
 from core.errors import ApiError
 from core.files import file_url
@@ -68,6 +69,7 @@ extend_schema_field(DeprecationOutput(allow_null=True))(DeprecationField)
 
 
 def image_response(result: services.RenderResult, fmt: str) -> HttpResponse:
+    requestfacts.note(format=fmt, cache="hit" if result.cache_hit else "miss")
     response = HttpResponse(result.content, content_type=result.content_type)
     response["X-Render-Id"] = result.render_id
     response["X-Render-Duration"] = f"{result.duration_ms}ms"

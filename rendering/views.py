@@ -8,7 +8,7 @@ from django.utils.http import parse_etags
 from django.views.decorators.http import require_GET
 
 from billing.plans import plan_limits
-from core import hotcache
+from core import hotcache, requestfacts
 from core.errors import ApiError, NotFound, json_errors
 from core.ratelimit import rate_limit_hit
 from loopwind import engine
@@ -69,6 +69,7 @@ def signed_image(request, username: str, filename: str):
     signer = services.signer_get(username=signer_name, entry=signer_entry)
     if signer is None:
         raise services.BadSignature()
+    requestfacts.note(account=signer.pk, format=fmt)  # the URL's signer is whose traffic it is
     services.image_url_verify(path=path, params=params, signer=signer, canonical=url.canonical)
     template = template_cache.template_for_render(username=username, name=name, viewer=signer,
                                                   entry=template_entry)  # fmt: skip
@@ -83,6 +84,7 @@ def signed_image(request, username: str, filename: str):
     result = None
     if guess is not None and guess[0] == version.checksum:  # the same bundle and request: the same key
         if guess[1] in etags or "*" in etags:
+            requestfacts.note(cache="hit")
             result = services.RenderResult(b"", engine.CONTENT_TYPES[fmt], "", True, 0, guess[1], "",
                                            not_modified=True)  # fmt: skip
         elif read is not None:

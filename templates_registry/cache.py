@@ -13,7 +13,7 @@ from django.dispatch import receiver
 
 from accounts.keycache import USER_LEFT_OUT
 from accounts.models import User
-from core import hotcache
+from core import hotcache, requestfacts
 from core.errors import NotFound
 from templates_registry.models import Template, TemplateVersion
 from templates_registry.selectors import version_get
@@ -98,6 +98,7 @@ def template_for_render(
     signed_in = viewer is not None and viewer.is_authenticated
     if template is None or (template.private and not (signed_in and viewer.pk == template.owner_id)):
         raise NotFound(f"No template {label}.")
+    requestfacts.note(template=label)
     return template
 
 

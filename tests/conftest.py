@@ -16,6 +16,18 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _analytics_flushed_by_hand(settings):
+    """The API analytics' counts stay in this process until a test flushes them
+    (analytics.collector): no background thread sends to Redis behind a test's back."""
+    from analytics.collector import collector
+
+    settings.ANALYTICS_FLUSH_SECONDS = 0
+    collector.take()
+    yield
+    collector.take()
+
+
+@pytest.fixture(autouse=True)
 def _no_rate_limits(settings):
     """Most tests make more calls a minute than a free plan allows; the rate-limit tests switch
     limits back on (tests/billing/test_rate_limits.py)."""

@@ -28,7 +28,7 @@ from ._core import (
     poll_delays,
     retry_delay,
 )
-from .resources import Auth, Billing, Domains, Keys, Operations, Orgs, Templates, Users, Webhooks
+from .resources import Analytics, Auth, Billing, Domains, Keys, Operations, Orgs, Templates, Users, Webhooks
 
 
 class BaseClient(Operations):
@@ -78,6 +78,7 @@ class BaseClient(Operations):
         self.orgs = Orgs(self)
         self.auth_api = Auth(self)
         self.domains = Domains(self)
+        self.analytics = Analytics(self)
 
     def _delay(self, response: httpx.Response, attempt: int) -> float | None:
         return retry_delay(response, attempt, max_retries=self.max_retries, max_wait=self.max_retry_wait)

@@ -295,6 +295,35 @@ class Domains(Resource):
         return self._run(Call("DELETE", f"/api/domains/{quote(domain_id, safe='')}"))
 
 
+class Analytics(Resource):
+    """Your API traffic over time (``GET /api/analytics``) and your recent errors."""
+
+    def get(self, *, interval: str = "day", group_by: str | None = None, start=None, end=None):
+        """Requests, errors, renders and p50/p95 latency per ``interval`` (minute, hour, day), one series
+        per group when ``group_by`` (route, template, key, status, format, cache) is given. ``start`` and
+        ``end`` are datetimes or ISO 8601 strings (the API's ``from`` and ``to``)."""
+        params = {"interval": interval, "groupBy": group_by, "from": _iso(start), "to": _iso(end)}
+        return self._run(
+            Call("GET", "/api/analytics", params={k: v for k, v in params.items() if v is not None})
+        )
+
+    def errors(self, *, limit: int | None = None, before=None):
+        """Your most recent error answers, newest first, each with its request id."""
+        params = {"limit": limit, "before": _iso(before)}
+        return self._run(Call("GET", "/api/analytics/errors", params={k: v for k, v in params.items() if v is not None},
+                              parse=lambda r: r.json()["errors"]))  # fmt: skip
+
+    def csv(self, *, interval: str = "day", group_by: str | None = None, start=None, end=None) -> bytes:
+        """The same series as ``get``, as CSV (one row per group and period)."""
+        params = {"interval": interval, "groupBy": group_by, "from": _iso(start), "to": _iso(end)}
+        return self._run(Call("GET", "/api/analytics", params={k: v for k, v in params.items() if v is not None},
+                              headers={"Accept": "text/csv"}, parse=content))  # fmt: skip
+
+
+def _iso(moment):
+    return moment.isoformat() if hasattr(moment, "isoformat") else moment
+
+
 class Auth(Resource):
     """Accounts and sessions: register, log in, refresh, log out, the CLI's device flow."""
 

@@ -73,6 +73,8 @@ SDK_METHODS = {
     "domains_create": "domains.add",
     "domains_verify": "domains.verify",
     "domains_remove": "domains.remove",
+    "analytics_get": "analytics.get",  # and analytics.csv
+    "analytics_errors": "analytics.errors",
 }
 NOT_FOR_CLIENTS = {"billing_webhook"}  # Stripe calls it, signed with Stripe's secret
 

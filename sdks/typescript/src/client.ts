@@ -11,6 +11,8 @@ import type {
   BatchAccepted,
   BatchStatus,
   BatchSummary,
+  AnalyticsReport,
+  ApiErrorRecord,
   CustomDomain,
   DeviceAuthorization,
   ImageFormat,
@@ -310,6 +312,48 @@ export class Keys extends Resource {
   }
 }
 
+export interface AnalyticsQuery {
+  /** minute, hour or day (default day; minute and hour need Business). */
+  interval?: 'minute' | 'hour' | 'day';
+  /** One series per route, template, key, status, format or cache outcome. */
+  groupBy?: 'route' | 'template' | 'key' | 'status' | 'format' | 'cache';
+  /** ISO 8601 date or date-time, or a Date (the API's `from`, inclusive). */
+  from?: string | Date;
+  /** ISO 8601 date or date-time, or a Date (exclusive). */
+  to?: string | Date;
+}
+
+function analyticsQuery(query: AnalyticsQuery): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined) out[name] = value instanceof Date ? value.toISOString() : String(value);
+  }
+  return out;
+}
+
+/** Your API traffic over time, and your recent errors. */
+export class Analytics extends Resource {
+  /** Requests, errors, renders and p50/p95 latency per period: `{ from, to, interval, groupBy, totals, series }`. */
+  get(query: AnalyticsQuery = {}, options: RequestOptions = {}) {
+    return this.json<AnalyticsReport>({ method: 'GET', path: '/api/analytics', query: analyticsQuery(query) }, options);
+  }
+
+  /** The same series as CSV: one row per group and period. */
+  async csv(query: AnalyticsQuery = {}, options: RequestOptions = {}): Promise<string> {
+    const call: Call = { method: 'GET', path: '/api/analytics', query: analyticsQuery(query), accept: 'text/csv' };
+    return new TextDecoder().decode((await this.transport.bytes(call, requestOptions(options))).data);
+  }
+
+  /** Your most recent error answers, newest first, each with its request id. */
+  async errors(query: { limit?: number; before?: string | Date } = {}, options: RequestOptions = {}): Promise<ApiErrorRecord[]> {
+    const params: Record<string, string> = {};
+    if (query.limit !== undefined) params.limit = String(query.limit);
+    if (query.before !== undefined) params.before = query.before instanceof Date ? query.before.toISOString() : query.before;
+    const body = await this.json<{ errors: ApiErrorRecord[] }>({ method: 'GET', path: '/api/analytics/errors', query: params }, options);
+    return body.errors;
+  }
+}
+
 /** Custom domains (Business): og.example.com serving your signed image URLs. */
 export class Domains extends Resource {
   /** Your domains, their status and the DNS records each needs. */
@@ -587,6 +631,7 @@ export class Loopwind {
   readonly auth: Auth;
   readonly signingSecret: SigningSecretResource;
   readonly domains: Domains;
+  readonly analytics: Analytics;
   private readonly transport: Transport;
 
   /** `apiKey` defaults to LOOPWIND_API_KEY, `baseUrl` to LOOPWIND_API_URL or https://loopwind.dev. */
@@ -607,6 +652,7 @@ export class Loopwind {
     this.auth = new Auth(transport);
     this.signingSecret = new SigningSecretResource(transport);
     this.domains = new Domains(transport);
+    this.analytics = new Analytics(transport);
   }
 
   get baseUrl(): string {

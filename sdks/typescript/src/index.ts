@@ -10,6 +10,7 @@
  */
 export { Loopwind } from './client.js';
 export type {
+  AnalyticsQuery,
   FileContent,
   PublishOptions,
   RenderBatchOptions,

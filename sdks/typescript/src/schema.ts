@@ -2,6 +2,46 @@
 // (/api/schema). Do not edit: regenerate when the API changes.
 
 export interface paths {
+    "/api/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get API analytics
+         * @description Your account's API and image-URL traffic per minute, hour or day: requests, errors (4xx and 5xx answers), renders (images rendered, not served from the cache) and p50/p95 latency, optionally one series per route, template, API key, status class, format or cache outcome (the 20 busiest, the rest summed as `(other)`). Counts arrive within about 15 seconds. Free and Pro keep 7 days, by day, grouped by route or status; Business keeps 90 days at every interval and grouping. `Accept: text/csv` answers one CSV row per series and period.
+         */
+        get: operations["analytics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List recent API errors
+         * @description Your account's most recent error answers (4xx and 5xx), newest first: when, the status and error code, the route and path, the API key's prefix, the request id (`X-Request-Id`, for support) and the template. A sample for debugging: up to 20 a minute are kept, the newest 1,000 per account. `Accept: text/csv` answers CSV.
+         */
+        get: operations["analytics_errors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/device": {
         parameters: {
             query?: never;
@@ -1889,6 +1929,269 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    analytics_get: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+                /** @description ISO 8601 date or date-time (inclusive) */
+                from?: string;
+                groupBy?: "cache" | "format" | "key" | "route" | "status" | "template";
+                /** @description default: day */
+                interval?: "day" | "hour" | "minute";
+                /** @description ISO 8601 date or date-time (exclusive) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                    "text/csv": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input (the error names the field). */
+            400: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials (or, signing in, a wrong password). */
+            401: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the scope, or the plan does not allow this. */
+            403: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such thing, or one the caller may not see. */
+            404: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit or monthly quota reached (Retry-After). */
+            429: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (queue, storage, billing) is unavailable. */
+            503: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    analytics_errors: {
+        parameters: {
+            query?: {
+                /** @description the next page: errors before this time */
+                before?: string;
+                format?: "csv" | "json";
+                /** @description 1-200, default 50 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                    "text/csv": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input (the error names the field). */
+            400: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials (or, signing in, a wrong password). */
+            401: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the scope, or the plan does not allow this. */
+            403: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such thing, or one the caller may not see. */
+            404: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit or monthly quota reached (Retry-After). */
+            429: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (queue, storage, billing) is unavailable. */
+            503: {
+                headers: {
+                    /** @description Requests allowed per minute. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left this minute. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the minute's count starts over. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     auth_device_start: {
         parameters: {
             query?: never;

@@ -58,6 +58,38 @@ export type NewOrg = Schemas['OrgsApiInputRequest'];
 export type OrgUpdate = Schemas['PatchedOrgDetailApiInputRequest'];
 export type CustomDomain = Schemas['DomainOutput'];
 
+/** One period's (or one series') figures in `GET /api/analytics`. */
+export interface AnalyticsFigures {
+  requests: number;
+  errors: number;
+  renders: number;
+  avgMs: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+export interface AnalyticsReport {
+  from: string;
+  to: string;
+  interval: 'minute' | 'hour' | 'day';
+  groupBy: string | null;
+  totals: AnalyticsFigures;
+  series: { group: string | null; label: string | null; totals: AnalyticsFigures; points: (AnalyticsFigures & { start: string })[] }[];
+}
+
+/** One entry of `GET /api/analytics/errors`. */
+export interface ApiErrorRecord {
+  at: string;
+  status: number;
+  code: string;
+  message: string;
+  route: string;
+  path: string;
+  keyPrefix: string;
+  requestId: string;
+  template: string;
+}
+
 export type ImageFormat = Schemas['RenderInputFormatEnum'];
 export type JobFormat = Schemas['AsyncRenderInputFormatEnum'];
 export type ProfileUpdate = Schemas['PatchedMeApiInputRequest'];
