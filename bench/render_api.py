@@ -514,6 +514,19 @@ def print_ratios(results: dict[str, Load], engine_ms: float) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+def print_analytics_cost(cost: dict[str, list]) -> None:
+    """Issue 16's target: a cache hit with analytics on is <= 1.05x the same hit with analytics off."""
+    print("\nAPI analytics on vs off (two servers side by side, phases interleaved; target <= 1.05x)")
+    for name in ("api hit", "/i/ hit"):
+        off = statistics.median(load.p50 for load in cost[f"{name} c=1 off"])
+        on = statistics.median(load.p50 for load in cost[f"{name} c=1 on"])
+        print(f"  {name}, c=1 median: {on:.3f} ms on / {off:.3f} ms off = {on / off:.3f}x  "
+              + ("ok" if on / off <= 1.05 else "MISSED"))  # fmt: skip
+        off_rps, on_rps = cost[f"{name} c=8 off"][0].rps, cost[f"{name} c=8 on"][0].rps
+        print(f"  {name}, c=8 throughput: {on_rps:.0f}/s on, {off_rps:.0f}/s off: cost {off_rps / on_rps:.3f}x  "
+              + ("ok" if off_rps / on_rps <= 1.05 else "MISSED"))  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
@@ -570,6 +583,15 @@ def main() -> int:
             "worker", [str(PYTHON), "manage.py", "rundramatiq", "--processes", "1", "--threads", "1"], env
         )
         wait_http(port, web)
+        # The same server with the API analytics off, side by side (issue 16: a hit with analytics on
+        # costs <= 1.05x the same hit without).
+        port_off = free_port()
+        web_off = procs.start(
+            "gunicorn-analytics-off",
+            [*gunicorn[:5], f"127.0.0.1:{port_off}", *gunicorn[6:]],
+            {**env, "ANALYTICS_ENABLED": "0"},
+        )
+        wait_http(port_off, web_off)
 
         client = Client(port, key)
         hit_body = render_body(og_slug, "Render images from templates (cached)")
@@ -599,10 +621,12 @@ def main() -> int:
         lua.write_text(WRK_LUA)
         run_id = f"{int(time.time())}"
 
-        def measure(scenario: Scenario, concurrency: int) -> Load:
+        def measure(scenario: Scenario, concurrency: int, on_port: int = port) -> Load:
             if use_wrk:
-                return wrk_load(port, key, scenario, concurrency=concurrency, seconds=args.seconds, lua=lua)
-            return python_load(port, key, scenario, concurrency=concurrency, seconds=args.seconds)
+                return wrk_load(
+                    on_port, key, scenario, concurrency=concurrency, seconds=args.seconds, lua=lua
+                )
+            return python_load(on_port, key, scenario, concurrency=concurrency, seconds=args.seconds)
 
         def uncached(tag: str) -> Scenario:
             return Scenario(
@@ -627,6 +651,15 @@ def main() -> int:
             "url_hit_c1": measure(url_hit, 1),
             "url_hit_c8": measure(url_hit, 8),
         }
+
+        # Analytics on (the server above) against off (port_off), interleaved so drift hits both alike.
+        warm_up(port_off, key, og_slug, signed_path, hit_body)
+        analytics_cost: dict[str, list[Load]] = {}
+        for name, scenario in (("api hit", api_hit), ("/i/ hit", url_hit)):
+            for concurrency in (1, 1, 8):
+                for state, on_port in (("off", port_off), ("on", port)):
+                    load = measure(scenario, concurrency, on_port)
+                    analytics_cost.setdefault(f"{name} c={concurrency} {state}", []).append(load)
 
         # Async video: one warm-up job (starts the worker's video child), then timed runs, each with
         # the worker idle (the previous job completed) and nothing else loading the server.
@@ -717,6 +750,7 @@ def main() -> int:
             print(f"errors in {name}: {load.errors} ({load.error_sample})")
     load_after = os.getloadavg()
     print_ratios(results, engine_ms)
+    print_analytics_cost(analytics_cost)
     print(
         "\nratio: target/measured for latencies, measured/target for throughput (>= 1.00 meets the target).\n"
         + (
