@@ -195,3 +195,25 @@ def test_every_other_endpoint(account, worker, settings):
     with Loopwind(api_key=account["key"], base_url=account["url"]) as lw, pytest.raises(LoopwindError) as off:
         lw.billing.checkout("business")
     assert off.value.code == "billing_disabled"  # Stripe is tested in tests/billing/test_stripe.py
+
+
+def test_analytics(account):
+    """lw.analytics: the series, the CSV and the error log of this account's own calls."""
+    from analytics.collector import collector
+    from analytics.services import analytics_flush
+
+    collector.take()  # the fixture's own calls (publishing the examples)
+    with Loopwind(api_key=account["key"], base_url=account["url"]) as lw:
+        lw.usage()
+        with pytest.raises(NotFound):
+            lw.templates.get(f"{account['username']}/no-such-card")
+        collector.flush()
+        analytics_flush()
+        report = lw.analytics.get(group_by="status")
+        assert report["interval"] == "day" and report["totals"]["requests"] == 2
+        assert {s["group"]: s["totals"]["requests"] for s in report["series"]} == {"2xx": 1, "4xx": 1}
+        assert lw.analytics.csv(group_by="route").startswith(b"start,group,requests")
+        [error] = lw.analytics.errors()
+        assert error["status"] == 404 and error["code"] == "not_found" and error["requestId"]
+        with pytest.raises(PermissionDenied):  # a Free account sees days only
+            lw.analytics.get(interval="minute")
