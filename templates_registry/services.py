@@ -6,6 +6,7 @@ import hashlib
 import io
 import logging
 import re
+import time
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -223,12 +224,16 @@ def template_publish(
     if existing and existing.versions.filter(version=str(parsed_version)).exists():
         raise VersionExists(details={"version": str(parsed_version)})
 
+    started = time.monotonic()
     try:
         still = render_still(bundle)
     except engine.EngineError as exc:
         raise SmokeRenderFailed(f"The template did not render: {exc.message}", details=exc.to_dict()) from exc
     warnings = _cost_warnings(still.cpu_ms)
-    lint = _publish_lint(bundle, f"renders:user:{user.pk}")
+    # The preview and the lint share one render's time limit, so a publish answers within it (plus a
+    # second's grace for the lint) however slow the template: a slow machine or a hostile template.
+    lint_seconds = max(LINT_MIN_SECONDS, settings.RENDER_TIME_LIMIT - (time.monotonic() - started))
+    lint = _publish_lint(bundle, f"renders:user:{user.pk}", wall_seconds=lint_seconds)
     warnings += [f"{w['code']}: {w['message']}" for w in lint]
 
     file_rows = [
@@ -307,10 +312,14 @@ def lint_cache_key(checksum: str) -> str:
     return f"preflight:lint:{checksum}"
 
 
-def _publish_lint(bundle: engine.Bundle, account: str) -> list[dict]:
-    """Publish reports the lint warnings too; a preflight that fails never fails the publish."""
+LINT_MIN_SECONDS = 1.0
+
+
+def _publish_lint(bundle: engine.Bundle, account: str, *, wall_seconds: float) -> list[dict]:
+    """Publish reports the lint warnings too; a preflight that fails (or runs out of its time) never
+    fails the publish."""
     try:
-        warnings = preflight_lint(bundle, account=account)
+        warnings = preflight_lint(bundle, account=account, wall_seconds=wall_seconds)
     except Exception:
         logger.warning("preflight of %s failed; publishing without its warnings", bundle.name, exc_info=True)
         return []

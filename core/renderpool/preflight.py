@@ -27,17 +27,25 @@ def _fetched(urls: list[str]) -> tuple[dict[str, bytes], dict[str, str]]:
     return images, errors
 
 
-def _run(kind: str, bundle: engine.Bundle, props: Mapping[str, Any], account: str) -> list[dict]:
+def _run(kind: str, bundle: engine.Bundle, props: Mapping[str, Any], account: str,
+         wall_seconds: float | None = None) -> list[dict]:  # fmt: skip
     images, errors = _fetched(preflight.remote_image_urls(bundle, props))
     task = RenderTask(bundle.checksum, None, dict(props), kind=kind, images=images, image_errors=errors)
-    return image_pool().run(task, files_loader=lambda: dict(bundle.files), account=account)
+    return image_pool().run(task, files_loader=lambda: dict(bundle.files), account=account,
+                            wall_seconds=wall_seconds)  # fmt: skip
 
 
-def preflight_lint(bundle_or_files: engine.Bundle | Mapping[str, bytes], *, account: str = "") -> list[dict]:
+def preflight_lint(
+    bundle_or_files: engine.Bundle | Mapping[str, bytes],
+    *,
+    account: str = "",
+    wall_seconds: float | None = None,
+) -> list[dict]:
     """Warnings about a template at its example props. Reading the bundle happens here (parsing only;
-    a manifest font without its file is a ``font_missing`` warning, not an error); the rest in a child."""
+    a manifest font without its file is a ``font_missing`` warning, not an error); the rest in a child,
+    within ``wall_seconds`` (default: a render's time limit)."""
     bundle, warnings = preflight.load_for_lint(bundle_or_files)
-    warnings += _run("lint", bundle, preflight.lint_props(bundle), account)
+    warnings += _run("lint", bundle, preflight.lint_props(bundle), account, wall_seconds)
     return preflight.sorted_warnings(warnings)
 
 

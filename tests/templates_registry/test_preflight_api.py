@@ -198,3 +198,30 @@ class TestTemplatePage:
         owner = Client()
         owner.force_login(user)
         assert "Preflight warnings" not in owner.get(f"/{user.username}/og-card").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_publish_lint_gets_what_the_preview_left_of_the_time_limit(monkeypatch, settings):
+    """Preview and lint share one render's time limit: a slow machine or a hostile template that
+    takes most of it in the preview leaves the lint the rest (at least a second), so a publish answers
+    within the limit plus that second, not twice the limit (tests/security's hostile corpus)."""
+    import time
+
+    from templates_registry import services
+
+    settings.RENDER_TIME_LIMIT = 3
+    real_still, granted = services.render_still, []
+
+    def slow_still(bundle):
+        still = real_still(bundle)
+        time.sleep(1.2)
+        return still
+
+    def lint(bundle, *, account, wall_seconds=None):
+        granted.append(wall_seconds)
+        return []
+
+    monkeypatch.setattr(services, "render_still", slow_still)
+    monkeypatch.setattr(services, "preflight_lint", lint)
+    template_publish(user=UserFactory(), files=example_files("og-card"))
+    assert granted and services.LINT_MIN_SECONDS <= granted[0] <= 3 - 1.2
