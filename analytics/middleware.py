@@ -20,15 +20,19 @@ from core.observability import request_id_var
 logger = logging.getLogger(__name__)
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 _routes: dict[tuple[str, str], str] = {}  # (method, URL pattern) -> "POST /api/render"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def route_name(request) -> str:
+    """The method and URL pattern, never the path itself: a bounded set of names (made-up methods
+    are one "OTHER"), however many distinct URLs and methods clients send."""
     match = request.resolver_match
     pattern = match.route if match is not None else ""
-    cached = _routes.get((request.method, pattern))
+    method = request.method if request.method in _METHODS else "OTHER"
+    cached = _routes.get((method, pattern))
     if cached is None:
         path = "/" + _PARAM.sub(r"{\1}", pattern) if pattern else "(no such endpoint)"
-        cached = _routes.setdefault((request.method, pattern), f"{request.method} {path}"[:120])
+        cached = _routes.setdefault((method, pattern), f"{method} {path}"[:120])
     return cached
 
 

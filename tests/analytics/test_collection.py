@@ -149,3 +149,15 @@ def test_the_flush_samples_at_most_so_many_errors(monkeypatch):
         assert client.get("/api/templates/nobody/nothing").status_code == 404
     record = collector.take()
     assert len(record["errors"]) == 1 and sum(bucket[8] for bucket in record["buckets"]) == 3
+
+
+@pytest.mark.django_db
+def test_routes_are_patterns_and_made_up_methods_one_name():
+    account = UserFactory()
+    client = bearer(APIClient(), tokens_for_user(account)["token"])
+    for name in ("a", "b", "c"):
+        client.get(f"/api/templates/{account.username}/{name}")
+    client.generic("BREW", "/api/me/usage")
+    client.generic("BREW2", "/api/me/usage")
+    routes = {bucket[3] for bucket in collector.take()["buckets"]}
+    assert routes == {"GET /api/templates/{username}/{name}", "OTHER /api/me/usage"}
