@@ -72,13 +72,20 @@ class _Moment(serializers.CharField):
 
     def to_internal_value(self, data):
         text = super().to_internal_value(data)
+        if len(text) > 40:
+            raise serializers.ValidationError(
+                "Must be an ISO 8601 date or date-time, e.g. 2026-12-01T10:00:00Z."
+            )
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
             raise serializers.ValidationError(  # noqa: B904 (the message says all there is)
                 "Must be an ISO 8601 date or date-time, e.g. 2026-12-01T10:00:00Z."
             )
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if not 2000 <= moment.astimezone(UTC).year <= 2100:  # also keeps period arithmetic in range
+            raise serializers.ValidationError("Must be a time between the years 2000 and 2100.")
+        return moment
 
 
 class AnalyticsQuery(serializers.Serializer):
