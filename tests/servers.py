@@ -203,6 +203,26 @@ class PostgresServer(_Server):
         shutil.rmtree(self.datadir, ignore_errors=True)
 
 
+def site_env(media, **overrides: str) -> dict:
+    """The environment of a gunicorn serving this test's database, Redis and media folder (rate
+    limits off), with ``overrides``."""
+    from django.conf import settings
+
+    from tests.rendering.worker import live_database_url
+
+    return {
+        **os.environ,
+        "DATABASE_URL": live_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", "lw"),
+        "SECRET_KEY": settings.SECRET_KEY,
+        "MEDIA_ROOT": str(media),
+        "RATE_LIMITS_ENABLED": "0",
+        "RENDER_PROCESSES": "1",
+        **overrides,
+    }
+
+
 class WebServer(_Server):
     """gunicorn serving the site with ``env``, like the Procfile does."""
 

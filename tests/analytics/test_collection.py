@@ -2,13 +2,11 @@
 organization, an organization's key), the middleware never costing a response, and real gunicorn
 workers handing their counts over on their own (the background flush) and when they stop."""
 
-import os
 import signal
 import time
 
 import pytest
 import requests
-from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from accounts.services import api_key_create, tokens_for_user
@@ -21,8 +19,7 @@ from billing.services import plan_set
 from orgs.services import org_create
 from tests.conftest import bearer
 from tests.factories import UserFactory
-from tests.rendering.worker import live_database_url
-from tests.servers import WebServer
+from tests.servers import WebServer, site_env
 
 
 def day_requests(account) -> int:
@@ -80,19 +77,6 @@ def test_percentiles_come_from_the_histogram():
     assert percentile(histogram, 0.99) == 60000
 
 
-def gunicorn_env(media, flush_seconds: str) -> dict:
-    return {
-        **os.environ,
-        "DATABASE_URL": live_database_url(),
-        "REDIS_URL": django_settings.REDIS_URL,
-        "CACHE_KEY_PREFIX": django_settings.CACHES["default"].get("KEY_PREFIX", "lw"),
-        "SECRET_KEY": django_settings.SECRET_KEY,
-        "MEDIA_ROOT": str(media),
-        "RATE_LIMITS_ENABLED": "0",
-        "ANALYTICS_FLUSH_SECONDS": flush_seconds,
-    }
-
-
 def flushed_until(account, expected: int, timeout: float = 60) -> int:
     """The worker's flush, again until the web processes' counts have all arrived (or the time is up)."""
     deadline = time.monotonic() + timeout
@@ -108,7 +92,7 @@ def flushed_until(account, expected: int, timeout: float = 60) -> int:
 def test_gunicorn_workers_hand_their_counts_over_on_their_own(tmp_path, _media):
     account = UserFactory()
     key = api_key_create(user=account, name="live")[1]
-    server = WebServer(tmp_path, gunicorn_env(_media, "0.2"), workers=2)
+    server = WebServer(tmp_path, site_env(_media, ANALYTICS_FLUSH_SECONDS="0.2"), workers=2)
     server.start()
     try:
         with requests.Session() as session:
@@ -126,7 +110,9 @@ def test_gunicorn_workers_hand_their_counts_over_on_their_own(tmp_path, _media):
 def test_a_worker_that_stops_hands_over_what_it_counted(tmp_path, _media):
     account = UserFactory()
     key = api_key_create(user=account, name="live")[1]
-    server = WebServer(tmp_path, gunicorn_env(_media, "3600"), workers=1)  # no periodic flush in this test
+    server = WebServer(
+        tmp_path, site_env(_media, ANALYTICS_FLUSH_SECONDS="3600"), workers=1
+    )  # no periodic flush in this test
     server.start()
     try:
         for _ in range(5):

@@ -2,13 +2,11 @@
 minute upkeep from a Redis list, never on the request; nothing is lost when the web process dies
 right after answering, and a flush that dies leaves its claim for the next."""
 
-import os
 import signal
 from datetime import timedelta
 
 import pytest
 import requests
-from django.conf import settings as django_settings
 
 from accounts.services import api_key_create
 from billing.models import Usage
@@ -17,29 +15,15 @@ from rendering import renderlog
 from rendering.maintenance import render_counts_flush
 from rendering.models import Render
 from templates_registry.models import Template
-from tests.rendering.worker import live_database_url
-from tests.servers import WebServer
+from tests.servers import WebServer, site_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NOW = timedelta(0)
 
 
-def gunicorn_env(media) -> dict:
-    return {
-        **os.environ,
-        "DATABASE_URL": live_database_url(),
-        "REDIS_URL": django_settings.REDIS_URL,
-        "CACHE_KEY_PREFIX": django_settings.CACHES["default"].get("KEY_PREFIX", "lw"),
-        "SECRET_KEY": django_settings.SECRET_KEY,
-        "MEDIA_ROOT": str(media),
-        "RATE_LIMITS_ENABLED": "0",
-        "RENDER_PROCESSES": "1",
-    }
-
-
 def test_the_render_survives_its_web_process_being_killed(user, published, tmp_path, _media):
     key = api_key_create(user=user, name="kill")[1]
-    server = WebServer(tmp_path, gunicorn_env(_media), workers=1)
+    server = WebServer(tmp_path, site_env(_media), workers=1)
     server.start()
     try:
         response = requests.post(
