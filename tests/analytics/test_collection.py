@@ -147,3 +147,36 @@ def test_routes_are_patterns_and_made_up_methods_one_name():
     client.generic("BREW2", "/api/me/usage")
     routes = {bucket[3] for bucket in collector.take()["buckets"]}
     assert routes == {"GET /api/templates/{username}/{name}", "OTHER /api/me/usage"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_applies_what_a_process_flushed(tmp_path, _media, monkeypatch):
+    """The whole way: a flush pushes the counts and sends the apply actor (analytics.schedule), and a
+    real `rundramatiq` worker applies them (analytics.tasks)."""
+    import redis
+    from django.conf import settings as django_settings
+
+    from analytics import schedule
+    from tests.cli.helpers import end_other_db_sessions
+    from tests.rendering.worker import Worker
+
+    broker = redis.Redis.from_url(django_settings.DRAMATIQ_REDIS_URL)
+    for key in broker.scan_iter("dramatiq:*"):
+        broker.delete(key)
+    monkeypatch.setattr(schedule, "FLUSH_DELAY_MS", 0)
+    account = UserFactory()
+    client = bearer(APIClient(), tokens_for_user(account)["token"])
+    for _ in range(3):
+        assert client.get("/api/me/usage").status_code == 200
+    prefix = django_settings.CACHES["default"].get("KEY_PREFIX", "lw")
+    worker = Worker(media_root=str(_media), site_url="http://testserver", log=tmp_path / "worker.log",
+                    extra_env={"CACHE_KEY_PREFIX": prefix})  # fmt: skip
+    try:
+        assert collector.flush()
+        deadline = time.monotonic() + 60
+        while day_requests(account) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert day_requests(account) == 3, (tmp_path / "worker.log").read_text()[-2000:]
+    finally:
+        worker.stop()
+        end_other_db_sessions()
