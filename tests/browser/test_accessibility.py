@@ -28,6 +28,7 @@ SIGNED_IN = [
     "/dashboard/billing",
     "/dashboard/webhooks",
     "/dashboard/renders",
+    "/dashboard/analytics",
     "/dashboard/settings",
     "/dashboard/settings/delete",
     "/loopwind/og-card",

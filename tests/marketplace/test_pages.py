@@ -39,6 +39,7 @@ DASHBOARD_PAGES = [
     "/dashboard/billing",
     "/dashboard/webhooks",
     "/dashboard/renders",
+    "/dashboard/analytics",
 ]
 
 
