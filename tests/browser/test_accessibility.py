@@ -18,6 +18,7 @@ PUBLIC = [
     "/signup",
     "/account/password-reset",
     "/docs",
+    "/docs/analytics",
     "/status",
     "/api/docs",
     "/nobody-here",
