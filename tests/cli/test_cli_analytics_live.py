@@ -106,3 +106,11 @@ def test_analytics_for_an_org_and_the_free_plans_limits(server, make_cli):  # no
         "groups analytics by route, status" in alice("analytics", "--group-by", "template", expect=3).stderr
     )
     assert "ISO 8601" in alice("analytics", "--from", "yesterday", expect=1).stderr
+
+
+def test_the_sparkline_scales_to_the_busiest_period():
+    from loopwind.cli.analytics import sparkline
+
+    assert sparkline([0, 1, 4, 8]) == " ▁▄█"
+    assert sparkline([0, 0]) == "  " and sparkline([]) == ""
+    assert sparkline([1, 1000]) == "▁█"  # a quiet period is still visible next to a busy one

@@ -221,3 +221,24 @@ def test_the_csv_downloads_hold_the_counts(business):
     assert per_group[done["slug"]] == done["requests"] - 1  # the 404 names no template of the account
     errors = list(csv.DictReader(io.StringIO(client.get("/dashboard/analytics/errors.csv").content.decode())))
     assert {row["requestId"] for row in errors} == set(done["request_ids"])
+
+
+def test_the_page_reads_in_a_fixed_number_of_queries(business):
+    """However many keys and templates the traffic had: no query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(business)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(PAGE, {"period": "1h"}).status_code == 200
+        return len(captured)
+
+    traffic(business, renders=("One",), key_name="first")
+    flushed()
+    one_key = queries()
+    for name in ("second", "third", "fourth"):
+        traffic(business, renders=(name,), key_name=name)
+    flushed()
+    assert queries() == one_key
