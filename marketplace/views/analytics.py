@@ -133,6 +133,13 @@ def _top_table(account, period: Period, start, end, group_by: str, title: str, c
     }
 
 
+def _more(locked: list[Period], groupings: list[str]) -> str:
+    """What a bigger plan adds, as a phrase: "the last hour by minute, … and top API keys"."""
+    parts = [f"{p.label[0].lower()}{p.label[1:]} by {p.interval}" for p in locked]
+    parts += [title[0].lower() + title[1:] for group, title, _ in TOP_TABLES if group not in groupings]
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
+
+
 def _rate(totals: dict) -> float | None:
     return round(100 * totals["errors"] / totals["requests"], 1) if totals["requests"] else None
 
@@ -146,7 +153,7 @@ def analytics_page(request):
     period, refused = chosen_period(request.GET.get("period", ""), allowed)
     groupings = plan.analytics_grouping_list
     context = {"account": account, "plan": plan, "periods": allowed, "locked": locked, "period": period,
-               "refused": refused, "locked_tables": [t[1] for t in TOP_TABLES if t[0] not in groupings],
+               "refused": refused, "more": _more(locked, groupings),
                "site_url": settings.SITE_URL, "section": "analytics"}  # fmt: skip
     if period is None:  # a plan without analytics (none of the defaults): the upgrade note only
         return render(request, "marketplace/dashboard/analytics.html", context)

@@ -166,7 +166,7 @@ def test_analytics_dashboard_charts_real_traffic_light_dark_and_phone(
     assert problems == {"light": [], "light, 24 h": [], "dark": [], "mobile": []}
 
 
-def test_a_new_account_sees_how_traffic_will_show_up(site, browser):
+def test_a_new_account_sees_how_traffic_will_show_up(site, browser, shots):
     from accounts.models import User
 
     newcomer = User.objects.create_user("new@example.com", "newcomer", None)
@@ -179,6 +179,8 @@ def test_a_new_account_sees_how_traffic_will_show_up(site, browser):
         empty = page.locator("#analytics-empty")
         assert "No API traffic in the last 7 days" in empty.inner_text()
         assert empty.get_by_role("link", name="API key").is_visible()
-        assert page.locator("#upgrade-note").get_by_role("link", name="on the Business plan").is_visible()
+        assert page.locator("#upgrade-note").get_by_role("link", name="The Business plan").is_visible()
         assert axe_violations(page) == [], scheme
+        if scheme == "light":
+            shots(page, "dashboard-analytics-empty", full_page=True)
         context.close()
