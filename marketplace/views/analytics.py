@@ -134,7 +134,7 @@ def _top_table(account, period: Period, start, end, group_by: str, title: str, c
 
 
 def _more(locked: list[Period], groupings: list[str]) -> str:
-    """What a bigger plan adds, as a phrase: "the last hour by minute, … and top API keys"."""
+    """What a bigger plan adds, as a phrase: "last hour by minute, … and top API keys"."""
     parts = [f"{p.label[0].lower()}{p.label[1:]} by {p.interval}" for p in locked]
     parts += [title[0].lower() + title[1:] for group, title, _ in TOP_TABLES if group not in groupings]
     return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)

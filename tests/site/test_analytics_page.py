@@ -21,7 +21,6 @@ from marketplace.views.accounts_context import SESSION_KEY
 from templates_registry.services import template_publish
 from tests.conftest import bearer
 from tests.factories import UserFactory
-from tests.orgs.conftest import team  # noqa: F401  (fixture)
 from tests.templates_registry.helpers import example_files
 
 pytestmark = pytest.mark.django_db
@@ -139,7 +138,7 @@ def test_another_person_sees_only_their_own(business):
         assert request_id in page
 
 
-def test_an_org_member_sees_the_orgs_traffic_when_acting_for_it(team):  # noqa: F811
+def test_an_org_member_sees_the_orgs_traffic_when_acting_for_it(team):
     with_template(team.org)
     done = traffic(team.org, key_name="ci")
     flushed()
