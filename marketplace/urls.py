@@ -8,7 +8,7 @@ from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
 from accounts.forms import SiteUrlPasswordResetForm
-from marketplace.views import account, dashboard, docs, orgs, pricing, public, status
+from marketplace.views import account, analytics, dashboard, docs, orgs, pricing, public, status
 from marketplace.views import settings as account_settings
 
 password_reset = [
@@ -91,6 +91,13 @@ dashboard_patterns = [
         name="dashboard-redeliver",
     ),
     path("dashboard/renders", dashboard.renders, name="dashboard-renders"),
+    path("dashboard/analytics", analytics.analytics_page, name="dashboard-analytics"),
+    path("dashboard/analytics.csv", analytics.analytics_csv, name="dashboard-analytics-csv"),
+    path(
+        "dashboard/analytics/errors.csv",
+        analytics.analytics_errors_csv,
+        name="dashboard-analytics-errors-csv",
+    ),
     path("dashboard/jobs/<str:job_id>", public.job_status, name="job-status"),
     path("dashboard/settings", account_settings.settings_page, name="settings"),
     path("dashboard/settings/profile", account_settings.profile_update, name="settings-profile"),

@@ -8,7 +8,7 @@ import warnings
 import click
 
 from ..sdk import errors
-from . import manage, orgs, output, registry, rendering  # noqa: F401,E402  (commands register on import)
+from . import analytics, manage, orgs, output, registry, rendering  # noqa: F401,E402  (commands register on import)
 from .app import State, cli
 
 __all__ = ["cli", "main"]

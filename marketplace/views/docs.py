@@ -21,6 +21,7 @@ PAGES = {
     "typescript": ("TypeScript SDK", "marketplace/docs/typescript.html"),
     "api": ("REST API", "marketplace/docs/api.html"),
     "teams": ("Teams", "marketplace/docs/teams.html"),
+    "analytics": ("API analytics", "marketplace/docs/analytics.html"),
 }
 
 

@@ -27,6 +27,7 @@ PUBLIC_PAGES = [
     "/docs/typescript",
     "/docs/api",
     "/docs/teams",
+    "/docs/analytics",
     "/login",
     "/account/password-reset",
     "/account/password-reset/sent",
@@ -39,6 +40,7 @@ DASHBOARD_PAGES = [
     "/dashboard/billing",
     "/dashboard/webhooks",
     "/dashboard/renders",
+    "/dashboard/analytics",
 ]
 
 
