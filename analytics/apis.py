@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime, timedelta
 
-from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,7 +13,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import selectors
+from analytics import export, selectors
 from analytics.models import Interval
 from billing.errors import PlanLimit
 from billing.plans import plan_limits
@@ -51,16 +48,6 @@ class _Negotiated(APIView):
         if response.status_code >= 400:  # errors are the error JSON, whatever was asked for
             request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
-
-
-def _csv(filename: str, header: list[str], rows) -> HttpResponse:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class InvalidRange(ApiError):
@@ -174,21 +161,8 @@ class AnalyticsApi(_Negotiated):
         result = selectors.analytics_series(account=request.user, start=start, end=end, interval=interval,
                                             group_by=group_by)  # fmt: skip
         if self.wants_csv(request):
-            return _csv(
-                f"analytics-{interval}.csv",
-                ["start", "group", "requests", "errors", "renders", "avg_ms", "p50_ms", "p95_ms"],
-                (
-                    [point["start"].isoformat(), series["label"] or "", point["requests"], point["errors"],
-                     point["renders"], _blank(point["avgMs"]), _blank(point["p50Ms"]), _blank(point["p95Ms"])]
-                    for series in result["series"]
-                    for point in series["points"]
-                ),
-            )  # fmt: skip
+            return export.series_csv(result, f"analytics-{interval}.csv")
         return Response({"from": start, "to": end, "interval": interval, "groupBy": group_by, **result})
-
-
-def _blank(value):
-    return "" if value is None else value
 
 
 class ErrorsQuery(serializers.Serializer):
@@ -220,23 +194,6 @@ class AnalyticsErrorsApi(_Negotiated):
         data.is_valid(raise_exception=True)
         errors = selectors.analytics_errors(account=request.user, limit=data.validated_data["limit"],
                                             before=data.validated_data.get("before"))  # fmt: skip
-        rows = [
-            {
-                "at": error.at,
-                "status": error.status,
-                "code": error.code,
-                "message": error.message,
-                "route": error.route,
-                "path": error.path,
-                "keyPrefix": error.key_prefix,
-                "requestId": error.request_id,
-                "template": error.template,
-            }  # fmt: skip
-            for error in errors
-        ]
         if self.wants_csv(request):
-            header = list(rows[0]) if rows else ["at", "status", "code", "message", "route", "path", "keyPrefix",
-                                                 "requestId", "template"]  # fmt: skip
-            return _csv("analytics-errors.csv", header,
-                        ([row["at"].isoformat(), *list(row.values())[1:]] for row in rows))  # fmt: skip
-        return Response({"errors": rows})
+            return export.errors_csv(errors)
+        return Response({"errors": [export.error_record(error) for error in errors]})

@@ -5,8 +5,6 @@ API and image-URL traffic over a period its plan keeps, read with the same selec
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from analytics import export
 from analytics import selectors as analytics
 from billing.plans import plan_limits
 from marketplace import charts
@@ -179,20 +178,6 @@ def analytics_page(request):
     return render(request, "marketplace/dashboard/analytics.html", context)
 
 
-def _csv(filename: str, header: list[str], rows) -> HttpResponse:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _blank(value):
-    return "" if value is None else value
-
-
 @login_required
 @require_GET
 def analytics_csv(request):
@@ -209,16 +194,7 @@ def analytics_csv(request):
     start, end = window(period, timezone.now())
     result = analytics.analytics_series(account=account, start=start, end=end, interval=period.interval,
                                         group_by=group_by)  # fmt: skip
-    return _csv(
-        f"analytics-{period.key}{'-' + group_by if group_by else ''}.csv",
-        ["start", "group", "requests", "errors", "renders", "avg_ms", "p50_ms", "p95_ms"],
-        (
-            [point["start"].isoformat(), series["label"] or "", point["requests"], point["errors"],
-             point["renders"], _blank(point["avgMs"]), _blank(point["p50Ms"]), _blank(point["p95Ms"])]
-            for series in result["series"]
-            for point in series["points"]
-        ),
-    )  # fmt: skip
+    return export.series_csv(result, f"analytics-{period.key}{'-' + group_by if group_by else ''}.csv")
 
 
 @login_required
@@ -227,9 +203,4 @@ def analytics_errors_csv(request):
     """The recent error log as CSV, in the columns of ``GET /api/analytics/errors``."""
     account, _role = current_account(request)
     errors = analytics.analytics_errors(account=account, limit=200)
-    return _csv(
-        "analytics-errors.csv",
-        ["at", "status", "code", "message", "route", "path", "keyPrefix", "requestId", "template"],
-        ([e.at.isoformat(), e.status, e.code, e.message, e.route, e.path, e.key_prefix, e.request_id, e.template]
-         for e in errors),
-    )  # fmt: skip
+    return export.errors_csv(errors)
