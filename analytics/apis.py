@@ -37,6 +37,10 @@ class CsvRenderer(BaseRenderer):
         return data
 
 
+# CSV is asked for with the Accept header; DRF's ?format= override stays out of the contract.
+NO_FORMAT_PARAMETER = OpenApiParameter("format", exclude=True)
+
+
 class _Negotiated(APIView):
     renderer_classes = [JSONRenderer, CsvRenderer]
     required_scopes = "render:read"
@@ -140,13 +144,16 @@ class AnalyticsApi(_Negotiated):
             ),
             OpenApiParameter("interval", str, enum=Interval.values, description="default: day"),
             OpenApiParameter("groupBy", str, enum=list(selectors.GROUPINGS)),
+            NO_FORMAT_PARAMETER,
         ],
         responses={200: OpenApiTypes.OBJECT},
         tags=["analytics"],
         operation_id="analytics_get",
     )
     def get(self, request):
-        data = AnalyticsQuery(data=request.query_params)
+        data = AnalyticsQuery(
+            data=request.query_params.dict()
+        )  # a plain dict: `?to=` is a blank value, not an omitted one
         data.is_valid(raise_exception=True)
         query = data.validated_data
         plan = plan_limits(request.user)
@@ -181,6 +188,7 @@ class AnalyticsErrorsApi(_Negotiated):
         ),
         parameters=[
             OpenApiParameter("limit", int, description="1-200, default 50"),
+            NO_FORMAT_PARAMETER,
             OpenApiParameter(
                 "before", OpenApiTypes.DATETIME, description="the next page: errors before this time"
             ),
@@ -190,7 +198,7 @@ class AnalyticsErrorsApi(_Negotiated):
         operation_id="analytics_errors",
     )
     def get(self, request):
-        data = ErrorsQuery(data=request.query_params)
+        data = ErrorsQuery(data=request.query_params.dict())
         data.is_valid(raise_exception=True)
         errors = selectors.analytics_errors(account=request.user, limit=data.validated_data["limit"],
                                             before=data.validated_data.get("before"))  # fmt: skip

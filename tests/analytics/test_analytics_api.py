@@ -187,6 +187,9 @@ def test_csv_export(business):
         ({"to": "9999-12-31T23:59:59"}, 400, "validation_error"),
         ({"from": "2026-12-01" * 20}, 400, "validation_error"),
         ({"from": "2026-12-01\x00"}, 400, None),
+        ({"to": ""}, 400, "validation_error"),
+        ({"interval": ""}, 400, "validation_error"),
+        ({"groupBy": ""}, 400, "validation_error"),
         ({"from": "2026-12-02T10:00:00Z", "to": "2026-12-02T09:00:00Z"}, 400, "invalid_range"),
         ({"interval": "minute", "from": "2026-11-01", "to": "2026-11-30"}, 400, "range_too_large"),
         ({"from": "2020-01-01"}, 403, "plan_limit"),
@@ -230,7 +233,10 @@ def test_error_log_is_capped_and_sampled(business, monkeypatch):
     assert TrafficBucket.objects.get(account=business, interval="day").errors == 5  # counted exactly
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 201}, {"limit": "ten"}, {"before": "soon"}])
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": 0}, {"limit": 201}, {"limit": "ten"}, {"before": "soon"}, {"before": ""}, {"limit": ""}],
+)
 def test_bad_error_log_queries_are_clear_errors(business, params):
     _, reader = keyed(business)
     assert_error(reader.get("/api/analytics/errors", params), 400)

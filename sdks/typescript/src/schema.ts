@@ -1932,7 +1932,6 @@ export interface operations {
     analytics_get: {
         parameters: {
             query?: {
-                format?: "csv" | "json";
                 /** @description ISO 8601 date or date-time (inclusive) */
                 from?: string;
                 groupBy?: "cache" | "format" | "key" | "route" | "status" | "template";
@@ -2067,7 +2066,6 @@ export interface operations {
             query?: {
                 /** @description the next page: errors before this time */
                 before?: string;
-                format?: "csv" | "json";
                 /** @description 1-200, default 50 */
                 limit?: number;
             };
