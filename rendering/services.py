@@ -351,7 +351,7 @@ def signer_get(*, username: str, entry=_NOT_GIVEN):
     if entry is not None:
         try:
             user = hotcache.instance_of(User, entry["user"])
-            user.render_secrets = hotcache.instance_of(RenderSecrets, entry["secrets"])
+            hotcache.relate(user, "render_secrets", hotcache.instance_of(RenderSecrets, entry["secrets"]))
             return user
         except KeyError:
             pass
