@@ -28,7 +28,7 @@ def key_from_entry(entry, token: str | None) -> ApiKey | None:
         return None
     try:
         key = hotcache.instance_of(ApiKey, entry["key"])
-        key.user = hotcache.instance_of(User, entry["user"])
+        hotcache.relate(key, "user", hotcache.instance_of(User, entry["user"]))
     except KeyError:
         return None
     key._hot_token = token

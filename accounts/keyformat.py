@@ -44,7 +44,7 @@ def is_well_formed(raw: str) -> bool:
     body = raw[len(KEY_PREFIX) :]
     if not raw.startswith(KEY_PREFIX) or len(body) != RANDOM_LENGTH + CHECKSUM_LENGTH:
         return False
-    if any(ch not in BASE62 for ch in body):
+    if not (body.isascii() and body.isalnum()):  # ASCII letters and digits: BASE62, checked in C
         return False
     return _checksum(body[:RANDOM_LENGTH]) == body[RANDOM_LENGTH:]
 

@@ -260,7 +260,7 @@ class NulBytesMiddleware:
     def __call__(self, request):
         if "\x00" in request.path:
             return self._refuse(request, 404, "not_found", "Not found.")
-        if "\x00" in unquote_plus(request.META.get("QUERY_STRING", "")):
+        if _has_nul(request.META.get("QUERY_STRING", "")):
             return self._refuse(request, 400, "invalid_input", "The query string contains a NUL character.")
         if request.content_type in self.TEXT_BODIES and self._body_has_nul(request):
             return self._refuse(request, 400, "invalid_input", "The request body contains a NUL character.")
@@ -280,6 +280,12 @@ class NulBytesMiddleware:
         if request.path.startswith(self.MACHINE_PATHS) or "\x00" in request.path[:5]:
             return error_response(status, code, message)
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _has_nul(query: str) -> bool:
+    """Whether ``unquote_plus(query)`` holds a NUL, without decoding it: only a NUL itself or its
+    escape %00 decode to one (decoding is a single pass, and a bad UTF-8 sequence becomes U+FFFD)."""
+    return "\x00" in query or "%00" in query
 
 
 def json_errors(view):

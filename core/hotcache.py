@@ -22,16 +22,16 @@ anything touches it."""
 from __future__ import annotations
 
 import logging
+import os
 import pickle
+import threading
 from typing import Any, NamedTuple
 
 from django.core.cache import cache, caches
 from django.db import models, transaction
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import NoScriptError, ResponseError
 
 from core.memo import Memo
 
@@ -186,13 +186,31 @@ def _decoded(raw: bytes):
     return entry
 
 
+_held = threading.local()  # this thread's connection for the hit's round trip (_connection)
+
+
+def _connection(redis):
+    """This thread's own connection to ``redis`` for the hit path's round trip: made with the pool's
+    settings (address, timeouts, health checks), connected on first use, and new after a fork.
+    Checking a connection out of the pool costs more client CPU than the round trip's own commands
+    (a readiness poll of the socket, pid checks, locks, metrics hooks); a thread holding one needs
+    none of that, since only this thread sends on it and _evalsha leaves it in step."""
+    pid = os.getpid()
+    held = getattr(_held, "connection", None)
+    if held is None or held[0] is not redis or held[1] != pid:
+        pool = redis.connection_pool
+        held = _held.connection = (redis, pid, pool.connection_class(**pool.connection_kwargs))
+    return held[2]
+
+
 def _evalsha(redis, script, keys: list, args: list):
-    """The script's EVALSHA on a pooled connection, without redis-py's per-command wrapping (retry
-    closures, telemetry hooks): half the client's CPU of the hit path's one round trip. A script
-    the server lost (a restart, SCRIPT FLUSH) is sent whole once; a connection error disconnects
-    the connection and propagates (callers read the database)."""
-    pool = redis.connection_pool
-    connection = pool.get_connection()
+    """The script's EVALSHA on this thread's connection (_connection), without redis-py's per-command
+    wrapping (retry closures, telemetry hooks, the pool's checkout): a fraction of the client's CPU
+    of the hit path's one round trip. A script the server lost (a restart, SCRIPT FLUSH) is sent
+    whole once. Anything but a Redis error reply (a connection error, a timeout, an interruption
+    between sending and reading) disconnects the connection, so no late reply is ever read as the
+    next request's: the next use connects again. Errors propagate (callers read the database)."""
+    connection = _connection(redis)
     try:
         try:
             connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
@@ -200,11 +218,11 @@ def _evalsha(redis, script, keys: list, args: list):
         except NoScriptError:
             connection.send_command("EVAL", script.script, len(keys), *keys, *args)
             return connection.read_response()
-    except (RedisConnectionError, RedisTimeoutError):
+    except ResponseError:
+        raise  # a whole reply was read: the connection is in step
+    except BaseException:
         connection.disconnect()
         raise
-    finally:
-        pool.release(connection)
 
 
 def fill_token() -> str | None:
@@ -296,3 +314,30 @@ def instance_of(model: type[models.Model], stored: tuple | None):
     instance._state.adding = False
     instance._state.db = "default"
     return instance
+
+
+_relations: dict[tuple[type, str], Any] = {}
+
+
+def relate(instance: models.Model, name: str, related: models.Model | None) -> None:
+    """``instance.<name> = related`` for two rows of one entry, which already say that they belong
+    together (the foreign key's column holds ``related``'s key, or for the reverse side of a
+    one-to-one, ``related``'s column holds ``instance``'s): each is cached on the other as the
+    descriptor would, without the checks of an assignment (types, database routers), which cost
+    more than the rest of restoring a row. Rows that do not match go through the descriptor."""
+    field = _relations.get((type(instance), name))
+    if field is None:
+        field = _relations[(type(instance), name)] = instance._meta.get_field(name)
+    if related is not None:
+        if field.concrete:  # a foreign key or a one-to-one on this row
+            if instance.__dict__.get(field.attname) == related.pk:
+                field.set_cached_value(instance, related)
+                if field.one_to_one:
+                    field.remote_field.set_cached_value(related, instance)
+                return
+        elif field.one_to_one:  # the other side of a one-to-one
+            if related.__dict__.get(field.field.attname) == instance.pk:
+                field.set_cached_value(instance, related)
+                field.field.set_cached_value(related, instance)
+                return
+    setattr(instance, name, related)

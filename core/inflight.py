@@ -38,6 +38,17 @@ _local: dict[str, int] = defaultdict(int)
 _local_lock = threading.Lock()
 
 
+_scripts: dict[int, object] = {}
+
+
+def _acquire_script(client):
+    """_ACQUIRE registered on ``client``: sent by its SHA (EVALSHA), whole only when the server lacks it."""
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_ACQUIRE)
+    return script
+
+
 def _redis():
     if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
         return None
@@ -63,7 +74,7 @@ def in_flight(key: str, *, limit: int, seconds: float, what: str = "renders"):
         now = int(time.time() * 1000)
         try:
             ttl = int(seconds * 1000)
-            acquired = bool(client.eval(_ACQUIRE, 1, name, now, now + ttl, token, limit, ttl))
+            acquired = bool(_acquire_script(client)(keys=[name], args=[now, now + ttl, token, limit, ttl]))
         except Exception:
             logger.warning("in-flight limits unavailable; rendering without them", exc_info=True)
             client, acquired = None, None

@@ -22,6 +22,7 @@ from django_ratelimit import ALL
 from django_ratelimit.core import _get_window, _make_cache_key, _split_rate, get_usage
 
 from core.errors import TooManyRequests
+from core.memo import Memo
 
 # django-ratelimit keeps a counter a little past its window (EXPIRATION_FUDGE); so do we.
 _EXPIRATION_FUDGE = 5
@@ -67,15 +68,34 @@ class Counter(NamedTuple):
     window: int  # when the window ends (unix seconds)
 
 
+# What counter_for derives from its arguments, which are all in the memos' keys: pure functions,
+# kept per process (a window's key is asked for on every request of that identity for a minute).
+_rates = Memo(256)  # rate -> (limit, period)
+# (the cache's key settings, the ratelimit settings, identity, rate, window) -> the counter's key
+_counter_keys = Memo(4096)
+
+
 def counter_for(identity: str, rate: str) -> Counter | None:
     """The counter a hit would INCR, for callers that count in a round trip of their own (the
     render hit path, core.hotcache.read); None when the cache is not Redis."""
     cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
     if _redis_script(cache) is None:
         return None
-    limit, period = _split_rate(rate)
+    split = _rates.get(rate)
+    if split is None:
+        split = _split_rate(rate)
+        _rates.put(rate, split)
+    limit, period = split
     window = _get_window(identity, period)
-    key = cache.make_key(_make_cache_key(_GROUP, window, rate, identity, ALL))
+    memo_key = (
+        cache.key_prefix, cache.version, cache.key_func,
+        getattr(settings, "RATELIMIT_CACHE_PREFIX", None), getattr(settings, "RATELIMIT_HASH_ALGORITHM", None),
+        identity, rate, window,
+    )  # fmt: skip
+    key = _counter_keys.get(memo_key)
+    if key is None:
+        key = cache.make_key(_make_cache_key(_GROUP, window, rate, identity, ALL))
+        _counter_keys.put(memo_key, key)
     return Counter(key, period + _EXPIRATION_FUDGE, limit, window)
 
 

@@ -13,9 +13,11 @@ from marketplace.views import account as site_account_views
 from rendering import views as rendering_views
 
 api_patterns = [
+    # rendering first: POST /api/render is the most-called path, and URLs are tried in order (no
+    # pattern of accounts' or the registry's matches a rendering path, or the other way round)
+    path("", include("rendering.urls")),
     path("", include("accounts.urls")),
     path("", include("templates_registry.urls")),
-    path("", include("rendering.urls")),
     path("", include("billing.urls")),
     path("", include("orgs.urls")),
     path("", include("domains.urls")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 
 import dramatiq
 from django.core.cache import cache
@@ -62,14 +63,34 @@ def enqueue(actor_name: str, *args, delay_ms: int | None = None) -> None:
         actor.send_with_options(args=args, delay=delay_ms)
 
 
+# Per actor, until when (this process's monotonic clock) the marker enqueue_once saw last is known
+# to stand: no call can schedule anything before then, so none needs to ask Redis (issue 14: one
+# round trip less on every uncached render).
+_marked_until: dict[str, float] = {}
+MARKER_MARGIN_S = 5  # before the marker's end: its TTL's rounding, and a worker's clock running ahead
+
+
 def enqueue_once(actor_name: str) -> None:
     """Upkeep without a separate scheduler: whoever does the work an upkeep actor follows up on
     calls this, and at most one message for it is pending, due UPKEEP_DELAY_MS from the first
-    call. Best effort: a broker or cache that is down only postpones it to a later call."""
+    call. Best effort: a broker or cache that is down only postpones it to a later call.
+
+    While the marker stands, a call can only find it there (and schedule nothing), and the message
+    scheduled with it runs no earlier than the marker ends, after any work done meanwhile: so once a
+    process has seen the marker, it skips the calls until shortly before the marker's end."""
     delay = UPKEEP_DELAY_MS[actor_name]
+    now = time.monotonic()
+    if now < _marked_until.get(actor_name, 0.0):
+        return
+    marker = f"rendering:{actor_name}-scheduled"
     try:
-        if cache.add(f"rendering:{actor_name}-scheduled", 1, timeout=delay // 1000):
+        if cache.add(marker, 1, timeout=delay // 1000):
             enqueue(actor_name, delay_ms=delay)
+            left = delay // 1000
+        else:
+            left = cache.ttl(marker) if hasattr(cache, "ttl") else 0  # django-redis; seconds, None: none
+        if left:
+            _marked_until[actor_name] = now + left - MARKER_MARGIN_S
     except Exception:
         logger.warning("could not schedule %s", actor_name, exc_info=True)
 

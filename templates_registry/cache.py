@@ -25,7 +25,7 @@ VERSION_LEFT_OUT = ("changelog",)
 def _restore_version(stored, template: Template) -> TemplateVersion | None:
     version = hotcache.instance_of(TemplateVersion, stored)
     if version is not None:
-        version.template = template
+        hotcache.relate(version, "template", template)
     return version
 
 
@@ -42,10 +42,10 @@ def _template(lookup: dict, cache_name: str, entry=_NOT_GIVEN) -> Template | Non
     if entry is not None:
         try:
             template = hotcache.instance_of(Template, entry["template"])
-            template.owner = hotcache.instance_of(User, entry["owner"])
+            hotcache.relate(template, "owner", hotcache.instance_of(User, entry["owner"]))
             latest = _restore_version(entry["latest"], template)
             if latest is not None:
-                template.latest_version = latest
+                hotcache.relate(template, "latest_version", latest)
             return template
         except KeyError:
             pass

@@ -187,8 +187,8 @@ def test_signed_urls_parse_once_and_check_the_signature_every_time(user_api, cli
 
 
 def test_a_hit_after_redis_forgot_its_scripts(user, published, settings):
-    """The hit's script is sent on a pooled connection (core.hotcache._evalsha): a server that lost
-    it (a restart, SCRIPT FLUSH) gets it whole once."""
+    """The hit's script is sent on the thread's own connection (core.hotcache._evalsha): a server
+    that lost it (a restart, SCRIPT FLUSH) gets it whole once."""
     settings.RATE_LIMITS_ENABLED = True
     client = keyed(user)
     for _ in range(2):

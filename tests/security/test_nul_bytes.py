@@ -42,6 +42,15 @@ def test_a_nul_in_a_query_is_400(user_api, user, published, path):
     assert_error(user_api.get(fill(path, user)), 400, "invalid_input")
 
 
+def test_only_a_decoded_nul_in_a_query_is_refused(user_api, user, published):
+    """An escape that does not decode to a NUL (%2500 is "%00" as text, %C0%80 is not UTF-8) is an
+    ordinary value: the request goes on (here a 403 for the bad signature), never a 400 for a NUL."""
+    for query in ("title=a%2500b", "title=%C0%80", "title=%0", "title=100%25"):
+        response = user_api.get(f"/i/{user.username}/og-card.png?{query}&sig=x")
+        assert response.json()["error"]["code"] != "invalid_input", query
+    assert_error(user_api.get(f"/i/{user.username}/og-card.png?title=a\x00b&sig=x"), 400, "invalid_input")
+
+
 @pytest.mark.parametrize(("method", "path", "body"), BODIES)
 def test_a_nul_in_a_json_body_is_400(user_api, user, published, method, path, body):
     response = getattr(user_api, method)(fill(path, user), fill(body, user), format="json")
