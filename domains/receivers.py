@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from accounts.events import account_changed
 from accounts.models import User
-from domains import hosts
+from domains import hosts, services
 from domains.models import Domain
 
 
@@ -22,6 +22,7 @@ def _forget_if_serving(user_id: int | None) -> None:
 
 @receiver(account_changed, dispatch_uid="domains.account_changed")
 def account_changed_forget(sender, user_id: int, **kwargs) -> None:
+    services.domains_plan_enforce(account_id=user_id)  # a downgrade to a plan without domains
     _forget_if_serving(user_id)
 
 

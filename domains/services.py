@@ -118,6 +118,19 @@ def _record(
     return domain
 
 
+def domains_plan_enforce(*, account_id: int) -> int:
+    """After the account's plan changed (billing's plan_set, the Stripe sync): a plan without custom
+    domains stops its verified ones at once, as failed ``plan_limit``, rather than at the daily
+    re-verification. Returns how many stopped."""
+    account = User.objects.filter(pk=account_id).first()
+    if account is None or plan_limits(account).custom_domains:
+        return 0
+    serving = list(Domain.objects.filter(account=account, status=Status.VERIFIED))
+    for domain in serving:
+        _record(domain, _check(domain, account))
+    return len(serving)
+
+
 def _verified_elsewhere(domain: Domain) -> bool:
     return Domain.objects.filter(domain=domain.domain, status=Status.VERIFIED).exclude(pk=domain.pk).exists()
 

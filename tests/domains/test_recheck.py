@@ -88,14 +88,26 @@ def test_verifying_schedules_the_hourly_run_once(
     assert len(sent) == 2
 
 
-def test_a_downgrade_stops_the_domains_at_the_next_check(client, biz, local_dns):
+def test_a_downgrade_stops_the_domains_at_once(client, biz, local_dns):
     from billing.services import plan_set
 
     domain = verified_domain(biz, HOST)
     local_dns.publish(domain, target=TARGET)
-    age(domain, 25)
-    plan_set(user=biz, code="pro")
-    assert domains_recheck_due() == {"checked": 1, "failed": 1}
+    assert client.get("/", HTTP_HOST=HOST).status_code == 404  # served
+    plan_set(user=biz, code="pro")  # no custom domains on Pro: not a day later, now
     domain.refresh_from_db()
     assert domain.status == "failed" and domain.failure_reason == "plan_limit"
     assert client.get("/", HTTP_HOST=HOST).status_code == 400
+    age(domain, 25)
+    assert domains_recheck_due() == {"checked": 0, "failed": 0}  # nothing left for the daily check
+
+
+def test_a_plan_that_keeps_domains_leaves_them_serving(client, biz, local_dns):
+    from billing.services import plan_set
+
+    domain = verified_domain(biz, HOST)
+    local_dns.publish(domain, target=TARGET)
+    plan_set(user=biz, code="business", expires_at=timezone.now() + timedelta(days=30))  # a trial of the same
+    domain.refresh_from_db()
+    assert domain.status == "verified"
+    assert client.get("/", HTTP_HOST=HOST).status_code == 404
