@@ -310,6 +310,11 @@ class InvitationAcceptApi(OrgView):
         return Response(MyOrgOutput(membership).data)
 
 
+class AuditQuery(serializers.Serializer):
+    before = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False,
+                                      help_text="the next page: events older than this event id")  # fmt: skip
+
+
 class AuditApi(OrgView):
     @extend_schema(
         summary="Read an organization's audit log",
@@ -317,12 +322,14 @@ class AuditApi(OrgView):
             "Who invited, removed, changed a role, created or revoked a key, published, unpublished or "
             "changed billing, newest first (admins and owners). `before` pages by event id."
         ),
+        parameters=[AuditQuery],
         responses={200: AuditEventOutput(many=True)},
         tags=["orgs"],
         operation_id="orgs_audit",
     )
     def get(self, request, slug: str):
         _person, org, _role = self.member(request, slug, Role.ADMIN)
-        before = request.query_params.get("before", "")
-        events = selectors.audit_list(org=org, before=int(before) if before.isdigit() else None)
+        query = AuditQuery(data=request.query_params.dict())  # a plain dict: `?before=` is a blank value
+        query.is_valid(raise_exception=True)
+        events = selectors.audit_list(org=org, before=query.validated_data.get("before"))
         return Response(AuditEventOutput(events, many=True).data)

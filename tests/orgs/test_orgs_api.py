@@ -348,3 +348,14 @@ def test_profile_edit_of_an_org_is_recorded(team):
         client_for(team.bob).patch("/api/orgs/acme", {"avatarUrl": "javascript:alert(1)"}, format="json"), 400
     )
     assert_error(client_for(team.bob).patch("/api/orgs/acme", {"bio": "x" * 501}, format="json"), 400)
+
+
+def test_the_audit_log_pages_by_event_id_and_refuses_a_bad_cursor(team):
+    bob = client_for(team.bob)
+    for name in ("one", "two", "three"):
+        assert bob.post("/api/keys", {"name": name}, format="json").status_code == 201
+    events = bob.get("/api/orgs/acme/audit").json()
+    older = bob.get("/api/orgs/acme/audit", {"before": events[0]["id"]}).json()
+    assert older == events[1:]
+    for before in ("", "abc", "-1", "0", str(2**64)):
+        assert_error(bob.get("/api/orgs/acme/audit", {"before": before}), 400)

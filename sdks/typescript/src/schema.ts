@@ -6223,7 +6223,10 @@ export interface operations {
     };
     orgs_audit: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the next page: events older than this event id */
+                before?: number;
+            };
             header?: never;
             path: {
                 slug: string;
