@@ -5,21 +5,41 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, Role
 from billing.admin import SubscriptionInline, UsageInline
 from billing.plans import plan_limits
 from billing.services import plan_set
 from orgs.models import Organization
-from orgs.services import seats_used
+from orgs.services import LastOwner, seats_used
 
 TRIAL = timedelta(days=30)
 
 
+class MembershipFormSet(BaseInlineFormSet):
+    """The rule orgs.services keeps for everyone (LastOwner) holds for the staff too: an organization
+    is never left without an owner."""
+
+    def clean(self):
+        super().clean()
+        owners = sum(
+            1
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("role") == Role.OWNER
+        )
+        if owners == 0:
+            raise ValidationError(LastOwner.message)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     fk_name = "org"
     extra = 0
     fields = ("user", "role", "created_at")

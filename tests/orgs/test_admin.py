@@ -139,3 +139,22 @@ def test_the_staff_edit_an_org_and_a_members_role(team, staff_client):
     org = User.objects.get(pk=team.org.pk)
     assert org.name == "Acme Corporation" and org.is_org and org.email is None
     assert Membership.objects.get(org=org, user=team.carol).role == "admin"
+
+
+def test_the_staff_cannot_leave_an_org_without_an_owner(team, staff_client):
+    url = f"/admin/orgs/organization/{team.org.pk}/change/"
+    fields = _FormFields()
+    fields.feed(staff_client.get(url).content.decode())
+    data = {key: value for key, value in fields.data.items() if not key.startswith("_")}
+    owner_form = next(
+        k.split("-")[1] for k, v in data.items() if k.endswith("-user") and v == str(team.alice.pk)
+    )
+    data[f"memberships-{owner_form}-role"] = "admin"  # the only owner demoted
+    response = staff_client.post(url, {**data, "_save": "Save"})
+    assert response.status_code == 200 and "at least one owner" in response.content.decode()
+    assert Membership.objects.get(org=team.org, user=team.alice).role == "owner"
+    data[f"memberships-{owner_form}-role"] = "owner"
+    data[f"memberships-{owner_form}-DELETE"] = "on"  # or removed
+    response = staff_client.post(url, {**data, "_save": "Save"})
+    assert response.status_code == 200 and "at least one owner" in response.content.decode()
+    assert Membership.objects.filter(org=team.org, user=team.alice).exists()
