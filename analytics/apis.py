@@ -17,6 +17,7 @@ from analytics import export, selectors
 from analytics.models import Interval
 from billing.errors import PlanLimit
 from billing.plans import plan_limits
+from core.api import validated_query
 from core.errors import ApiError
 
 DEFAULT_SPAN = {
@@ -151,11 +152,7 @@ class AnalyticsApi(_Negotiated):
         operation_id="analytics_get",
     )
     def get(self, request):
-        data = AnalyticsQuery(
-            data=request.query_params.dict()
-        )  # a plain dict: `?to=` is a blank value, not an omitted one
-        data.is_valid(raise_exception=True)
-        query = data.validated_data
+        query = validated_query(AnalyticsQuery, request)
         plan = plan_limits(request.user)
         interval, group_by = query["interval"], query.get("groupBy")
         if interval not in plan.analytics_interval_list:
@@ -198,10 +195,9 @@ class AnalyticsErrorsApi(_Negotiated):
         operation_id="analytics_errors",
     )
     def get(self, request):
-        data = ErrorsQuery(data=request.query_params.dict())
-        data.is_valid(raise_exception=True)
-        errors = selectors.analytics_errors(account=request.user, limit=data.validated_data["limit"],
-                                            before=data.validated_data.get("before"))  # fmt: skip
+        query = validated_query(ErrorsQuery, request)
+        errors = selectors.analytics_errors(account=request.user, limit=query["limit"],
+                                            before=query.get("before"))  # fmt: skip
         if self.wants_csv(request):
             return export.errors_csv(errors)
         return Response({"errors": [export.error_record(error) for error in errors]})

@@ -18,6 +18,21 @@ def validated(serializer_class, request, **kwargs) -> dict:
     return serializer.validated_data
 
 
+def validated_query(serializer_class, request) -> dict:
+    """Validate the query string with a serializer: a blank value is a value (``?to=`` is refused,
+    not taken as omitted) and a parameter the serializer does not name is a 400, as the schema says
+    (a misspelt ``groupby=`` must not silently give another answer)."""
+    data = request.query_params.dict()
+    serializer = serializer_class(data=data)
+    unknown = sorted(set(data) - set(serializer.fields))
+    if unknown:
+        raise serializers.ValidationError(
+            {name or "(empty name)": ["Unknown parameter."] for name in unknown}
+        )
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 _JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
     # most specific first: BooleanField and the number fields are not CharFields, ChoiceField is not either
     (serializers.BooleanField, (bool,), "a boolean"),

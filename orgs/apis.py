@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from accounts.acting import ActingAs, org_for_member
 from accounts.models import ApiKey, Role, User
 from billing.plans import plan_limits
-from core.api import validated
+from core.api import validated, validated_query
 from core.errors import Forbidden
 from orgs import selectors, services
 
@@ -329,7 +329,6 @@ class AuditApi(OrgView):
     )
     def get(self, request, slug: str):
         _person, org, _role = self.member(request, slug, Role.ADMIN)
-        query = AuditQuery(data=request.query_params.dict())  # a plain dict: `?before=` is a blank value
-        query.is_valid(raise_exception=True)
-        events = selectors.audit_list(org=org, before=query.validated_data.get("before"))
+        query = validated_query(AuditQuery, request)
+        events = selectors.audit_list(org=org, before=query.get("before"))
         return Response(AuditEventOutput(events, many=True).data)
