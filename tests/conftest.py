@@ -16,9 +16,11 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _analytics_flushed_by_hand(settings):
+def _no_analytics_flush_thread(settings):
     """The API analytics' counts stay in this process until a test flushes them
-    (analytics.collector): no background thread sends to Redis behind a test's back."""
+    (analytics.collector): no background thread sends to Redis behind a test's back. Its name sorts
+    after _fresh_cache on purpose: pytest sets up autouse fixtures by name, and a ``settings`` set up
+    before _fresh_cache would be restored after its clear(), which then reached a test's dead cache."""
     from analytics.collector import collector
 
     settings.ANALYTICS_FLUSH_SECONDS = 0
