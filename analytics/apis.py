@@ -101,8 +101,8 @@ def _range(data: dict, interval: str, plan) -> tuple[datetime, datetime]:
     if start >= end:
         raise InvalidRange("`from` must be before `to`.", details={"from": start, "to": end})
     step = selectors.PERIOD[interval]
-    first = _floor(start, step)
-    last = _floor(end - timedelta(microseconds=1), step) + step
+    first = selectors.period_start(start, interval)
+    last = selectors.period_start(end - timedelta(microseconds=1), interval) + step
     count = round((last - first) / step)
     if count > selectors.MAX_POINTS:
         raise InvalidRange(
@@ -110,7 +110,7 @@ def _range(data: dict, interval: str, plan) -> tuple[datetime, datetime]:
             "Use a coarser interval or a shorter range.",
             code="range_too_large", details={"points": count, "maxPoints": selectors.MAX_POINTS},
         )  # fmt: skip
-    kept_from = _floor(now - timedelta(days=plan.analytics_days), timedelta(days=1))
+    kept_from = selectors.period_start(now - timedelta(days=plan.analytics_days), Interval.DAY)
     if first < kept_from:
         raise PlanLimit(
             f"Your plan ({plan.name}) keeps {plan.analytics_days} days of analytics: ask from "
@@ -118,11 +118,6 @@ def _range(data: dict, interval: str, plan) -> tuple[datetime, datetime]:
             details={"analyticsDays": plan.analytics_days, "earliest": kept_from},
         )
     return first, last
-
-
-def _floor(moment: datetime, step: timedelta) -> datetime:
-    seconds = int(step.total_seconds())
-    return datetime.fromtimestamp(int(moment.timestamp()) // seconds * seconds, UTC)
 
 
 class AnalyticsApi(_Negotiated):

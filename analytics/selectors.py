@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from accounts.models import ApiKey
 from analytics.models import LATENCY_BOUNDS_MS, ErrorEvent, Interval, TrafficBucket
@@ -73,6 +73,12 @@ class _Sum:
             "p50Ms": percentile(self.histogram, 0.5),
             "p95Ms": percentile(self.histogram, 0.95),
         }
+
+
+def period_start(moment: datetime, interval: str) -> datetime:
+    """The start (UTC) of the minute, hour or day ``moment`` falls in: the rollups' ``start``."""
+    seconds = int(PERIOD[interval].total_seconds())
+    return datetime.fromtimestamp(int(moment.timestamp()) // seconds * seconds, UTC)
 
 
 def periods(start: datetime, end: datetime, interval: str) -> list[datetime]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from analytics.models import LATENCY_BOUNDS_MS, AppliedBatch, ErrorEvent, Interval, TrafficBucket
 from analytics.schedule import LOG
+from analytics.selectors import period_start
 from billing.plans import plans_by_code
 
 logger = logging.getLogger(__name__)
@@ -23,14 +24,7 @@ ERRORS_KEPT = 1000  # the newest error records kept per account
 APPLIED_KEPT = timedelta(days=2)  # how long a flush's id is remembered (a claim never waits that long)
 PRUNE_EVERY = 3600  # seconds between retention passes
 _LOCK_ID = 0x10097  # the advisory lock that keeps two appliers apart
-_PERIOD_SECONDS = {Interval.MINUTE: 60, Interval.HOUR: 3600, Interval.DAY: 86400}
 _GROUP = ("key_id", "route", "template", "format", "status", "cache")
-
-
-def period_start(moment: datetime, interval: str) -> datetime:
-    seconds = _PERIOD_SECONDS[interval]
-    epoch = int(moment.timestamp()) // seconds * seconds
-    return datetime.fromtimestamp(epoch, UTC)
 
 
 def analytics_flush() -> int:

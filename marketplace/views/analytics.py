@@ -6,7 +6,7 @@ API and image-URL traffic over a period its plan keeps, read with the same selec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -67,8 +67,7 @@ def chosen_period(requested: str, allowed: list[Period]) -> tuple[Period | None,
 
 def window(period: Period, now: datetime) -> tuple[datetime, datetime]:
     """Whole periods up to and including the current one, as the API's default range."""
-    step = int(analytics.PERIOD[period.interval].total_seconds())
-    end = datetime.fromtimestamp(int(now.timestamp()) // step * step + step, UTC)
+    end = analytics.period_start(now, period.interval) + analytics.PERIOD[period.interval]
     return end - period.span, end
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from analytics import services
+from analytics import selectors, services
 from analytics.models import ErrorEvent, TrafficBucket
 from analytics.services import analytics_prune
 from tests.factories import UserFactory
@@ -16,7 +16,7 @@ NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
 def bucket(account, interval, days_ago, **fields):
-    start = services.period_start(NOW - timedelta(days=days_ago), interval)
+    start = selectors.period_start(NOW - timedelta(days=days_ago), interval)
     return TrafficBucket.objects.create(account=account, interval=interval, start=start, route="GET /api/x",
                                         status="2xx", requests=1, latency_histogram=[1], **fields)  # fmt: skip
 
