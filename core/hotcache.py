@@ -178,12 +178,8 @@ _decoded_entries = Memo(512)
 
 
 def _decoded(raw: bytes):
-    entry = _decoded_entries.get(raw)
-    if entry is None:
-        # Written only by fill() in our own processes, like django-redis's pickled cache values
-        entry = pickle.loads(raw)  # noqa: S301
-        _decoded_entries.put(raw, entry)
-    return entry
+    # Written only by fill() in our own processes, like django-redis's pickled cache values
+    return _decoded_entries.computed(raw, lambda: pickle.loads(raw))  # noqa: S301
 
 
 _held = threading.local()  # this thread's connection for the hit's round trip (_connection)

@@ -35,6 +35,15 @@ class Memo:
         with self._lock:
             self._items.clear()
 
+    def computed(self, key, compute):
+        """The value kept for ``key``, else ``compute()``, kept (for values that are pure
+        functions of their key: two threads computing one at once do no harm)."""
+        value = self.get(key)
+        if value is None:
+            value = compute()
+            self.put(key, value)
+        return value
+
 
 class BytesMemo:
     """Byte strings up to ``max_bytes`` in all; one larger than ``max_item`` is not kept."""

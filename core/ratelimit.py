@@ -81,21 +81,16 @@ def counter_for(identity: str, rate: str) -> Counter | None:
     cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
     if _redis_script(cache) is None:
         return None
-    split = _rates.get(rate)
-    if split is None:
-        split = _split_rate(rate)
-        _rates.put(rate, split)
-    limit, period = split
+    limit, period = _rates.computed(rate, lambda: _split_rate(rate))
     window = _get_window(identity, period)
     memo_key = (
         cache.key_prefix, cache.version, cache.key_func,
         getattr(settings, "RATELIMIT_CACHE_PREFIX", None), getattr(settings, "RATELIMIT_HASH_ALGORITHM", None),
         identity, rate, window,
     )  # fmt: skip
-    key = _counter_keys.get(memo_key)
-    if key is None:
-        key = cache.make_key(_make_cache_key(_GROUP, window, rate, identity, ALL))
-        _counter_keys.put(memo_key, key)
+    key = _counter_keys.computed(
+        memo_key, lambda: cache.make_key(_make_cache_key(_GROUP, window, rate, identity, ALL))
+    )
     return Counter(key, period + _EXPIRATION_FUDGE, limit, window)
 
 

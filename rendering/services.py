@@ -152,11 +152,7 @@ _hit_seconds: dict[str, Any] = {}  # RENDER_SECONDS' child by format, for cache 
 
 
 def _index_entry(raw: bytes) -> dict:
-    entry = _index_entries.get(raw)
-    if entry is None:
-        entry = caches["default"].client.decode(raw)
-        _index_entries.put(raw, entry)
-    return entry
+    return _index_entries.computed(raw, lambda: caches["default"].client.decode(raw))
 
 
 def _observe_hit(fmt: str, started: float) -> None:

@@ -24,3 +24,18 @@ def test_bytes_memo_keeps_its_byte_budget_and_skips_large_items():
     memo.put("a", b"vv")  # replacing counts the new size only
     memo.put("d", b"uuuu")
     assert memo.get("a") == b"vv" and memo.get("c") == b"wwww" and memo.get("d") == b"uuuu"
+
+
+def test_a_memo_computes_a_value_once_and_keeps_it():
+    memo, calls = Memo(2), []
+
+    def compute(value):
+        calls.append(value)
+        return value * 2
+
+    assert memo.computed("a", lambda: compute(1)) == 2
+    assert memo.computed("a", lambda: compute(9)) == 2  # kept: not computed again
+    assert calls == [1]
+    memo.computed("b", lambda: compute(2))
+    memo.computed("c", lambda: compute(3))  # over its size: "a" goes first
+    assert memo.computed("a", lambda: compute(4)) == 8 and calls == [1, 2, 3, 4]
