@@ -7,12 +7,15 @@ Over HTTP (bench/render_api.py's side-by-side servers) the two medians move +-10
 this shared machine, more than the difference asked about. Here the same signed /i/ hit and API hit go
 through Django's whole WSGI stack (every middleware, the real Redis and PostgreSQL) in one process,
 ANALYTICS_ENABLED switched on and off between batches of requests, so drift hits both alike; it prints
-the median per-request time of each and their ratio, and the load average."""
+the median per-request time of each and their ratio, the load average, and the Python function calls a
+request makes in each state (cProfile): a count that does not move with the machine's load."""
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -62,9 +65,16 @@ def main(rounds: int = 15) -> None:
                     call()
                 times[enabled].append((time.perf_counter() - started) / BATCH * 1000)
         on, off = statistics.median(times[True]), statistics.median(times[False])
+        calls = {}
+        for enabled in (False, True):
+            settings.ANALYTICS_ENABLED = enabled
+            profile = cProfile.Profile()
+            profile.runcall(lambda call=call: [call() for _ in range(BATCH)])
+            calls[enabled] = pstats.Stats(profile).total_calls / BATCH
         verdict = "ok" if on / off <= 1.05 else "MISSED"
         print(f"{name}: {on:.3f} ms on / {off:.3f} ms off = {on / off:.3f}x (target <= 1.05x) {verdict}; "
-              f"{(on - off) * 1000:.1f} us a request")  # fmt: skip
+              f"{(on - off) * 1000:.1f} us a request; Python calls {calls[True]:.0f} on / {calls[False]:.0f} off "
+              f"= {calls[True] / calls[False]:.3f}x")  # fmt: skip
     print(f"load average {os.getloadavg()}")
 
 
