@@ -4,11 +4,13 @@ Issue 14: every figure is also printed as a ratio to figures measured in the sam
 shared machine's absolute speed varies 2x from day to day. The floor is a trivial view answering
 13 KB through the full middleware stack on the same gunicorn (``/_bench/floor``, mounted only with
 LOOPWIND_BENCH_FLOOR=1, which this script sets); the uncached render is compared with the engine
-rendering the same card in this process. Targets: /i/ hit median <= 1.5x the floor's and c=8
+rendering the same card with the same titles in a process that imports only the engine, right before and
+after each uncached phase. Every phase runs in --rounds rounds, each figure right after its baseline, and
+each ratio is the median of its rounds' ratios. Targets: /i/ hit median <= 1.5x the floor's and c=8
 throughput >= 0.5x; API hit median <= 2x and throughput >= 0.4x; uncached <= 1.3x the engine.
 
-    .venv/bin/python bench/render_api.py [--worker-class sync|gthread] [--threads 4] [--seconds 5]
-                                         [--video-runs 3] [--loader auto|wrk|python]
+    .venv/bin/python bench/render_api.py [--worker-class sync|gthread] [--threads 4] [--seconds 2]
+                                         [--rounds 3] [--video-runs 3] [--loader auto|wrk|python]
 
 The issue's targets (end to end, measured from the client):
 - uncached sync render of the OG card: median <= 25 ms at concurrency 1; >= 60 renders/s at concurrency 8,
@@ -461,19 +463,45 @@ def video_run(client: Client, template: str, title: str) -> tuple[float, dict]:
     raise RuntimeError("video job did not finish in 60 s")
 
 
-def engine_median_ms(runs: int = 30) -> float:
-    """The OG card rendered by the engine in this process, unique props each time (every uncached
-    HTTP render is unique too): the floor of an uncached render."""
-    from loopwind.engine import load_bundle, render
+ENGINE_ONLY = """
+import json, sys, time
+from loopwind.engine import load_bundle, render
+bundle = load_bundle(sys.argv[1])
+prefix, runs = sys.argv[2], int(sys.argv[3])
+for n in range(5):
+    render(bundle, {"title": f"{prefix} warm-up {n}"})
+times = []
+for n in range(runs):
+    started = time.perf_counter()
+    render(bundle, {"title": f"{prefix} 1-{n}"})
+    times.append((time.perf_counter() - started) * 1000)
+print(json.dumps(times))
+"""
 
-    bundle = load_bundle(ROOT / "loopwind" / "templates" / "og-card")
-    render(bundle, {"title": "warm-up"})
-    times = []
-    for n in range(runs):
-        started = time.perf_counter()
-        render(bundle, {"title": f"Render images from templates {n}"})
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+
+def engine_times_ms(prefix: str, runs: int = 20) -> list[float]:
+    """The OG card rendered by the engine in a process of its own that imports only the engine (as a
+    render child does: this script's process holds Django and the seed, whose garbage collections would
+    slow the engine down), unique props each time with the titles the uncached HTTP phase sends
+    (``prefix 1-n``): the floor of an uncached render. Run right before and right after each uncached
+    phase, so both see the machine alike."""
+    out = subprocess.run(
+        [str(PYTHON), "-c", ENGINE_ONLY, str(ROOT / "loopwind" / "templates" / "og-card"), prefix, str(runs)],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    return json.loads(out.stdout)
+
+
+def merged(rounds: list[Load]) -> Load:
+    """One scenario's rounds as one figure: medians of the rounds' medians and p95s, every request."""
+    load = Load(rounds[0].name)
+    load.p50 = statistics.median(r.p50 for r in rounds)
+    load.p95 = statistics.median(r.p95 for r in rounds)
+    load.seconds = sum(r.seconds for r in rounds)
+    load.requests = sum(r.requests for r in rounds)
+    load.errors = sum(r.errors for r in rounds)
+    load.error_sample = next((r.error_sample for r in rounds if r.error_sample), "")
+    return load
 
 
 RATIO_TARGETS = [
@@ -485,31 +513,41 @@ RATIO_TARGETS = [
 ]
 
 
-def print_ratios(results: dict[str, Load], engine_ms: float) -> None:
-    floor1, floor8 = results["floor_c1"], results["floor_c8"]
+def print_ratios(rounds: dict[str, list[Load]], engine_ms: list[float]) -> None:
+    """Each ratio per round (the figure and its baseline measured back to back) and its median over the
+    rounds: drift between rounds moves both sides of a ratio alike."""
+    floor1, floor8 = merged(rounds["floor_c1"]), merged(rounds["floor_c8"])
     print(
         f"\nfloor (/_bench/floor, 13 KB, full middleware): c=1 median {floor1.p50:.2f} ms "
-        f"(again at the end: {results['floor_c1_again'].p50:.2f} ms), c=8 {floor8.rps:.0f}/s; "
-        f"engine in-process {engine_ms:.1f} ms"
+        f"(again at the end: {rounds['floor_c1_again'][0].p50:.2f} ms), c=8 {floor8.rps:.0f}/s; "
+        f"engine in-process {statistics.median(engine_ms):.1f} ms (per round "
+        + ", ".join(f"{ms:.1f}" for ms in engine_ms)
+        + ")"
     )
     rows = []
+
+    def row(label: str, pairs: list[tuple[float, float]], unit: str, target: float, at_most: bool) -> None:
+        ratios = [measured / baseline for measured, baseline in pairs]
+        ratio = statistics.median(ratios)
+        held = ratio <= target if at_most else ratio >= target
+        digits = 0 if unit == "/s" else 2
+        shown = " | ".join(f"{m:.{digits}f} / {b:.{digits}f}" for m, b in pairs)
+        rows.append((label, f"{shown} {unit}", ", ".join(f"{r:.2f}" for r in ratios), f"{ratio:.2f}x",
+                     f"{'<=' if at_most else '>='} {target}x", "ok" if held else "MISSED"))  # fmt: skip
+
     for label, measured, baseline, kind, target in RATIO_TARGETS:
         if kind == "p50":
-            ratio = results[measured].p50 / results[baseline].p50
-            rows.append((label, f"{results[measured].p50:.2f} / {results[baseline].p50:.2f} ms", f"{ratio:.2f}x",
-                         f"<= {target}x", "ok" if ratio <= target else "MISSED"))  # fmt: skip
+            pairs = [(m.p50, b.p50) for m, b in zip(rounds[measured], rounds[baseline], strict=True)]
+            row(label, pairs, "ms", target, at_most=True)
         else:
-            ratio = results[measured].rps / results[baseline].rps
-            rows.append((label, f"{results[measured].rps:.0f} / {results[baseline].rps:.0f} /s", f"{ratio:.2f}x",
-                         f">= {target}x", "ok" if ratio >= target else "MISSED"))  # fmt: skip
-    ratio = results["uncached_c1"].p50 / engine_ms
-    rows.append(("uncached OG card over HTTP vs engine in-process",
-                 f"{results['uncached_c1'].p50:.1f} / {engine_ms:.1f} ms", f"{ratio:.2f}x", "<= 1.3x",
-                 "ok" if ratio <= 1.3 else "MISSED"))  # fmt: skip
-    header = ("ratio (one run)", "measured / baseline", "ratio", "target", "")
+            pairs = [(m.rps, b.rps) for m, b in zip(rounds[measured], rounds[baseline], strict=True)]
+            row(label, pairs, "/s", target, at_most=False)
+    pairs = [(m.p50, e) for m, e in zip(rounds["uncached_c1"], engine_ms, strict=True)]
+    row("uncached OG card over HTTP vs engine in-process", pairs, "ms", 1.3, at_most=True)
+    header = ("ratio (one run)", "measured / baseline, per round", "per round", "median", "target", "")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for i, row in enumerate([header, *rows]):
-        print("  ".join(cell.ljust(widths[j]) for j, cell in enumerate(row)).rstrip())
+    for i, line in enumerate([header, *rows]):
+        print("  ".join(cell.ljust(widths[j]) for j, cell in enumerate(line)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
 
@@ -532,7 +570,8 @@ def main() -> int:
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--render-processes", type=int, default=1, help="render children per web process")
-    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per load phase")
+    parser.add_argument("--seconds", type=float, default=2.0, help="seconds per load phase and round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every phase, interleaved")
     parser.add_argument("--video-runs", type=int, default=3)
     parser.add_argument("--loader", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--keep-logs", action="store_true", help="keep the temporary folder (server logs)")
@@ -547,8 +586,6 @@ def main() -> int:
     procs = Processes(tmp)
     load_before = os.getloadavg()
     t_start = time.perf_counter()
-    engine_ms = engine_median_ms()
-    print(f"the engine in-process: OG card median {engine_ms:.1f} ms")
     try:
         database_url, redis_url = bench_stores(BENCH_DB, BENCH_REDIS)
         port = free_port()
@@ -641,16 +678,24 @@ def main() -> int:
         api_hit = Scenario("hit api", "POST", "/api/render", "HIT", body=hit_body)
         url_hit = Scenario("hit /i/", "GET", signed_path, "HIT", auth=False)
         floor = Scenario("floor", "GET", "/_bench/floor", "", auth=False)
-        results = {
-            "floor_c1": measure(floor, 1),
-            "floor_c8": measure(floor, 8),
-            "uncached_c1": measure(uncached("c1"), 1),
-            "uncached_c8": measure(uncached("c8"), 8),
-            "api_hit_c1": measure(api_hit, 1),
-            "api_hit_c8": measure(api_hit, 8),
-            "url_hit_c1": measure(url_hit, 1),
-            "url_hit_c8": measure(url_hit, 8),
-        }
+        # Every phase in rounds, each figure right after its baseline, so the machine's drift (it is
+        # shared) moves both sides of a ratio alike; the engine runs right before and after each
+        # uncached phase, with the same titles.
+        rounds: dict[str, list[Load]] = {}
+        engine_ms: list[float] = []
+        for r in range(args.rounds):
+            for name, scenario, concurrency in (
+                ("floor_c1", floor, 1), ("url_hit_c1", url_hit, 1), ("api_hit_c1", api_hit, 1),
+                ("uncached_c1", uncached(f"c1r{r}"), 1),
+                ("floor_c8", floor, 8), ("url_hit_c8", url_hit, 8), ("api_hit_c8", api_hit, 8),
+                ("uncached_c8", uncached(f"c8r{r}"), 8),
+            ):  # fmt: skip
+                if name == "uncached_c1":
+                    before = engine_times_ms(scenario.unique_prefix)
+                rounds.setdefault(name, []).append(measure(scenario, concurrency))
+                if name == "uncached_c1":
+                    engine_ms.append(statistics.median(before + engine_times_ms(scenario.unique_prefix)))
+        results = {name: merged(loads) for name, loads in rounds.items()}
 
         # Analytics on (the server above) against off (port_off), interleaved so drift hits both alike.
         warm_up(port_off, key, og_slug, signed_path, hit_body)
@@ -663,7 +708,7 @@ def main() -> int:
 
         # Async video: one warm-up job (starts the worker's video child), then timed runs, each with
         # the worker idle (the previous job completed) and nothing else loading the server.
-        results["floor_c1_again"] = measure(floor, 1)  # the floor again: how much the machine drifted
+        rounds["floor_c1_again"] = [measure(floor, 1)]  # the floor again: how much the machine drifted
         video_client = Client(port, key)
         warm_s, job = video_run(video_client, video_slug, "Warm-up") if args.video_runs else (0.0, None)
         video_times, frames = [], None
@@ -749,7 +794,7 @@ def main() -> int:
         if load.errors:
             print(f"errors in {name}: {load.errors} ({load.error_sample})")
     load_after = os.getloadavg()
-    print_ratios(results, engine_ms)
+    print_ratios(rounds, engine_ms)
     print_analytics_cost(analytics_cost)
     print(
         "\nratio: target/measured for latencies, measured/target for throughput (>= 1.00 meets the target).\n"
@@ -758,7 +803,7 @@ def main() -> int:
             if video_times
             else "no video jobs; "
         )
-        + f"{args.seconds:g} s per load phase; "
+        + f"{args.rounds} rounds of {args.seconds:g} s per load phase; "
         f"requests: " + ", ".join(f"{k} {v.requests}" for k, v in results.items()) + ".\n"
         f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
         f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; {os.cpu_count()} CPUs; "
