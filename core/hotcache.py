@@ -27,6 +27,7 @@ import pickle
 import threading
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import models, transaction
 from django.db.models.base import ModelState
@@ -34,6 +35,7 @@ from django.db.models.signals import post_init, pre_init
 from redis.exceptions import NoScriptError, ResponseError
 
 from core.memo import Memo
+from core.nearcache import NearCache
 
 logger = logging.getLogger(__name__)
 TTL = 60  # bounds the one stale case: Redis unreachable exactly when an account was forgotten
@@ -85,6 +87,23 @@ out[#out + 1] = redis.call('GET', ARGV[2]) or '0'
 return out
 """
 _scripts: dict[tuple[int, str], Any] = {}
+
+
+_tracked_names = ["hot:"]  # cache names whose keys near copies may depend on (core.nearcache)
+
+
+def track(name_prefix: str) -> None:
+    """Lets ``read(near=True)`` keep copies that depend on cache keys named ``name_prefix``… (an app's
+    ready(), before the first request): writes under it then reach every process's near copies."""
+    if name_prefix not in _tracked_names:
+        _tracked_names.append(name_prefix)
+
+
+NEAR = NearCache(
+    client=lambda: _client(),
+    prefixes=lambda: [cache.make_key(name) for name in _tracked_names],
+    seconds=settings.HOT_NEAR_SECONDS,
+)
 
 
 def _client():
@@ -143,16 +162,27 @@ class Read(NamedTuple):
     token: str  # the fill token, as lookup's
 
 
-def read(names: list[str], *, gets: list[str] = (), counter: tuple[str, int] | None = None) -> Read | None:
+def read(
+    names: list[str], *, gets: list[str] = (), counter: tuple[str, int] | None = None, near: bool = False
+) -> Read | None:
     """The entries ``names``, the raw values of the full cache keys ``gets``, and a rate-limit
     counter (full key, expiry seconds) incremented, all in one round trip: what a whole cache hit
-    reads. None when Redis is unavailable or not configured (nothing was counted then)."""
+    reads. None when Redis is unavailable or not configured (nothing was counted then).
+
+    ``near`` (reads without a counter, of keys under tracked prefixes: see ``track``) answers from
+    this process's copy of the same read when nothing it depends on has changed since (``NEAR``,
+    core.nearcache): no round trip. Only complete reads (every entry and value found) are kept."""
     redis = _client()
     if redis is None:
         return None
     make_key = caches["default"].make_key  # the backend itself, not the proxy, for the 3-4 keys
     keys = [make_key(f"hot:{name}") for name in names] + list(gets)
     args = [make_key("hot:gen:"), make_key("hot:bumps"), len(names), ""]
+    epoch = None
+    if near and counter is None:
+        copy, epoch = NEAR.lookup(tuple(keys))
+        if copy is not None:
+            return copy
     if counter is not None:
         keys.append(counter[0])
         args[3] = counter[1]
@@ -164,12 +194,17 @@ def read(names: list[str], *, gets: list[str] = (), counter: tuple[str, int] | N
     token = found[-1]
     n = len(names)
     entries = [_decoded(raw) if raw else None for raw in found[:n]]
-    return Read(
+    result = Read(
         entries,
         found[n : n + len(gets)],
         found[-2] if counter is not None else None,
         token.decode() if isinstance(token, bytes) else str(token),
     )
+    if epoch is not None and all(entry is not None for entry in entries) and all(result.values):
+        # What the script read: the entries, the values, the bumps counter (every account's
+        # generation moves with it, see _bump)
+        NEAR.store(tuple(keys), result, depends_on=[*keys, args[1]], epoch=epoch)
+    return result
 
 
 # Entries as stored are immutable (a change is a new entry), so the same bytes decode to the same

@@ -32,14 +32,22 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def env_int(name: str, default: int) -> int:
+def _env_number(name: str, default, kind, what: str):
     value = os.environ.get(name, "").strip()
     if not value:
         return default
     try:
-        return int(value)
+        return kind(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={os.environ[name]!r} is not a whole number.") from None
+        raise ImproperlyConfigured(f"{name}={os.environ[name]!r} is not {what}.") from None
+
+
+def env_int(name: str, default: int) -> int:
+    return _env_number(name, default, int, "a whole number")
+
+
+def env_float(name: str, default: float) -> float:
+    return _env_number(name, default, float, "a number")
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -434,6 +442,10 @@ RENDER_CACHE_TTL = env_int("RENDER_CACHE_TTL", 7 * 24 * 3600)  # seconds a cache
 # Each web process keeps the outputs it served from the render cache last (up to 1 MB each) in memory,
 # so a hit reads no storage (S3: a GET per hit). Names are content hashes: no invalidation is needed.
 RENDER_MEMORY_CACHE_MB = env_int("RENDER_MEMORY_CACHE_MB", 16)
+# Seconds a process keeps its own copy of a signed /i/ hit's reads (core.nearcache): changes still
+# reach it at once through Redis's tracking messages; this bounds only a process cut off from Redis
+# without noticing. 0 turns the copies off (every hit reads Redis).
+HOT_NEAR_SECONDS = env_float("HOT_NEAR_SECONDS", 1.0)
 OUTPUT_TTL = env_int("OUTPUT_TTL", 24 * 3600)  # seconds an async job's output stays downloadable
 # One event stream lasts at most this long, then ends so the client reconnects (EventSource does so
 # by itself): gunicorn's sync workers tell their arbiter they are alive only between requests, so a

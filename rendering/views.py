@@ -64,6 +64,7 @@ def signed_image(request, username: str, filename: str):
     read = hotcache.read(
         [services.signer_cache_name(signer_name), template_cache.template_cache_name(username, name)],
         gets=[services.render_cache_entry_key(guess[1])] if guess else [],
+        near=True,  # no round trip while nothing it read has changed (core.nearcache)
     )
     signer_entry, template_entry = read.entries if read is not None else (None, None)
     signer = services.signer_get(username=signer_name, entry=signer_entry)

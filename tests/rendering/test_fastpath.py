@@ -4,6 +4,7 @@ are checked against the coherent entries read in that trip: a wrong guess costs 
 never a wrong answer. The lean API path answers like RenderApi through DRF."""
 
 import json
+import select
 
 import pytest
 from django.core.cache import cache
@@ -12,6 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_key_create, api_key_revoke
 from billing.services import plan_set
+from core import hotcache
 from core.ratelimit import counter_for
 from rendering import fastpath, views
 from templates_registry.services import template_publish
@@ -66,7 +68,8 @@ def test_an_api_key_hit_is_one_round_trip_and_no_query(user, published, round_tr
 
 
 def test_a_signed_url_hit_is_one_round_trip_and_no_query(user_api, client, user, published, round_trips,
-                                                        django_assert_num_queries):  # fmt: skip
+                                                        django_assert_num_queries, monkeypatch):  # fmt: skip
+    monkeypatch.setattr(hotcache.NEAR, "seconds", 0)  # no near copies (below): every hit reads Redis
     url = local(sign(user_api, f"{user.username}/og-card", props={"title": "Fast"}))
     for _ in range(2):
         assert client.get(url).status_code == 200
@@ -75,6 +78,31 @@ def test_a_signed_url_hit_is_one_round_trip_and_no_query(user_api, client, user,
         response = client.get(url)
     assert response.status_code == 200 and response["X-Render-Cache"] == "HIT"
     assert round_trips == ["EVALSHA"], round_trips
+
+
+def test_a_repeated_signed_url_hit_is_no_round_trip_until_something_it_read_changes(
+    user_api, client, user, published, round_trips, django_assert_num_queries
+):
+    """The process keeps its copy of the hit's read (core.nearcache) while Redis's tracking messages
+    name nothing it read: a bump of the signer's generation (any change to the signer, its secrets or
+    its templates) drops it at once, so the next hit reads Redis again, and is then kept again."""
+    url = local(sign(user_api, f"{user.username}/og-card", props={"title": "Near"}))
+    for _ in range(2):  # renders; then the hit whose read is complete is kept
+        assert client.get(url).status_code == 200
+    round_trips.clear()
+    with django_assert_num_queries(0):
+        response = client.get(url)
+    assert response.status_code == 200 and response["X-Render-Cache"] == "HIT"
+    assert round_trips == [], round_trips
+    hotcache.forget(user.pk)  # through the pooled client, as another process would
+    select.select([hotcache.NEAR._sock], [], [], 5)
+    round_trips.clear()
+    assert client.get(url).status_code == 200
+    assert round_trips[0] == "EVALSHA", round_trips  # read again (and the entries refilled)
+    round_trips.clear()
+    assert client.get(url).status_code == 200 and round_trips == ["EVALSHA"]  # the refilled read, kept
+    round_trips.clear()
+    assert client.get(url).status_code == 200 and round_trips == [], round_trips
 
 
 def test_the_lean_answer_is_drfs(user, published):
