@@ -484,10 +484,12 @@ def engine_times_ms(prefix: str, runs: int = 20) -> list[float]:
     render child does: this script's process holds Django and the seed, whose garbage collections would
     slow the engine down), unique props each time with the titles the uncached HTTP phase sends
     (``prefix 1-n``): the floor of an uncached render. Run right before and right after each uncached
-    phase, so both see the machine alike."""
+    phase, so both see the machine alike, and in a session of its own as the servers are (Linux's
+    autogroup scheduling shares a busy CPU between sessions first: in this script's session the engine
+    would compete with whatever else runs in it, and look slower than a render child)."""
     out = subprocess.run(
         [str(PYTHON), "-c", ENGINE_ONLY, str(ROOT / "loopwind" / "templates" / "og-card"), prefix, str(runs)],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=120, start_new_session=True,
     )  # fmt: skip
     return json.loads(out.stdout)
 
