@@ -20,6 +20,11 @@ def end(token: contextvars.Token) -> None:
     _facts.reset(token)
 
 
+def current() -> dict[str, Any] | None:
+    """The current request's facts so far (None outside a request). Read only."""
+    return _facts.get()
+
+
 def note(**facts: Any) -> None:
     """Records facts of the current request; the first value noted for a name stays (a render's
     own template, not one a later step looked at)."""

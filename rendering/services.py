@@ -155,7 +155,7 @@ def _index_entry(raw: bytes) -> dict:
     return _index_entries.computed(raw, lambda: caches["default"].client.decode(raw))
 
 
-def _observe_hit(fmt: str, started: float) -> None:
+def observe_hit(fmt: str, started: float) -> None:
     child = _hit_seconds.get(fmt)
     if child is None:
         child = _hit_seconds[fmt] = RENDER_SECONDS.labels(format=fmt, cache="hit")
@@ -176,8 +176,10 @@ def render_hit(*, key: str, raw_entry: bytes | None, fmt: str, started: float) -
     except Exception:  # an entry this code cannot read: the ordinary path reads it again
         logger.warning("render cache entry of %s unreadable", key[:12], exc_info=True)
         return None
-    _observe_hit(fmt, started)
-    return RenderResult(content, engine.CONTENT_TYPES[fmt], hit["rid"], True, _ms(started), key, hit["name"])
+    observe_hit(fmt, started)
+    return RenderResult(
+        content, engine.CONTENT_TYPES[fmt], hit["rid"], True, ms_since(started), key, hit["name"]
+    )
 
 
 def check_props(*, version: TemplateVersion, props: dict, bundle: engine.Bundle | None = None) -> dict:
@@ -225,11 +227,11 @@ def render_image(
     )  # fmt: skip
     if hit is _NOT_MODIFIED:
         return RenderResult(
-            b"", engine.CONTENT_TYPES[fmt], "", True, _ms(started), key, "", not_modified=True
+            b"", engine.CONTENT_TYPES[fmt], "", True, ms_since(started), key, "", not_modified=True
         )
     if hit is not None:
         RENDER_SECONDS.labels(format=fmt, cache="hit").observe(time.perf_counter() - started)
-        return RenderResult(hit[0], engine.CONTENT_TYPES[fmt], hit[1], True, _ms(started), key, hit[2])
+        return RenderResult(hit[0], engine.CONTENT_TYPES[fmt], hit[1], True, ms_since(started), key, hit[2])
 
     if before_rendering is not None:
         before_rendering()
@@ -277,7 +279,7 @@ def render_image(
         # The caller still gets the image; it is just not cached until storage is back.
         logger.warning("render %s not cached: storage unavailable", key[:12])
         stored = False
-    duration = _ms(started)
+    duration = ms_since(started)
     RENDER_SECONDS.labels(format=fmt, cache="miss").observe(duration / 1000)
     # The Render row, the template's counter and the render's CPU time in usage are written by the
     # worker's minute upkeep (rendering/renderlog.py): one RPUSH here instead of INSERTs and commits.
@@ -335,7 +337,7 @@ def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, st
     return key, props, bundle, None
 
 
-def _ms(started: float) -> int:
+def ms_since(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
 
 

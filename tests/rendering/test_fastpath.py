@@ -12,10 +12,11 @@ from redis.connection import AbstractConnection
 from rest_framework.test import APIClient
 
 from accounts.services import api_key_create, api_key_revoke
+from analytics.collector import collector
 from billing.services import plan_set
 from core import hotcache
 from core.ratelimit import counter_for
-from rendering import fastpath, views
+from rendering import fastpath, services, views
 from templates_registry.services import template_publish
 from tests.conftest import assert_error, bearer
 from tests.rendering.test_signed_urls import local, sign
@@ -103,6 +104,36 @@ def test_a_repeated_signed_url_hit_is_no_round_trip_until_something_it_read_chan
     assert client.get(url).status_code == 200 and round_trips == ["EVALSHA"]  # the refilled read, kept
     round_trips.clear()
     assert client.get(url).status_code == 200 and round_trips == [], round_trips
+
+
+def test_a_repeated_signed_url_hit_replays_its_answer_while_its_read_is_the_same(
+    user_api, client, user, published, monkeypatch
+):
+    """While the process's copy of the read stands, the same URL's answer is the same: replayed
+    without rebuilding the signer or checking the signature again; analytics still count it; a 304
+    to If-None-Match still comes first; a change to the signer rebuilds it."""
+    url = local(sign(user_api, f"{user.username}/og-card", props={"title": "Replay"}))
+    built = [client.get(url) for _ in range(3)]  # renders; hits; the hit kept with its read
+    real_signer_get = services.signer_get
+    rebuilt = []
+    monkeypatch.setattr(services, "signer_get", lambda **kw: rebuilt.append(1) or real_signer_get(**kw))
+    counted = []
+    monkeypatch.setattr(collector, "record", lambda **kw: counted.append(kw))
+    replayed = client.get(url)
+    assert rebuilt == [] and replayed.status_code == 200
+    per_request = {"X-Request-Id", "X-Render-Duration"}
+    assert replayed.content == built[-1].content
+    assert {k: v for k, v in replayed.items() if k not in per_request} == {
+        k: v for k, v in built[-1].items() if k not in per_request
+    }
+    assert {"account_id": user.pk, "template": f"{user.username}/og-card", "fmt": "png", "cache": "hit",
+            "status": 200}.items() <= counted[-1].items()  # fmt: skip
+    etag = replayed["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304 and rebuilt == [1]  # not replayed
+    assert client.get(url).status_code == 200 and rebuilt == [1]  # replayed again
+    hotcache.forget(user.pk)
+    select.select([hotcache.NEAR._sock], [], [], 5)
+    assert client.get(url).status_code == 200 and rebuilt == [1, 1]
 
 
 def test_the_lean_answer_is_drfs(user, published):
