@@ -232,6 +232,7 @@ class Load:
     error_sample: str = ""
     p50: float = 0.0
     p95: float = 0.0
+    server_ms: float | None = None  # median X-Render-Duration: render_image's share, whole ms (wrk only)
 
     @property
     def rps(self) -> float:
@@ -334,7 +335,11 @@ if prefix ~= "" then
   end
 end
 
+durations = {}  -- X-Render-Duration of each response (ms), for the server's share of the latency
+
 response = function(status, headers, body)
+  local d = headers["X-Render-Duration"]
+  if d ~= nil then table.insert(durations, tonumber(string.match(d, "%d+"))) end
   if status ~= 200 or (expect ~= "" and headers["X-Render-Cache"] ~= expect) then
     unexpected = unexpected + 1
     if sample == "" then
@@ -347,15 +352,20 @@ end
 done = function(summary, latency, requests)
   local bad = 0
   local first = ""
+  local all = {}
   for _, t in ipairs(threads) do
     bad = bad + t:get("unexpected")
     if first == "" then first = t:get("sample") end
+    for _, d in ipairs(t:get("durations")) do table.insert(all, d) end
   end
+  table.sort(all)
+  local server = -1
+  if #all > 0 then server = all[math.floor((#all + 1) / 2)] end
   local e = summary.errors
   io.write(string.format(
-    'WRKJSON {"requests": %d, "duration_us": %d, "errors": %d, "unexpected": %d, "p50": %d, "p95": %d}\n',
+    'WRKJSON {"requests": %d, "duration_us": %d, "errors": %d, "unexpected": %d, "p50": %d, "p95": %d, "server_ms": %d}\n',
     summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, bad,
-    latency:percentile(50), latency:percentile(95)))
+    latency:percentile(50), latency:percentile(95), server))
   io.write("WRKSAMPLE " .. first .. "\n")
 end
 """
@@ -400,6 +410,7 @@ def wrk_load(port: int, key: str, scenario: Scenario, *, concurrency: int, secon
         result.error_sample = f"{data['errors']} socket errors, {data['unexpected']} non-200 or wrong cache header; first: {sample}"
     result.p50 = data["p50"] / 1000
     result.p95 = data["p95"] / 1000
+    result.server_ms = data["server_ms"] if data["server_ms"] >= 0 else None
     return result
 
 
@@ -503,6 +514,8 @@ def merged(rounds: list[Load]) -> Load:
     load.requests = sum(r.requests for r in rounds)
     load.errors = sum(r.errors for r in rounds)
     load.error_sample = next((r.error_sample for r in rounds if r.error_sample), "")
+    server = [r.server_ms for r in rounds if r.server_ms is not None]
+    load.server_ms = statistics.median(server) if server else None
     return load
 
 
@@ -546,6 +559,10 @@ def print_ratios(rounds: dict[str, list[Load]], engine_ms: list[float]) -> None:
             row(label, pairs, "/s", target, at_most=False)
     pairs = [(m.p50, e) for m, e in zip(rounds["uncached_c1"], engine_ms, strict=True)]
     row("uncached OG card over HTTP vs engine in-process", pairs, "ms", 1.3, at_most=True)
+    uncached = merged(rounds["uncached_c1"])
+    if uncached.server_ms is not None:
+        print(f"uncached c=1: median {uncached.p50:.1f} ms at the client, of which render_image (X-Render-Duration, "
+              f"whole ms) {uncached.server_ms:.0f} ms")  # fmt: skip
     header = ("ratio (one run)", "measured / baseline, per round", "per round", "median", "target", "")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for i, line in enumerate([header, *rows]):
