@@ -18,8 +18,14 @@ from core.errors import TooManyRequests
 
 logger = logging.getLogger(__name__)
 
-# KEYS[1]: the holders; ARGV: now (ms), this holder's expiry (ms), its token, the limit, key TTL (ms)
+# KEYS[1]: the holders; ARGV: now (ms), this holder's expiry (ms), its token, the limit, key TTL (ms).
+# KEYS[2], when given: a key whose value, when it has one, is returned instead of taking a slot (the
+# render cache's entry: a render that is cached needs no slot, and asking both is one round trip).
 _ACQUIRE = """
+if KEYS[2] then
+  local value = redis.call('GET', KEYS[2])
+  if value then return value end
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[4]) then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
@@ -57,14 +63,24 @@ def _redis():
     return get_redis_connection("default")
 
 
+NOT_READ = object()  # what in_flight's block gets when it did not read ``unless_present``
+
+
 @contextlib.contextmanager
-def in_flight(key: str, *, limit: int, seconds: float, what: str = "renders"):
+def in_flight(
+    key: str, *, limit: int, seconds: float, what: str = "renders", unless_present: str | None = None
+):
     """Holds one of ``limit`` slots of ``key`` for the block (at most ``seconds``: the work's own time
     limit plus a margin), or raises 429 ``renders_in_flight``. A store that is down lets the work
-    through: the render children's own limits still hold, and refusing every render would be worse."""
+    through: the render children's own limits still hold, and refusing every render would be worse.
+
+    ``unless_present`` (a full key in the same Redis): when it holds a value, no slot is taken and the
+    block gets the value (bytes); else the slot is held and the block gets None, or ``NOT_READ`` when
+    the key could not be read with it (no Redis: the caller reads it, holding the slot)."""
     token = uuid.uuid4().hex
     name = f"inflight:{key}"
     client = _redis()
+    present = NOT_READ if unless_present is not None else None
     if client is None:
         with _local_lock:
             acquired = _local[name] < limit
@@ -74,10 +90,16 @@ def in_flight(key: str, *, limit: int, seconds: float, what: str = "renders"):
         now = int(time.time() * 1000)
         try:
             ttl = int(seconds * 1000)
-            acquired = bool(_acquire_script(client)(keys=[name], args=[now, now + ttl, token, limit, ttl]))
+            keys = [name] if unless_present is None else [name, unless_present]
+            answer = _acquire_script(client)(keys=keys, args=[now, now + ttl, token, limit, ttl])
         except Exception:
             logger.warning("in-flight limits unavailable; rendering without them", exc_info=True)
             client, acquired = None, None
+        else:
+            if isinstance(answer, bytes):
+                yield answer  # cached: no slot was taken, none to free
+                return
+            acquired, present = bool(answer), None
     if acquired is False:
         raise TooManyInFlight(
             f"Your plan renders {limit} at a time and that many are running; retry when one is done.",
@@ -85,7 +107,7 @@ def in_flight(key: str, *, limit: int, seconds: float, what: str = "renders"):
             details={"limit": limit, "what": what},
         )
     try:
-        yield
+        yield present
     finally:
         if acquired is None:
             pass

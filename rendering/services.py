@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -9,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -221,24 +223,36 @@ def render_image(
     storage is read (the key is a hash of everything that determines the output, so the caller's
     copy is this render's bytes)."""
     started = time.perf_counter()
-    key, props, bundle, hit = _lookup(
+    key, props, bundle = _lookup(
         template=template, version=version, props=props, fmt=fmt, scale=scale, quality=quality,
-        props_are_text=props_are_text, still_at=still_at, etags=etags,
+        props_are_text=props_are_text, still_at=still_at,
     )  # fmt: skip
-    if hit is _NOT_MODIFIED:
+    if key in etags or "*" in etags:
         return RenderResult(
             b"", engine.CONTENT_TYPES[fmt], "", True, ms_since(started), key, "", not_modified=True
         )
-    if hit is not None:
-        RENDER_SECONDS.labels(format=fmt, cache="hit").observe(time.perf_counter() - started)
-        return RenderResult(hit[0], engine.CONTENT_TYPES[fmt], hit[1], True, ms_since(started), key, hit[2])
-
-    if before_rendering is not None:
-        before_rendering()
     plan = plan_limits(user)
     slot, limit = in_flight or (f"renders:user:{user.pk}", plan.renders_in_flight)
-    task = RenderTask(bundle.checksum, None, props, format=fmt, scale=scale, quality=quality, time=still_at)
-    with inflight.in_flight(slot, limit=limit, seconds=plan.render_time_limit + 30):
+    holding = partial(inflight.in_flight, slot, limit=limit, seconds=plan.render_time_limit + 30)
+    with contextlib.ExitStack() as held:
+        # The render cache's entry and, when there is none, a renders-in-flight slot: one round trip
+        entry = held.enter_context(holding(unless_present=render_cache_entry_key(key)))
+        slot_held = not isinstance(entry, bytes)
+        if entry is inflight.NOT_READ:  # no Redis (or it failed): the cache backend's own read
+            entry = _cache_get(key)
+        hit = _hit_from(entry) if entry is not None else None
+        if hit is not None:
+            observe_hit(fmt, started)
+            return RenderResult(
+                hit[0], engine.CONTENT_TYPES[fmt], hit[1], True, ms_since(started), key, hit[2]
+            )
+        if not slot_held:  # an entry whose file is gone: rendered again, in a slot
+            held.enter_context(holding())
+        if before_rendering is not None:
+            before_rendering()
+        task = RenderTask(
+            bundle.checksum, None, props, format=fmt, scale=scale, quality=quality, time=still_at
+        )
         charged = []  # the quota unit, once taken
 
         def charge() -> None:
@@ -310,12 +324,9 @@ def _quota_roomy(user) -> bool:
     return limit is None or limit - seen[1] > QUOTA_OVERLAP_MARGIN
 
 
-_NOT_MODIFIED = ("", "", "")
-
-
-def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, still_at, etags=frozenset()):
+def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, still_at):
     """(cache key, the props as given (typed, not normalized: the render child and the image fetch
-    take them so), the bundle, and (content, render id, stored name) of a cache hit or None)."""
+    take them so), the bundle)."""
     if template.type == "video" and still_at is None:
         raise UseAsyncEndpoint(details={"asyncEndpoint": "/api/render/async"})
     if template.type != "video":
@@ -326,15 +337,20 @@ def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, st
     key = render_cache_key(
         version=version, props=validated, fmt=fmt, scale=scale, quality=quality, time=still_at
     )
-    if key in etags or "*" in etags:
-        return key, props, bundle, _NOT_MODIFIED
-    hit = _cache_get(key)
-    if hit is not None:
-        try:
-            return key, props, bundle, (_output_read(hit["name"]), hit["rid"], hit["name"])
-        except (FileNotFoundError, stored_files.StorageUnavailable):
-            pass  # rendered again
-    return key, props, bundle, None
+    return key, props, bundle
+
+
+def _hit_from(entry: bytes | dict) -> tuple[bytes, str, str] | None:
+    """(content, render id, stored name) of the render cache's entry (as stored in Redis, or as the
+    cache backend returned it), or None when its file is gone (rendered again) or it is unreadable."""
+    try:
+        hit = entry if isinstance(entry, dict) else _index_entry(entry)
+        return _output_read(hit["name"]), hit["rid"], hit["name"]
+    except (FileNotFoundError, stored_files.StorageUnavailable):
+        return None
+    except Exception:  # an entry this code cannot read: rendered again, and written anew
+        logger.warning("render cache entry unreadable; rendering again", exc_info=True)
+        return None
 
 
 def ms_since(started: float) -> int:

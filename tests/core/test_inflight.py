@@ -37,3 +37,37 @@ def test_a_server_that_lost_the_script_gets_it_again():
     with in_flight("test:b", limit=1, seconds=30):
         with pytest.raises(TooManyInFlight), in_flight("test:b", limit=1, seconds=30):
             pass
+
+
+def test_a_present_value_is_answered_instead_of_a_slot_in_the_same_round_trip(commands):
+    """unless_present: the render cache's entry and the slot in one script. A value there: the block
+    gets it and no slot is taken (a cached render needs none, even with every slot busy); none: the
+    slot is held as usual and the block gets None."""
+    redis = inflight._redis()
+    redis.set("test:present", b"entry")
+    redis.delete("test:absent")
+    try:
+        with in_flight("test:c", limit=1, seconds=30):  # every slot busy
+            commands.clear()
+            with in_flight("test:c", limit=1, seconds=30, unless_present="test:present") as value:
+                assert value == b"entry"
+            assert commands == ["EVALSHA"]
+            with (
+                pytest.raises(TooManyInFlight),
+                in_flight("test:c", limit=1, seconds=30, unless_present="test:absent"),
+            ):
+                pass
+        with in_flight("test:c", limit=1, seconds=30, unless_present="test:absent") as value:
+            assert value is None
+            with pytest.raises(TooManyInFlight), in_flight("test:c", limit=1, seconds=30):
+                pass  # the slot is held
+    finally:
+        redis.delete("test:present")
+
+
+def test_without_redis_the_caller_reads_the_value_itself(monkeypatch):
+    monkeypatch.setattr(inflight, "_redis", lambda: None)
+    with in_flight("test:d", limit=1, seconds=30, unless_present="test:present") as value:
+        assert value is inflight.NOT_READ
+        with pytest.raises(TooManyInFlight), in_flight("test:d", limit=1, seconds=30):
+            pass  # the slot (this process's) is held

@@ -1,5 +1,6 @@
 """POST /api/render: images in every format, the render cache, and every way to get it wrong."""
 
+import contextlib
 import json
 from datetime import timedelta
 
@@ -35,6 +36,34 @@ def test_png_render_then_cache_hit(user_api, user, published):
     render_counts_flush(settle=timedelta(0))  # the worker's minute upkeep (test_render_counts.py)
     assert Render.objects.count() == 1  # one render did work; the hit is not one
     assert published["og-card"].__class__.objects.get(pk=published["og-card"].pk).renders == 1
+
+
+def test_a_cached_render_needs_no_slot_and_one_whose_file_is_gone_renders_again(user_api, user, published):
+    """The render cache's entry and a renders-in-flight slot are asked in one round trip
+    (core.inflight, unless_present): a hit takes no slot, so it is answered with every slot busy; an
+    entry whose file has gone renders again, holding a slot, and stores the file anew."""
+    from billing.plans import plan_limits
+    from core import files as stored_files
+    from core import inflight
+    from rendering import services
+
+    slug = f"{user.username}/og-card"
+    first = render(user_api, slug, props={"title": "Slots"})
+    assert first["X-Render-Cache"] == "MISS"
+    limit = plan_limits(user).renders_in_flight
+    with contextlib.ExitStack() as busy:
+        for _ in range(limit):
+            busy.enter_context(inflight.in_flight(f"renders:user:{user.pk}", limit=limit, seconds=30))
+        hit = render(user_api, slug, props={"title": "Slots"})
+        assert hit.status_code == 200 and hit["X-Render-Cache"] == "HIT"
+        assert_error(render(user_api, slug, props={"title": "Slots, uncached"}), 429, "renders_in_flight")
+        name = f"renders/{hit['ETag'].strip(chr(34))[:2]}/{hit['ETag'].strip(chr(34))}.png"
+        stored_files.file_delete(name)
+        services._outputs.clear()  # this process's copies of served outputs
+        assert_error(render(user_api, slug, props={"title": "Slots"}), 429, "renders_in_flight")
+    again = render(user_api, slug, props={"title": "Slots"})
+    assert again.status_code == 200 and again["X-Render-Cache"] == "MISS"
+    assert again.content == first.content and stored_files.file_read(name) == first.content
 
 
 @pytest.mark.parametrize(
