@@ -139,7 +139,8 @@ def render_cache_entry_key(key: str) -> str:
 _outputs = BytesMemo(settings.RENDER_MEMORY_CACHE_MB * 1024 * 1024, max_item=1024 * 1024)
 
 
-def _output_read(name: str) -> bytes:
+def output_read(name: str) -> bytes:
+    """A stored output by name, from this process's memory when it served it lately."""
     content = _outputs.get(name)
     if content is None:
         content = stored_files.file_read(name)
@@ -172,7 +173,7 @@ def render_hit(*, key: str, raw_entry: bytes | None, fmt: str, started: float) -
         return None
     try:
         hit = _index_entry(raw_entry)
-        content = _output_read(hit["name"])
+        content = output_read(hit["name"])
     except (FileNotFoundError, stored_files.StorageUnavailable):
         return None
     except Exception:  # an entry this code cannot read: the ordinary path reads it again
@@ -345,7 +346,7 @@ def _hit_from(entry: bytes | dict) -> tuple[bytes, str, str] | None:
     cache backend returned it), or None when its file is gone (rendered again) or it is unreadable."""
     try:
         hit = entry if isinstance(entry, dict) else _index_entry(entry)
-        return _output_read(hit["name"]), hit["rid"], hit["name"]
+        return output_read(hit["name"]), hit["rid"], hit["name"]
     except (FileNotFoundError, stored_files.StorageUnavailable):
         return None
     except Exception:  # an entry this code cannot read: rendered again, and written anew

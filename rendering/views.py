@@ -9,6 +9,7 @@ from django.utils.http import parse_etags
 from django.views.decorators.http import require_GET
 
 from billing.plans import plan_limits
+from core import files as stored_files
 from core import hotcache, requestfacts
 from core.errors import ApiError, NotFound, json_errors
 from core.ratelimit import rate_limit_hit
@@ -40,7 +41,7 @@ class _Answer(NamedTuple):
 
     read: hotcache.Read
     facts: dict  # what the view noted (core.requestfacts: account, template, format, cache)
-    content: bytes
+    output_name: str  # the bytes are read by name (services.output_read: memory bounded by size)
     headers: dict[str, str]  # every header the view set but X-Render-Duration
     fmt: str
 
@@ -83,7 +84,9 @@ def signed_image(request, username: str, filename: str):
     etags = _etags(request)
     answer = url.answer
     if answer is not None and read is not None and answer.read is read and not etags:
-        return _replayed(answer, started)
+        replayed = _replayed(answer, started)
+        if replayed is not None:
+            return replayed
     signer_entry, template_entry = read.entries if read is not None else (None, None)
     signer = services.signer_get(username=signer_name, entry=signer_entry)
     if signer is None:
@@ -140,13 +143,18 @@ def signed_image(request, username: str, filename: str):
         headers = {name: value for name, value in response.items() if name != "X-Render-Duration"}
         facts = requestfacts.current() or {}
         noted = {name: facts[name] for name in ("account", "template", "format", "cache") if name in facts}
-        url.answer = _Answer(read, noted, result.content, headers, fmt)
+        url.answer = _Answer(read, noted, result.output_name, headers, fmt)
     return response
 
 
-def _replayed(answer: _Answer, started: float) -> HttpResponse:
+def _replayed(answer: _Answer, started: float) -> HttpResponse | None:
+    """The kept answer again, or None when its output can no longer be read (answered the usual way)."""
+    try:
+        content = services.output_read(answer.output_name)
+    except (FileNotFoundError, stored_files.StorageUnavailable):
+        return None
     requestfacts.note(**answer.facts)
-    response = HttpResponse(answer.content)
+    response = HttpResponse(content)
     for name, value in answer.headers.items():
         response[name] = value
     services.observe_hit(answer.fmt, started)
