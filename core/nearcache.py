@@ -12,7 +12,8 @@ A copy is stored only when no message was read while it was being fetched (one t
 drops it), only for keys under the tracked prefixes, and for at most ``seconds``: that bounds the
 one case a message cannot cover, this process cut off from Redis without its connection noticing.
 A connection that fails or closes drops every copy, and reads go to Redis until a new connection is
-tracking (tried again after a second). Copies are per process: a fork starts with none."""
+tracking (tried again after a second, then less often while it keeps failing, up to a minute).
+Copies are per process: a fork starts with none."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ import hiredis
 logger = logging.getLogger(__name__)
 _CHANNEL = b"__redis__:invalidate"
 _RETRY_SECONDS = 1.0
+_MAX_RETRY_SECONDS = 60.0
 
 
 class NearCache:
@@ -49,6 +51,7 @@ class NearCache:
         self._reader: hiredis.Reader | None = None
         self._tracked: tuple[bytes, ...] = ()
         self._retry_at = 0.0
+        self._failures = 0  # connection attempts failed in a row
         self._epoch = 0  # messages read so far: a fetch that saw it move is not stored
         self._copies: dict[Hashable, tuple[Any, tuple[bytes, ...], float]] = {}
         self._dependents: dict[bytes, set[Hashable]] = {}
@@ -114,9 +117,17 @@ class NearCache:
             try:
                 self._connect()
             except Exception:
-                logger.warning("near cache: no tracking connection; reading Redis", exc_info=True)
+                # Tried again after 1, 2, 4 … 60 s: a Redis that refuses tracking (a managed service
+                # without CLIENT, Sentinel) is asked rarely, and said once, not on every request.
+                self._failures += 1
+                delay = min(_MAX_RETRY_SECONDS, _RETRY_SECONDS * 2 ** (self._failures - 1))
+                self._retry_at = time.monotonic() + delay
+                log = logger.warning if self._failures == 1 else logger.debug
+                log("near cache: no tracking connection; reading Redis (next try in %.0f s)", delay,
+                    exc_info=self._failures == 1)  # fmt: skip
                 self._close()
                 return False
+            self._failures = 0
         return self._drain()
 
     def _connect(self) -> None:
@@ -170,6 +181,7 @@ class NearCache:
             if not data:
                 logger.warning("near cache: the tracking connection closed; reading Redis")
                 self._close()
+                self._retry_at = time.monotonic() + _RETRY_SECONDS
                 return False
             self._reader.feed(data)
         while (message := self._reader.gets()) is not False:

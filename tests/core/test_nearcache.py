@@ -168,3 +168,23 @@ def test_without_redis_nothing_is_kept(prefix):
 def test_seconds_zero_turns_it_off(writer, prefix):
     near = NearCache(client=hotcache._client, prefixes=lambda: [prefix], seconds=0)
     assert near.lookup("k") == (None, None) and near._sock is None
+
+
+def test_a_redis_that_refuses_tracking_is_asked_less_and_less_often(prefix, monkeypatch, caplog):
+    """A managed Redis without CLIENT (or Sentinel): reads go to Redis, the refusal is logged once as
+    a warning, and the connection is tried after 1, 2, 4 … s, up to a minute, not on every request."""
+    attempts = []
+
+    def refusing():
+        attempts.append(now[0])
+        raise ConnectionError("CLIENT is disabled")
+
+    now = [1000.0]
+    monkeypatch.setattr("core.nearcache.time.monotonic", lambda: now[0])
+    near = NearCache(client=refusing, prefixes=lambda: [prefix], seconds=60)
+    for _ in range(300):  # ten minutes of requests, one every two seconds
+        assert near.lookup("k") == (None, None)
+        now[0] += 2
+    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
+    assert gaps[:6] == [2, 2, 4, 8, 16, 32] and set(gaps[6:]) == {60}, gaps
+    assert [r.levelname for r in caplog.records if "near cache" in r.message] == ["WARNING"]
