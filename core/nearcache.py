@@ -128,7 +128,13 @@ class NearCache:
                 self._close()
                 return False
             self._failures = 0
-        return self._drain()
+        try:
+            return self._drain()
+        except Exception:  # a reply this parser cannot read: no message can be trusted to have arrived
+            logger.warning("near cache: unreadable tracking message; reading Redis", exc_info=True)
+            self._close()
+            self._retry_at = time.monotonic() + _RETRY_SECONDS
+            return False
 
     def _connect(self) -> None:
         client = self._client()

@@ -188,3 +188,11 @@ def test_a_redis_that_refuses_tracking_is_asked_less_and_less_often(prefix, monk
     gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
     assert gaps[:6] == [2, 2, 4, 8, 16, 32] and set(gaps[6:]) == {60}, gaps
     assert [r.levelname for r in caplog.records if "near cache" in r.message] == ["WARNING"]
+
+
+def test_an_unreadable_message_drops_everything(near, writer, prefix):
+    key = f"{prefix}k"
+    writer.set(key, "1")
+    fetch(near, writer, "k", [key])
+    near._reader.feed(b"?not resp\r\n")
+    assert near.lookup("k") == (None, None) and len(near) == 0 and near._sock is None
