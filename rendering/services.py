@@ -165,18 +165,19 @@ def observe_hit(fmt: str, started: float) -> None:
     child.observe(time.perf_counter() - started)
 
 
-def render_hit(*, key: str, raw_entry: bytes | None, fmt: str, started: float) -> RenderResult | None:
-    """The answer to render ``key`` from its index entry as read raw by the caller, or None (no
-    entry, or its file is gone: render_image renders it again). The caller knows ``key`` is this
-    render's: it was computed from the same version checksum and request (rendering.fastpath)."""
+def render_hit(*, key: str, raw_entry: bytes | dict | None, fmt: str, started: float) -> RenderResult | None:
+    """The answer to render ``key`` from its index entry (as stored in Redis, raw, or as the cache
+    backend returned it), or None (no entry, or its file is gone or the entry unreadable: render_image
+    renders it again). The caller knows ``key`` is this render's: it was computed from the same
+    version checksum and request (rendering.fastpath, render_image)."""
     if raw_entry is None:
         return None
     try:
-        hit = _index_entry(raw_entry)
+        hit = raw_entry if isinstance(raw_entry, dict) else _index_entry(raw_entry)
         content = output_read(hit["name"])
     except (FileNotFoundError, stored_files.StorageUnavailable):
         return None
-    except Exception:  # an entry this code cannot read: the ordinary path reads it again
+    except Exception:  # an entry this code cannot read: rendered again, and written anew
         logger.warning("render cache entry of %s unreadable", key[:12], exc_info=True)
         return None
     observe_hit(fmt, started)
@@ -241,12 +242,9 @@ def render_image(
         slot_held = not isinstance(entry, bytes)
         if entry is inflight.NOT_READ:  # no Redis (or it failed): the cache backend's own read
             entry = _cache_get(key)
-        hit = _hit_from(entry) if entry is not None else None
+        hit = render_hit(key=key, raw_entry=entry, fmt=fmt, started=started)
         if hit is not None:
-            observe_hit(fmt, started)
-            return RenderResult(
-                hit[0], engine.CONTENT_TYPES[fmt], hit[1], True, ms_since(started), key, hit[2]
-            )
+            return hit
         if not slot_held:  # an entry whose file is gone: rendered again, in a slot
             held.enter_context(holding())
         if before_rendering is not None:
@@ -339,19 +337,6 @@ def _lookup(*, template, version, props, fmt, scale, quality, props_are_text, st
         version=version, props=validated, fmt=fmt, scale=scale, quality=quality, time=still_at
     )
     return key, props, bundle
-
-
-def _hit_from(entry: bytes | dict) -> tuple[bytes, str, str] | None:
-    """(content, render id, stored name) of the render cache's entry (as stored in Redis, or as the
-    cache backend returned it), or None when its file is gone (rendered again) or it is unreadable."""
-    try:
-        hit = entry if isinstance(entry, dict) else _index_entry(entry)
-        return output_read(hit["name"]), hit["rid"], hit["name"]
-    except (FileNotFoundError, stored_files.StorageUnavailable):
-        return None
-    except Exception:  # an entry this code cannot read: rendered again, and written anew
-        logger.warning("render cache entry unreadable; rendering again", exc_info=True)
-        return None
 
 
 def ms_since(started: float) -> int:
