@@ -38,6 +38,7 @@ def test_booleans_take_the_usual_words(value, debug):
         ({"DEBUG": "ture"}, "DEBUG='ture' is not a boolean"),
         ({"RATE_LIMITS_ENABLED": "enabled"}, "RATE_LIMITS_ENABLED='enabled' is not a boolean"),
         ({"RENDER_TIME_LIMIT": "10s"}, "RENDER_TIME_LIMIT='10s' is not a whole number"),
+        ({"HOT_NEAR_SECONDS": "1s"}, "HOT_NEAR_SECONDS='1s' is not a number"),
     ],
 )
 def test_a_typo_stops_the_start_with_a_clear_message(env, message):
