@@ -205,6 +205,17 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
 if AWS_STORAGE_BUCKET_NAME:
+    from botocore.config import Config as _BotoConfig
+
+    # botocore waits 60 s to connect and 60 s per read, five times over: an S3 that stops
+    # answering (rather than refusing) would hold a request or a job for minutes. Bounded, a
+    # storage outage reaches the caller as a 503 or a retried job within seconds.
+    S3_CLIENT_CONFIG = _BotoConfig(
+        signature_version="s3v4",
+        connect_timeout=env_float("S3_CONNECT_TIMEOUT", 3),
+        read_timeout=env_float("S3_READ_TIMEOUT", 10),
+        retries={"mode": "standard", "max_attempts": env_int("S3_MAX_ATTEMPTS", 3)},
+    )
     DEFAULT_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -217,7 +228,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "querystring_expire": 24 * 3600,
             "file_overwrite": False,
-            "signature_version": "s3v4",
+            "client_config": S3_CLIENT_CONFIG,
         },
     }
 else:

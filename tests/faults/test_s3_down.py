@@ -98,3 +98,27 @@ def test_s3_down_for_good_fails_the_job_with_a_clear_error(stack, processes):
     # a request that needs S3 answers 503 storage_unavailable, not 500
     response = site.http.get(f"{site.url}/api/templates/{site.username}/s3-og-card/download", timeout=60)
     assert_clean_error(response, 503, "storage_unavailable")
+
+
+def test_s3_that_stops_answering_is_a_503_within_seconds(stack, processes):
+    """An S3 endpoint that accepts connections and never answers (a black-holed load balancer, a
+    hung proxy) must not hold a request for botocore's default 60 s × 5 attempts: the site's S3
+    client has bounded timeouts (S3_CONNECT_TIMEOUT, S3_READ_TIMEOUT, S3_MAX_ATTEMPTS)."""
+    import socket
+
+    silent = socket.create_server(("127.0.0.1", 0), backlog=64)  # the kernel accepts; nobody reads
+    try:
+        env = {**stack["env"], "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{silent.getsockname()[1]}",
+               "S3_CONNECT_TIMEOUT": "1", "S3_READ_TIMEOUT": "1", "S3_MAX_ATTEMPTS": "2"}  # fmt: skip
+        web = processes.web(env)
+        site = stack["site"]
+        started = time.monotonic()
+        response = site.http.get(f"{web.url}/api/templates/{site.username}/s3-og-card/download", timeout=120)
+        waited = time.monotonic() - started
+        assert_clean_error(response, 503, "storage_unavailable")
+        # each call gives up after 2 attempts of 1 s (and a jittered backoff); the default would be
+        # 5 minutes and gunicorn's 60 s timeout would kill the worker first
+        assert waited < 45, f"answered after {waited:.1f} s"
+        print(f"503 after {waited:.1f} s")
+    finally:
+        silent.close()
