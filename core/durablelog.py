@@ -40,6 +40,11 @@ def client():
     return broker.client if isinstance(broker, RedisBroker) else None
 
 
+def _address(redis) -> tuple:
+    kwargs = redis.connection_pool.connection_kwargs
+    return tuple(kwargs.get(name) for name in ("host", "port", "path", "db", "username"))
+
+
 class DurableLog:
     def __init__(self, name: str):
         self.name = name
@@ -60,6 +65,15 @@ class DurableLog:
         except Exception:
             logger.warning("%s unavailable; the caller writes at once", self.name, exc_info=True)
             return False
+
+    def push_command(self, redis, *records: str) -> tuple | None:
+        """The RPUSH of ``push`` as a command for ``redis`` to send with its own (one round trip for
+        both), when ``redis`` is this log's Redis (the same server and database, as with one REDIS_URL
+        for the cache and the queue); else None, and the caller pushes."""
+        log = client()
+        if log is None or redis is None or _address(log) != _address(redis):
+            return None
+        return ("RPUSH", self.key("pending"), *records)
 
     def claim(self) -> list[str]:
         """Claims what is queued, a batch per claim list, and returns every claim list to apply:

@@ -64,11 +64,48 @@ def _redis():
 
 
 NOT_READ = object()  # what in_flight's block gets when it did not read ``unless_present``
+NOT_SENT = object()  # a ReleaseBatch reply when its slot was not held in Redis
+
+
+class ReleaseBatch:
+    """Redis commands that go with a slot's release, in its round trip (the block's last writes, e.g.
+    indexing what it made). ``client`` is the Redis the slot is held in, or None (no Redis, or it
+    failed): then nothing can go with the release and the caller writes the usual way. After the
+    block, ``replies[i]`` is the ``i``-th command's reply, its exception, or NOT_SENT."""
+
+    def __init__(self):
+        self.client = None
+        self.commands: list[tuple] = []
+        self.replies: list = []
+
+    def add(self, *command) -> int:
+        self.commands.append(command)
+        self.replies.append(NOT_SENT)
+        return len(self.commands) - 1
+
+    def release(self, name: str, token: str) -> None:
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.zrem(name, token)
+            for command in self.commands:
+                pipe.execute_command(*command)
+            replies = pipe.execute(raise_on_error=False)
+        except Exception as exc:
+            replies = [exc] * (1 + len(self.commands))
+        self.replies = replies[1:]
+        if isinstance(replies[0], Exception):
+            logger.warning("could not free an in-flight slot; it expires by itself", exc_info=replies[0])
 
 
 @contextlib.contextmanager
 def in_flight(
-    key: str, *, limit: int, seconds: float, what: str = "renders", unless_present: str | None = None
+    key: str,
+    *,
+    limit: int,
+    seconds: float,
+    what: str = "renders",
+    unless_present: str | None = None,
+    release_with: ReleaseBatch | None = None,
 ):
     """Holds one of ``limit`` slots of ``key`` for the block (at most ``seconds``: the work's own time
     limit plus a margin), or raises 429 ``renders_in_flight``. A store that is down lets the work
@@ -76,9 +113,12 @@ def in_flight(
 
     ``unless_present`` (a full key in the same Redis): when it holds a value, no slot is taken and the
     block gets the value (bytes); else the slot is held and the block gets None, or ``NOT_READ`` when
-    the key could not be read with it (no Redis: the caller reads it, holding the slot)."""
+    the key could not be read with it (no Redis: the caller reads it, holding the slot).
+
+    ``release_with``: the block's commands for the slot's Redis, sent with the release (ReleaseBatch)."""
     token = uuid.uuid4().hex
     name = f"inflight:{key}"
+    batch = release_with if release_with is not None else ReleaseBatch()
     client = _redis()
     present = NOT_READ if unless_present is not None else None
     if client is None:
@@ -100,6 +140,8 @@ def in_flight(
                 yield answer  # cached: no slot was taken, none to free
                 return
             acquired, present = bool(answer), None
+            if acquired:
+                batch.client = client
     if acquired is False:
         raise TooManyInFlight(
             f"Your plan renders {limit} at a time and that many are running; retry when one is done.",
@@ -115,7 +157,4 @@ def in_flight(
             with _local_lock:
                 _local[name] -= 1
         else:
-            try:
-                client.zrem(name, token)
-            except Exception:
-                logger.warning("could not free an in-flight slot; it expires by itself", exc_info=True)
+            batch.release(name, token)

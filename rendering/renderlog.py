@@ -40,16 +40,30 @@ LOG = DurableLog("renderlog")
 def render_log(*, cpu_ms: int = 0, **fields) -> str:
     """Records one render (the Render model's fields, ids as ``*_id``) and the CPU it used, in
     milliseconds, for its account's usage; returns its public id."""
+    public_id, record = render_record(cpu_ms=cpu_ms, **fields)
+    render_record_log(record)
+    return public_id
+
+
+def render_record_log(record: str) -> None:
+    if not LOG.push(record):
+        render_record_write(record)
+
+
+def render_record(*, cpu_ms: int = 0, **fields) -> tuple[str, str]:
+    """The render's public id and its log record, for a caller that pushes it itself (with other
+    commands, LOG.push_command) and calls render_record_write when the push fails."""
     fields.setdefault("public_id", Render._meta.get_field("public_id").default())
     fields["created_at"] = datetime.now().astimezone().isoformat()
-    if LOG.push(json.dumps({**fields, "cpu_ms": cpu_ms}, separators=(",", ":"))):
-        return fields["public_id"]
-    # No Redis broker, or it did not answer: the row is written now rather than lost
-    created_at = datetime.fromisoformat(fields["created_at"])
+    return fields["public_id"], json.dumps({**fields, "cpu_ms": cpu_ms}, separators=(",", ":"))
+
+
+def render_record_write(record: str) -> None:
+    """No Redis broker, or it did not answer: the row is written now rather than lost."""
+    row, cpu_ms = _row(record)
     with transaction.atomic():
-        Render.objects.create(**{**fields, "created_at": created_at})
-        _cpu_record({(fields["user_id"], month_start(created_at.astimezone(UTC))): cpu_ms})
-    return fields["public_id"]
+        row.save(force_insert=True)
+        _cpu_record({(row.user_id, month_start(row.created_at.astimezone(UTC))): cpu_ms})
 
 
 def _cpu_record(per_account_month: dict[tuple[int, date], int]) -> None:

@@ -235,7 +235,10 @@ def render_image(
         )
     plan = plan_limits(user)
     slot, limit = in_flight or (f"renders:user:{user.pk}", plan.renders_in_flight)
-    holding = partial(inflight.in_flight, slot, limit=limit, seconds=plan.render_time_limit + 30)
+    # The render's last writes (its log record, its cache entry) go with the slot's release: one round trip
+    last_writes = inflight.ReleaseBatch()
+    holding = partial(inflight.in_flight, slot, limit=limit, seconds=plan.render_time_limit + 30,
+                      release_with=last_writes)  # fmt: skip
     with contextlib.ExitStack() as held:
         # The render cache's entry and, when there is none, a renders-in-flight slot: one round trip
         entry = held.enter_context(holding(unless_present=render_cache_entry_key(key)))
@@ -284,26 +287,43 @@ def render_image(
             if isinstance(exc, engine.EngineError):
                 raise engine_error(exc) from exc
             raise
-    name = f"renders/{key[:2]}/{key}.{fmt}"
-    try:
-        stored_files.file_save(name, content)  # False when already there: same key, same bytes
-        stored = True
-    except stored_files.StorageUnavailable:
-        # The caller still gets the image; it is just not cached until storage is back.
-        logger.warning("render %s not cached: storage unavailable", key[:12])
-        stored = False
-    duration = ms_since(started)
+        name = f"renders/{key[:2]}/{key}.{fmt}"
+        try:
+            stored_files.file_save(name, content)  # False when already there: same key, same bytes
+            stored = True
+        except stored_files.StorageUnavailable:
+            # The caller still gets the image; it is just not cached until storage is back.
+            logger.warning("render %s not cached: storage unavailable", key[:12])
+            stored = False
+        duration = ms_since(started)
+        # The Render row, the template's counter and the render's CPU time in usage are written by the
+        # worker's minute upkeep (rendering/renderlog.py): an RPUSH here instead of INSERTs and commits.
+        render_id, record = renderlog.render_record(
+            user_id=user.pk, template_id=template.pk, version_id=version.pk, format=fmt, scale=scale,
+            cache_key=key, output=name, size=len(content), duration_ms=duration, source=source,
+            cpu_ms=(task.cpu_ms or 0) if count_quota else 0,
+        )  # fmt: skip
+        push = renderlog.LOG.push_command(last_writes.client, record)
+        logged = last_writes.add(*push) if push else None
+        entry = {"name": name, "rid": render_id}
+        indexed = None
+        if stored and last_writes.client is not None:
+            indexed = last_writes.add("SET", render_cache_entry_key(key), cache.client.encode(entry),
+                                      "EX", settings.RENDER_CACHE_TTL)  # fmt: skip
+    # the slot is free and the commands above have their replies
+    if logged is None:
+        renderlog.render_record_log(record)
+    elif not isinstance(pushed := last_writes.replies[logged], int):  # RPUSH answers the list's length
+        logger.warning("render log unavailable; the row is written at once: %r", pushed)
+        renderlog.render_record_write(record)
+    if stored and indexed is None:
+        _cache_set(key, entry)
+    elif indexed is not None and isinstance(last_writes.replies[indexed], Exception):
+        logger.warning(
+            "render cache unavailable; output %s not indexed: %r", name, last_writes.replies[indexed]
+        )
     RENDER_SECONDS.labels(format=fmt, cache="miss").observe(duration / 1000)
-    # The Render row, the template's counter and the render's CPU time in usage are written by the
-    # worker's minute upkeep (rendering/renderlog.py): one RPUSH here instead of INSERTs and commits.
-    render_id = renderlog.render_log(
-        user_id=user.pk, template_id=template.pk, version_id=version.pk, format=fmt, scale=scale,
-        cache_key=key, output=name, size=len(content), duration_ms=duration, source=source,
-        cpu_ms=(task.cpu_ms or 0) if count_quota else 0,
-    )  # fmt: skip
     enqueue_once(FLUSH_RENDER_COUNTS)
-    if stored:
-        _cache_set(key, {"name": name, "rid": render_id})
     return RenderResult(content, engine.CONTENT_TYPES[fmt], render_id, False, duration, key, name)
 
 

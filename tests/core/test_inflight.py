@@ -71,3 +71,28 @@ def test_without_redis_the_caller_reads_the_value_itself(monkeypatch):
         assert value is inflight.NOT_READ
         with pytest.raises(TooManyInFlight), in_flight("test:d", limit=1, seconds=30):
             pass  # the slot (this process's) is held
+
+
+def test_commands_go_with_the_release_in_its_round_trip(commands):
+    """ReleaseBatch: the block's last writes are sent with the slot's ZREM, one pipeline; each gets
+    its reply (or its error) and the slot is free either way."""
+    redis = inflight._redis()
+    batch = inflight.ReleaseBatch()
+    with in_flight("test:e", limit=1, seconds=30, release_with=batch):
+        assert batch.client is redis
+        written = batch.add("SET", "test:written", b"v")
+        broken = batch.add("INCR", "test:written")  # not an integer: an error for this command only
+        commands.clear()
+    assert commands == []  # a pipeline: not one command at a time
+    assert batch.replies[written] is True and isinstance(batch.replies[broken], Exception)
+    assert redis.get("test:written") == b"v"
+    with in_flight("test:e", limit=1, seconds=30):
+        pass  # freed
+    redis.delete("test:written")
+
+
+def test_without_a_redis_slot_nothing_goes_with_the_release(monkeypatch):
+    monkeypatch.setattr(inflight, "_redis", lambda: None)
+    batch = inflight.ReleaseBatch()
+    with in_flight("test:f", limit=1, seconds=30, release_with=batch):
+        assert batch.client is None  # the caller writes the usual way

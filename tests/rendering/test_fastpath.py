@@ -14,10 +14,10 @@ from rest_framework.test import APIClient
 from accounts.services import api_key_create, api_key_revoke
 from analytics.collector import collector
 from billing.services import plan_set
+from core import durablelog, hotcache
 from core import files as stored_files
-from core import hotcache
 from core.ratelimit import counter_for
-from rendering import fastpath, services, views
+from rendering import fastpath, renderlog, services, views
 from templates_registry.services import template_publish
 from tests.conftest import assert_error, bearer
 from tests.rendering.test_signed_urls import local, sign
@@ -43,6 +43,21 @@ def round_trips(monkeypatch):
         return real(self, *args, **options)
 
     monkeypatch.setattr(AbstractConnection, "send_command", counting)
+    return calls
+
+
+@pytest.fixture
+def packets(monkeypatch):
+    """Every write to a Redis connection, as the commands it carries: a pipeline is one packet."""
+    calls = []
+    real = AbstractConnection.send_packed_command
+
+    def counting(self, command, *args, **options):
+        parts = [command] if isinstance(command, bytes | str) else list(command)
+        calls.append(b"".join(p if isinstance(p, bytes) else p.encode() for p in parts))
+        return real(self, command, *args, **options)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
     return calls
 
 
@@ -275,3 +290,23 @@ def test_a_hit_after_redis_forgot_its_scripts(user, published, settings):
     response = client.post("/api/render", body_for(user), format="json")
     assert response.status_code == 200 and response["X-Render-Cache"] == "HIT"
     assert response["X-RateLimit-Remaining"] == "7"
+
+
+def test_an_uncached_render_is_three_round_trips(user, published, packets, settings):
+    """The hit read, the render cache's entry-or-slot script, and the slot's release carrying the
+    render log's record and the new cache entry (core.inflight.ReleaseBatch)."""
+    settings.RATE_LIMITS_ENABLED = True
+    client = keyed(user)
+    for title in ("warm 1", "warm 2"):  # learns the key's account; the upkeep's marker is set
+        assert client.post("/api/render", body_for(user, title), format="json").status_code == 200
+    packets.clear()
+    response = client.post("/api/render", body_for(user, "uncached"), format="json")
+    assert response.status_code == 200 and response["X-Render-Cache"] == "MISS"
+    assert len(packets) == 3, packets
+    last = packets[-1]
+    assert b"ZREM" in last and b"RPUSH" in last and b"SET" in last, last
+    # and what it wrote is read back: the render is a hit, its log record queued for the upkeep
+    again = client.post("/api/render", body_for(user, "uncached"), format="json")
+    assert again["X-Render-Cache"] == "HIT" and again["X-Render-Id"] == response["X-Render-Id"]
+    queued = durablelog.client().lrange(renderlog.LOG.key("pending"), 0, -1)
+    assert [json.loads(record)["public_id"] for record in queued][-1] == response["X-Render-Id"]

@@ -86,6 +86,24 @@ def test_without_redis_the_row_is_written_at_once(user, published, monkeypatch):
     assert Usage.objects.get(user=user, type="render_cpu_ms").count == 7  # with the row, at once
 
 
+def test_a_release_that_fails_writes_the_row_at_once(user_api, user, published, monkeypatch):
+    """The record goes with the renders-in-flight slot's release (one round trip); when that round
+    trip fails, the row is written on the request instead of lost, and the render still answers."""
+    from redis.client import Pipeline
+
+    def fails(self, *args, **kwargs):
+        raise ConnectionError("redis went away")
+
+    monkeypatch.setattr(Pipeline, "execute", fails)
+    slug = f"{user.username}/og-card"
+    response = user_api.post("/api/render", {"template": slug, "props": {"title": "lost?"}}, format="json")
+    assert response.status_code == 200 and response["X-Render-Cache"] == "MISS"
+    assert Render.objects.get().public_id == response["X-Render-Id"]
+    monkeypatch.undo()
+    assert render_counts_flush(settle=NOW) == 1  # the row is counted into the template's renders, once
+    assert Render.objects.count() == 1 and Template.objects.get(pk=published["og-card"].pk).renders == 1
+
+
 def test_the_cpu_time_reaches_usage_with_its_row_once(user_api, user, published):
     """A sync render's CPU time travels in its record (one commit fewer on the request) and is added
     to usage by the flush that inserts the row, once, even when a claim is inserted again."""
