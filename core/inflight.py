@@ -70,16 +70,19 @@ NOT_SENT = object()  # a ReleaseBatch reply when its slot was not held in Redis
 class ReleaseBatch:
     """Redis commands that go with a slot's release, in its round trip (the block's last writes, e.g.
     indexing what it made). ``client`` is the Redis the slot is held in, or None (no Redis, or it
-    failed): then nothing can go with the release and the caller writes the usual way. After the
-    block, ``replies[i]`` is the ``i``-th command's reply, its exception, or NOT_SENT."""
+    failed): then nothing can go with the release and the caller writes the usual way. A command's
+    ``on_error`` is called with the exception when it fails (alone or with the whole round trip);
+    after the block, ``replies[i]`` is the ``i``-th command's reply, its exception, or NOT_SENT."""
 
     def __init__(self):
         self.client = None
         self.commands: list[tuple] = []
+        self.on_errors: list = []
         self.replies: list = []
 
-    def add(self, *command) -> int:
+    def add(self, *command, on_error=None) -> int:
         self.commands.append(command)
+        self.on_errors.append(on_error)
         self.replies.append(NOT_SENT)
         return len(self.commands) - 1
 
@@ -95,6 +98,9 @@ class ReleaseBatch:
         self.replies = replies[1:]
         if isinstance(replies[0], Exception):
             logger.warning("could not free an in-flight slot; it expires by itself", exc_info=replies[0])
+        for reply, on_error in zip(self.replies, self.on_errors, strict=True):
+            if on_error is not None and isinstance(reply, Exception):
+                on_error(reply)
 
 
 @contextlib.contextmanager

@@ -29,6 +29,7 @@ from accounts.models import User
 from billing.models import Usage
 from billing.services import month_start, usage_record
 from core.durablelog import BATCH, DurableLog
+from core.inflight import ReleaseBatch
 from rendering.models import Render
 
 logger = logging.getLogger(__name__)
@@ -45,14 +46,23 @@ def render_log(*, cpu_ms: int = 0, **fields) -> str:
     return public_id
 
 
-def render_record_log(record: str) -> None:
-    if not LOG.push(record):
+def render_record_log(record: str, batch: ReleaseBatch | None = None) -> None:
+    """Queues ``record`` for the flush: with ``batch``'s round trip when it goes to the log's Redis
+    (LOG.push_command), else with an RPUSH of its own; when neither answers, the row is written now."""
+    command = LOG.push_command(batch.client, record) if batch is not None else None
+    if command is not None:
+        batch.add(*command, on_error=lambda exc: _written_instead(record, exc))
+    elif not LOG.push(record):
         render_record_write(record)
 
 
+def _written_instead(record: str, exc: Exception) -> None:
+    logger.warning("render log unavailable; the row is written at once: %r", exc)
+    render_record_write(record)
+
+
 def render_record(*, cpu_ms: int = 0, **fields) -> tuple[str, str]:
-    """The render's public id and its log record, for a caller that pushes it itself (with other
-    commands, LOG.push_command) and calls render_record_write when the push fails."""
+    """The render's public id and its log record (render_record_log queues it)."""
     fields.setdefault("public_id", Render._meta.get_field("public_id").default())
     fields["created_at"] = datetime.now().astimezone().isoformat()
     return fields["public_id"], json.dumps({**fields, "cpu_ms": cpu_ms}, separators=(",", ":"))

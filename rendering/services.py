@@ -119,11 +119,20 @@ def _cache_get(key: str) -> dict | None:
         return None
 
 
-def _cache_set(key: str, value: dict) -> None:
+def _cache_set(key: str, value: dict, batch: inflight.ReleaseBatch | None = None) -> None:
+    """Indexes a render's output; with ``batch``'s round trip when it has one (its Redis is the cache's)."""
+
+    def unavailable(exc: Exception) -> None:
+        logger.warning("render cache unavailable; output %s not indexed: %r", value.get("name"), exc)
+
+    if batch is not None and batch.client is not None:
+        batch.add("SET", render_cache_entry_key(key), cache.client.encode(value), "EX",
+                  settings.RENDER_CACHE_TTL, on_error=unavailable)  # fmt: skip
+        return
     try:
         cache.set(f"render:{key}", value, timeout=settings.RENDER_CACHE_TTL)
-    except Exception:
-        logger.warning("render cache unavailable; output %s not indexed", value.get("name"), exc_info=True)
+    except Exception as exc:
+        unavailable(exc)
 
 
 def render_cache_entry_key(key: str) -> str:
@@ -303,25 +312,9 @@ def render_image(
             cache_key=key, output=name, size=len(content), duration_ms=duration, source=source,
             cpu_ms=(task.cpu_ms or 0) if count_quota else 0,
         )  # fmt: skip
-        push = renderlog.LOG.push_command(last_writes.client, record)
-        logged = last_writes.add(*push) if push else None
-        entry = {"name": name, "rid": render_id}
-        indexed = None
-        if stored and last_writes.client is not None:
-            indexed = last_writes.add("SET", render_cache_entry_key(key), cache.client.encode(entry),
-                                      "EX", settings.RENDER_CACHE_TTL)  # fmt: skip
-    # the slot is free and the commands above have their replies
-    if logged is None:
-        renderlog.render_record_log(record)
-    elif not isinstance(pushed := last_writes.replies[logged], int):  # RPUSH answers the list's length
-        logger.warning("render log unavailable; the row is written at once: %r", pushed)
-        renderlog.render_record_write(record)
-    if stored and indexed is None:
-        _cache_set(key, entry)
-    elif indexed is not None and isinstance(last_writes.replies[indexed], Exception):
-        logger.warning(
-            "render cache unavailable; output %s not indexed: %r", name, last_writes.replies[indexed]
-        )
+        renderlog.render_record_log(record, last_writes)
+        if stored:
+            _cache_set(key, {"name": name, "rid": render_id}, last_writes)
     RENDER_SECONDS.labels(format=fmt, cache="miss").observe(duration / 1000)
     enqueue_once(FLUSH_RENDER_COUNTS)
     return RenderResult(content, engine.CONTENT_TYPES[fmt], render_id, False, duration, key, name)

@@ -39,6 +39,11 @@ def test_booleans_take_the_usual_words(value, debug):
         ({"RATE_LIMITS_ENABLED": "enabled"}, "RATE_LIMITS_ENABLED='enabled' is not a boolean"),
         ({"RENDER_TIME_LIMIT": "10s"}, "RENDER_TIME_LIMIT='10s' is not a whole number"),
         ({"HOT_NEAR_SECONDS": "1s"}, "HOT_NEAR_SECONDS='1s' is not a number"),
+        ({"AWS_STORAGE_BUCKET_NAME": "b", "S3_READ_TIMEOUT": "10s"}, "S3_READ_TIMEOUT='10s' is not a number"),
+        (
+            {"AWS_STORAGE_BUCKET_NAME": "b", "S3_MAX_ATTEMPTS": "3.5"},
+            "S3_MAX_ATTEMPTS='3.5' is not a whole number",
+        ),
     ],
 )
 def test_a_typo_stops_the_start_with_a_clear_message(env, message):
