@@ -13,7 +13,9 @@ import uuid
 from collections import defaultdict
 
 from django.conf import settings
+from redis.exceptions import ResponseError
 
+from core import afterresponse
 from core.errors import TooManyRequests
 
 logger = logging.getLogger(__name__)
@@ -72,13 +74,21 @@ class ReleaseBatch:
     indexing what it made). ``client`` is the Redis the slot is held in, or None (no Redis, or it
     failed): then nothing can go with the release and the caller writes the usual way. A command's
     ``on_error`` is called with the exception when it fails (alone or with the whole round trip);
-    after the block, ``replies[i]`` is the ``i``-th command's reply, its exception, or NOT_SENT."""
+    once the replies are read, ``replies[i]`` is the ``i``-th command's reply, its exception, or NOT_SENT.
 
-    def __init__(self):
+    ``read_later``: inside a request, the release is sent (one write) and its replies are read after
+    the response has gone out (core.afterresponse), so the caller does not wait for them. What was
+    written is Redis's to run even if this process dies next: a dead process's socket still delivers
+    what it wrote (it is reset instead only when unread replies are waiting, and a reply means the
+    commands ran)."""
+
+    def __init__(self, *, read_later: bool = False):
         self.client = None
         self.commands: list[tuple] = []
         self.on_errors: list = []
         self.replies: list = []
+        self.read_later = read_later
+        self._sent: tuple | None = None  # (connection, command names) between sending and reading
 
     def add(self, *command, on_error=None) -> int:
         self.commands.append(command)
@@ -87,14 +97,47 @@ class ReleaseBatch:
         return len(self.commands) - 1
 
     def release(self, name: str, token: str) -> None:
+        commands = [("ZREM", name, token), *self.commands]
+        pool = self.client.connection_pool
         try:
-            pipe = self.client.pipeline(transaction=False)
-            pipe.zrem(name, token)
-            for command in self.commands:
-                pipe.execute_command(*command)
-            replies = pipe.execute(raise_on_error=False)
+            connection = pool.get_connection()
         except Exception as exc:
-            replies = [exc] * (1 + len(self.commands))
+            self._read([exc] * len(commands))
+            return
+        try:
+            # one write: the commands joined (redis-py would send a large argument on its own)
+            connection.send_packed_command([b"".join(connection.pack_commands(commands))])
+        except Exception as exc:
+            connection.disconnect()
+            pool.release(connection)
+            self._read([exc] * len(commands))
+            return
+        self._sent = (connection, [command[0] for command in commands])
+        if self.read_later:
+            afterresponse.after_response(self.finish)
+        else:
+            self.finish()
+
+    def finish(self) -> None:
+        """Reads the release's replies (once; nothing when nothing was sent)."""
+        if self._sent is None:
+            return
+        (connection, names), self._sent = self._sent, None
+        replies: list = []
+        try:
+            for command_name in names:
+                try:
+                    replies.append(self.client.parse_response(connection, command_name))
+                except ResponseError as exc:  # this command's error; the rest of the replies follow
+                    replies.append(exc)
+        except Exception as exc:  # the connection failed: what was not read failed with it
+            connection.disconnect()
+            replies += [exc] * (len(names) - len(replies))
+        finally:
+            self.client.connection_pool.release(connection)
+        self._read(replies)
+
+    def _read(self, replies: list) -> None:
         self.replies = replies[1:]
         if isinstance(replies[0], Exception):
             logger.warning("could not free an in-flight slot; it expires by itself", exc_info=replies[0])

@@ -101,6 +101,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: what a request hands over (core.afterresponse) runs once its response has gone out
+    "core.afterresponse.AfterResponseMiddleware",
     "core.observability.RequestIdMiddleware",
     # Outside everything else but the request id: counts every /api/ and /i/ answer, errors included
     "analytics.middleware.AnalyticsMiddleware",

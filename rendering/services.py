@@ -25,8 +25,8 @@ from accounts.selectors import user_get_by_username
 from billing.models import Usage
 from billing.plans import plan_limits
 from billing.services import month_start, quota_consume, quota_limit, quota_refund, usage_record
+from core import afterresponse, hotcache, inflight
 from core import files as stored_files
-from core import hotcache, inflight
 from core.memo import BytesMemo, Memo
 from core.netsafe import fetch_image
 from core.observability import RENDER_SECONDS
@@ -35,7 +35,7 @@ from core.renderpool.pools import image_pool
 from core.renderpool.preflight import preflight_check
 from loopwind import engine
 from rendering import renderlog
-from rendering.bundles import bundle_for, version_files
+from rendering.bundles import bundle_for
 from rendering.errors import BadSignature, RenderFailed, UseAsyncEndpoint  # noqa: F401  (re-exported)
 from rendering.models import RenderSecrets, new_signing_secret, new_webhook_secret
 from rendering.queue import FLUSH_RENDER_COUNTS, enqueue_once
@@ -119,18 +119,22 @@ def _cache_get(key: str) -> dict | None:
         return None
 
 
-def _cache_set(key: str, value: dict, batch: inflight.ReleaseBatch | None = None) -> None:
-    """Indexes a render's output; with ``batch``'s round trip when it has one (its Redis is the cache's)."""
+def _cache_set(
+    key: str, value: dict, batch: inflight.ReleaseBatch | None = None, *, timeout: int | None = None
+) -> None:
+    """Indexes a render's output (for ``timeout`` seconds, else RENDER_CACHE_TTL); with ``batch``'s
+    round trip when it has one (its Redis is the cache's)."""
+    timeout = timeout or settings.RENDER_CACHE_TTL
 
     def unavailable(exc: Exception) -> None:
         logger.warning("render cache unavailable; output %s not indexed: %r", value.get("name"), exc)
 
     if batch is not None and batch.client is not None:
-        batch.add("SET", render_cache_entry_key(key), cache.client.encode(value), "EX",
-                  settings.RENDER_CACHE_TTL, on_error=unavailable)  # fmt: skip
+        batch.add("SET", render_cache_entry_key(key), cache.client.encode(value), "EX", timeout,
+                  on_error=unavailable)  # fmt: skip
         return
     try:
-        cache.set(f"render:{key}", value, timeout=settings.RENDER_CACHE_TTL)
+        cache.set(f"render:{key}", value, timeout=timeout)
     except Exception as exc:
         unavailable(exc)
 
@@ -164,7 +168,12 @@ _hit_seconds: dict[str, Any] = {}  # RENDER_SECONDS' child by format, for cache 
 
 
 def _index_entry(raw: bytes) -> dict:
+    if len(raw) > _MEMO_ENTRY_BYTES:  # one holding its output until it is stored: read once or twice
+        return caches["default"].client.decode(raw)
     return _index_entries.computed(raw, lambda: caches["default"].client.decode(raw))
+
+
+_MEMO_ENTRY_BYTES = 1024  # an entry naming its output is ~150 bytes
 
 
 def observe_hit(fmt: str, started: float) -> None:
@@ -183,7 +192,11 @@ def render_hit(*, key: str, raw_entry: bytes | dict | None, fmt: str, started: f
         return None
     try:
         hit = raw_entry if isinstance(raw_entry, dict) else _index_entry(raw_entry)
-        content = output_read(hit["name"])
+        content = hit.get("body")
+        if content is None:
+            content = output_read(hit["name"])
+        else:  # its output is being stored (render_image): the bytes are the name's, kept from this hit on
+            _outputs.put(hit["name"], content)
     except (FileNotFoundError, stored_files.StorageUnavailable):
         return None
     except Exception:  # an entry this code cannot read: rendered again, and written anew
@@ -244,8 +257,9 @@ def render_image(
         )
     plan = plan_limits(user)
     slot, limit = in_flight or (f"renders:user:{user.pk}", plan.renders_in_flight)
-    # The render's last writes (its log record, its cache entry) go with the slot's release: one round trip
-    last_writes = inflight.ReleaseBatch()
+    # The render's last writes (its log record, its cache entry) go with the slot's release: one round
+    # trip, whose replies a request reads after its response has gone out
+    last_writes = inflight.ReleaseBatch(read_later=afterresponse.active())
     holding = partial(inflight.in_flight, slot, limit=limit, seconds=plan.render_time_limit + 30,
                       release_with=last_writes)  # fmt: skip
     with contextlib.ExitStack() as held:
@@ -274,14 +288,14 @@ def render_image(
 
         # The quota's upsert (a commit) overlaps the render when this process saw the account far
         # from its limit: the conditional UPDATE still decides, and a refusal drops the output.
-        overlap = count_quota and _quota_roomy(user)
+        overlap = count_quota and _quota_roomy(user) and not __import__("os").environ.get("NO_OVERLAP")
         if count_quota and not overlap:
             charge()
         try:
             task.images = remote_images_fetch(bundle, props)
             content = image_pool().run(
                 task,
-                files_loader=lambda: version_files(version),
+                files_loader=lambda: dict(bundle.files),  # the bundle this process holds: no storage read
                 wall_seconds=plan.render_time_limit,
                 account=slot,
                 while_rendering=charge if overlap else None,
@@ -297,13 +311,11 @@ def render_image(
                 raise engine_error(exc) from exc
             raise
         name = f"renders/{key[:2]}/{key}.{fmt}"
-        try:
-            stored_files.file_save(name, content)  # False when already there: same key, same bytes
-            stored = True
-        except stored_files.StorageUnavailable:
-            # The caller still gets the image; it is just not cached until storage is back.
-            logger.warning("render %s not cached: storage unavailable", key[:12])
-            stored = False
+        # Inside a request, an output small enough to sit in the render cache's entry is stored after
+        # the response has gone out (an S3 PUT is not the caller's to wait for); until then the entry
+        # carries the bytes, so a repeat in any process is a hit and never a second render and charge.
+        store_later = last_writes.read_later and len(content) <= STORE_LATER_MAX_BYTES
+        stored = store_later or _output_store(name, content, key)
         duration = ms_since(started)
         # The Render row, the template's counter and the render's CPU time in usage are written by the
         # worker's minute upkeep (rendering/renderlog.py): an RPUSH here instead of INSERTs and commits.
@@ -313,11 +325,41 @@ def render_image(
             cpu_ms=(task.cpu_ms or 0) if count_quota else 0,
         )  # fmt: skip
         renderlog.render_record_log(record, last_writes)
-        if stored:
+        if store_later:
+            _cache_set(key, {"name": name, "rid": render_id, "body": content}, last_writes,
+                       timeout=STORED_WITHIN_SECONDS)  # fmt: skip
+        elif stored:
             _cache_set(key, {"name": name, "rid": render_id}, last_writes)
+    if store_later:  # after the release's replies are read (its entry is written before this one)
+        afterresponse.after_response(partial(_output_stored_later, key, name, render_id, content))
     RENDER_SECONDS.labels(format=fmt, cache="miss").observe(duration / 1000)
     enqueue_once(FLUSH_RENDER_COUNTS)
     return RenderResult(content, engine.CONTENT_TYPES[fmt], render_id, False, duration, key, name)
+
+
+# An output up to this size is stored after the response (its entry holds it meanwhile: the render
+# cache's Redis holds it for a moment); a larger one is stored first, as the caller waits.
+STORE_LATER_MAX_BYTES = 256 * 1024
+# How long an entry holding the output's bytes lives when its output could not be stored (storage
+# down, the process killed): hits are answered from it meanwhile, then the render runs again.
+STORED_WITHIN_SECONDS = 60
+
+
+def _output_store(name: str, content: bytes, key: str) -> bool:
+    """Stores an output by its content-addressed name; False when storage is unavailable (the caller
+    still gets the image, it is just not cached until storage is back)."""
+    try:
+        stored_files.file_save(name, content)  # False when already there: same key, same bytes
+    except stored_files.StorageUnavailable:
+        logger.warning("render %s not cached: storage unavailable", key[:12])
+        return False
+    return True
+
+
+def _output_stored_later(key: str, name: str, render_id: str, content: bytes) -> None:
+    """After the response: the output stored, and its entry replaced by one that names it."""
+    if _output_store(name, content, key):
+        _cache_set(key, {"name": name, "rid": render_id})
 
 
 # Image renders each account had used, as this process last saw (month, count): an account far

@@ -4,7 +4,7 @@
 import pytest
 from redis.client import Redis
 
-from core import inflight
+from core import afterresponse, inflight
 from core.inflight import TooManyInFlight, in_flight
 
 pytestmark = pytest.mark.skipif(inflight._redis() is None, reason="needs REDIS_URL")
@@ -96,3 +96,40 @@ def test_without_a_redis_slot_nothing_goes_with_the_release(monkeypatch):
     batch = inflight.ReleaseBatch()
     with in_flight("test:f", limit=1, seconds=30, release_with=batch):
         assert batch.client is None  # the caller writes the usual way
+
+
+def test_read_later_sends_the_release_now_and_reads_its_replies_after_the_response():
+    """Inside a request the release is one write; its replies are read when the response has gone
+    out (core.afterresponse), and the connection goes back to the pool then."""
+    redis = inflight._redis()
+    pool = redis.connection_pool
+    failed = []
+    with afterresponse.deferred() as pending:
+        batch = inflight.ReleaseBatch(read_later=True)
+        with in_flight("test:g", limit=1, seconds=30, release_with=batch):
+            written = batch.add("SET", "test:later", b"v")
+            broken = batch.add("INCR", "test:later", on_error=failed.append)
+        in_use = len(pool._in_use_connections)
+        assert batch.replies == [inflight.NOT_SENT, inflight.NOT_SENT] and in_use >= 1 and len(pending) == 1
+    afterresponse.run(pending)
+    assert batch.replies[written] is True and isinstance(batch.replies[broken], Exception)
+    assert len(failed) == 1 and len(pool._in_use_connections) == in_use - 1
+    assert redis.get("test:later") == b"v"
+    with in_flight("test:g", limit=1, seconds=30):
+        pass  # freed
+    redis.delete("test:later")
+
+
+def test_a_connection_lost_before_the_replies_are_read_fails_each_command():
+    """The write went out, the connection broke before the replies came: every command's on_error is
+    told (the render log then writes its row itself); the slot expires by itself if it was not freed."""
+    failed = []
+    with afterresponse.deferred() as pending:
+        batch = inflight.ReleaseBatch(read_later=True)
+        with in_flight("test:h", limit=1, seconds=30, release_with=batch):
+            batch.add("SET", "test:lost", b"v", on_error=failed.append)
+        connection = batch._sent[0]
+        connection.disconnect()
+    afterresponse.run(pending)
+    assert len(failed) == 1 and isinstance(batch.replies[0], Exception)
+    inflight._redis().delete("test:lost", "inflight:test:h")

@@ -100,6 +100,36 @@ def test_s3_down_for_good_fails_the_job_with_a_clear_error(stack, processes):
     assert_clean_error(response, 503, "storage_unavailable")
 
 
+def test_with_s3_down_a_render_answers_and_its_repeats_are_hits(stack, processes):
+    """A sync render's output is stored once its response has gone out, and its render cache entry
+    carries the bytes until then (rendering.services.render_image). With S3 down the render still
+    answers, and a repeat in the next minute is a hit (not a second render, charged again) though
+    nothing could be stored; once S3 is back a render is stored as usual."""
+    site, moto, bucket = stack["site"], stack["moto"], stack["bucket"]
+    web = processes.web(stack["env"], workers=1)  # one process, whose bundle cache is warmed here
+
+    def render(title: str) -> requests.Response:
+        body = {"template": f"{site.username}/s3-og-card", "props": {"title": title}}
+        return site.http.post(f"{web.url}/api/render", json=body, timeout=60)
+
+    assert render("warm").status_code == 200  # the template's files are in the process, not just S3
+    objects = moto.snapshot(bucket)
+    moto.kill()
+    first = render("S3 is down")
+    assert first.status_code == 200 and first.headers["X-Render-Cache"] == "MISS", first.text[:300]
+    again = render("S3 is down")
+    assert again.status_code == 200 and again.headers["X-Render-Cache"] == "HIT"
+    assert again.content == first.content and again.headers["X-Render-Id"] == first.headers["X-Render-Id"]
+
+    moto.start()
+    moto.restore(bucket, objects)
+    stored = render("S3 is back")
+    assert stored.status_code == 200 and stored.headers["X-Render-Cache"] == "MISS"
+    name = f"{stored.headers['ETag'].strip(chr(34))}.png"
+    wait_until(lambda: any(key.endswith(name) for key in moto.snapshot(bucket)), timeout=30,
+               what="the output stored after the response")  # fmt: skip
+
+
 def test_s3_that_stops_answering_is_a_503_within_seconds(stack, processes):
     """An S3 endpoint that accepts connections and never answers (a black-holed load balancer, a
     hung proxy) must not hold a request for botocore's default 60 s × 5 attempts: the site's S3

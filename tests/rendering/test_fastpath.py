@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from accounts.services import api_key_create, api_key_revoke
 from analytics.collector import collector
 from billing.services import plan_set
-from core import durablelog, hotcache
+from core import afterresponse, durablelog, hotcache
 from core import files as stored_files
 from core.ratelimit import counter_for
 from rendering import fastpath, renderlog, services, views
@@ -292,19 +292,28 @@ def test_a_hit_after_redis_forgot_its_scripts(user, published, settings):
     assert response["X-RateLimit-Remaining"] == "7"
 
 
-def test_an_uncached_render_is_three_round_trips(user, published, packets, settings):
+def test_an_uncached_render_is_three_round_trips_before_its_response(user, published, packets, settings,
+                                                                      monkeypatch):  # fmt: skip
     """The hit read, the render cache's entry-or-slot script, and the slot's release carrying the
-    render log's record and the new cache entry (core.inflight.ReleaseBatch)."""
+    render log's record and the new cache entry (core.inflight.ReleaseBatch), which holds the output
+    itself. After the response: the output stored, and one SET of the entry that names it."""
     settings.RATE_LIMITS_ENABLED = True
     client = keyed(user)
     for title in ("warm 1", "warm 2"):  # learns the key's account; the upkeep's marker is set
         assert client.post("/api/render", body_for(user, title), format="json").status_code == 200
+    at_response = []
+    real_run = afterresponse.run
+    monkeypatch.setattr(
+        afterresponse, "run", lambda works: (at_response.append(len(packets)), real_run(works))
+    )
     packets.clear()
     response = client.post("/api/render", body_for(user, "uncached"), format="json")
     assert response.status_code == 200 and response["X-Render-Cache"] == "MISS"
-    assert len(packets) == 3, packets
-    last = packets[-1]
-    assert b"ZREM" in last and b"RPUSH" in last and b"SET" in last, last
+    assert at_response == [3], packets
+    release = packets[2]
+    assert b"ZREM" in release and b"RPUSH" in release and b"SET" in release, release
+    assert len(release) > len(response.content)  # the entry carries the output until it is stored
+    assert len(packets) == 4 and b"SET" in packets[3] and len(packets[3]) < 1024, packets[3:]
     # and what it wrote is read back: the render is a hit, its log record queued for the upkeep
     again = client.post("/api/render", body_for(user, "uncached"), format="json")
     assert again["X-Render-Cache"] == "HIT" and again["X-Render-Id"] == response["X-Render-Id"]

@@ -88,13 +88,19 @@ def test_without_redis_the_row_is_written_at_once(user, published, monkeypatch):
 
 def test_a_release_that_fails_writes_the_row_at_once(user_api, user, published, monkeypatch):
     """The record goes with the renders-in-flight slot's release (one round trip); when that round
-    trip fails, the row is written on the request instead of lost, and the render still answers."""
-    from redis.client import Pipeline
+    trip fails, the row is written by the process at once (after its response) instead of lost, and
+    the render still answers. The failure is injected at the socket write of the release only."""
+    from redis.connection import AbstractConnection
 
-    def fails(self, *args, **kwargs):
-        raise ConnectionError("redis went away")
+    real = AbstractConnection.send_packed_command
 
-    monkeypatch.setattr(Pipeline, "execute", fails)
+    def release_fails(self, command, *args, **kwargs):
+        packed = command if isinstance(command, bytes) else b"".join(command)
+        if b"ZREM" in packed:
+            raise ConnectionError("redis went away")
+        return real(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", release_fails)
     slug = f"{user.username}/og-card"
     response = user_api.post("/api/render", {"template": slug, "props": {"title": "lost?"}}, format="json")
     assert response.status_code == 200 and response["X-Render-Cache"] == "MISS"

@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import default_storage
 
 from accounts.services import api_key_create
 from rendering.maintenance import render_counts_flush
@@ -64,6 +65,91 @@ def test_a_cached_render_needs_no_slot_and_one_whose_file_is_gone_renders_again(
     again = render(user_api, slug, props={"title": "Slots"})
     assert again.status_code == 200 and again["X-Render-Cache"] == "MISS"
     assert again.content == first.content and stored_files.file_read(name) == first.content
+
+
+def _entry(key):
+    """The render cache's entry of ``key`` as stored in Redis, and its seconds left."""
+    from django.core.cache import cache
+
+    return cache.get(f"render:{key}"), cache.ttl(f"render:{key}")
+
+
+def test_an_uncached_output_is_stored_after_the_response_and_a_repeat_meanwhile_is_a_hit(user, published):
+    """Inside a request (core.afterresponse) the output is stored once the response has gone out; until
+    then the render cache's entry carries the bytes, so a repeat (any process: it reads Redis) is a hit
+    with the same render id, never a second render and charge. Then the entry names the stored file."""
+    from billing.models import Usage
+    from core import afterresponse
+    from core import files as stored_files
+    from rendering import services
+
+    template = published["og-card"]
+    kwargs = dict(user=user, template=template, version=template.latest_version, props={"title": "Later"},
+                  fmt="png")  # fmt: skip
+    with afterresponse.deferred() as pending:
+        first = services.render_image(**kwargs)
+        assert not first.cache_hit and pending  # handed over: the release's replies, the store
+    assert not default_storage.exists(first.output_name)
+    entry, ttl = _entry(first.cache_key)
+    assert entry["body"] == first.content and 0 < ttl <= services.STORED_WITHIN_SECONDS
+    services._outputs.clear()  # as another process would: nothing in memory
+    repeat = services.render_image(**kwargs)
+    assert repeat.cache_hit and repeat.content == first.content and repeat.render_id == first.render_id
+    assert Usage.objects.get(user=user, type="image_render").count == 1
+
+    afterresponse.run(pending)  # the response has gone out
+    assert stored_files.file_read(first.output_name) == first.content
+    entry, ttl = _entry(first.cache_key)
+    assert (
+        entry == {"name": first.output_name, "rid": first.render_id} and ttl > services.STORED_WITHIN_SECONDS
+    )
+    services._outputs.clear()
+    assert services.render_image(**kwargs).content == first.content
+
+
+def test_outside_a_request_or_too_large_to_carry_the_output_is_stored_first(user, published, monkeypatch):
+    """A queue worker or a shell has no response to send first; an output larger than the entry may
+    carry (STORE_LATER_MAX_BYTES) is stored before the answer, as the caller waits."""
+    from core import afterresponse
+    from rendering import services
+
+    template = published["og-card"]
+    outside = services.render_image(user=user, template=template, version=template.latest_version,
+                                     props={"title": "Worker"}, fmt="png")  # fmt: skip
+    assert default_storage.exists(outside.output_name) and "body" not in _entry(outside.cache_key)[0]
+    monkeypatch.setattr(services, "STORE_LATER_MAX_BYTES", 100)
+    with afterresponse.deferred() as pending:
+        large = services.render_image(user=user, template=template, version=template.latest_version,
+                                       props={"title": "Large"}, fmt="png")  # fmt: skip
+        assert default_storage.exists(large.output_name)
+    afterresponse.run(pending)  # only the release's replies were left
+    assert _entry(large.cache_key)[0] == {"name": large.output_name, "rid": large.render_id}
+
+
+def test_an_output_storage_refused_is_answered_from_its_entry_until_that_expires(user, published, settings,
+                                                                                 tmp_path):  # fmt: skip
+    """Storage down after the response (here a media folder that cannot be made: OSError, as a full
+    or unmounted disk): the output is not stored, the entry carrying it stays for its short life and
+    answers repeats meanwhile; after it the render runs again (nothing names a file that is not there)."""
+    from core import afterresponse
+    from rendering import services
+
+    template = published["og-card"]
+    kwargs = dict(user=user, template=template, version=template.latest_version, props={"title": "No disk"},
+                  fmt="png")  # fmt: skip
+    services.render_image(**{**kwargs, "props": {"title": "warm"}})  # the bundle is in the render child
+    (tmp_path / "not-a-folder").write_text("")
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "not-a-folder" / "media")},
+    }}  # fmt: skip
+    with afterresponse.deferred() as pending:
+        first = services.render_image(**kwargs)
+    afterresponse.run(pending)
+    entry, ttl = _entry(first.cache_key)
+    assert entry["body"] == first.content and 0 < ttl <= services.STORED_WITHIN_SECONDS
+    services._outputs.clear()
+    assert services.render_image(**kwargs).cache_hit
 
 
 @pytest.mark.parametrize(
