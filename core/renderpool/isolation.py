@@ -82,6 +82,16 @@ def _set_cpu_budget(seconds: int) -> None:
     )
 
 
+def _as_batch_work() -> None:
+    """A render child is CPU-bound batch work: under SCHED_BATCH its wakeups do not preempt the process
+    that hands it a task (measured in a web process: handing over a task took 0.4 ms, not 0.1, when the
+    woken child took the sender's CPU first). Its helpers inherit the policy. Linux; elsewhere nothing."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except (AttributeError, OSError):
+        pass
+
+
 def _preflight(bundle, task: RenderTask) -> list[dict]:  # pragma: no cover - runs in the child
     """A lint or check, with the image URLs the parent fetched (the child opens no connection)."""
     from loopwind.engine import preflight
@@ -102,6 +112,7 @@ def _child_main(conn, memory_mb: int) -> None:  # pragma: no cover - runs in the
     from loopwind.engine.isolate import helpers_cpu_seconds
 
     _set_memory_limit(memory_mb)
+    _as_batch_work()
     bundles: OrderedDict[str, Any] = OrderedDict()
 
     def cpu_used() -> float:

@@ -37,6 +37,13 @@ def test_renders_in_a_child_and_reuses_it(pool, og_card):
     assert pool._idle[0] is child
 
 
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="Linux scheduling policy")
+def test_a_child_is_batch_work_so_its_wakeups_do_not_preempt_its_parent(pool, og_card):
+    run(pool, og_card)
+    assert os.sched_getscheduler(pool._idle[0].process.pid) == os.SCHED_BATCH
+    assert os.sched_getscheduler(0) != os.SCHED_BATCH  # the parent keeps its own
+
+
 def test_work_overlapped_with_a_render_runs_once_and_its_failure_keeps_the_child(pool, og_card):
     """``while_rendering`` (the quota's upsert, issue 14) runs while the child renders; when it
     fails, its exception is raised once the render is done, and the warm child is kept."""
