@@ -11,6 +11,7 @@ throughput >= 0.5x; API hit median <= 2x and throughput >= 0.4x; uncached <= 1.3
 
     .venv/bin/python bench/render_api.py [--worker-class sync|gthread] [--threads 4] [--seconds 2]
                                          [--rounds 3] [--video-runs 3] [--loader auto|wrk|python]
+                                         [--storage fs|s3]
 
 The issue's targets (end to end, measured from the client):
 - uncached sync render of the OG card: median <= 25 ms at concurrency 1; >= 60 renders/s at concurrency 8,
@@ -23,7 +24,8 @@ The issue's targets (end to end, measured from the client):
 Setup, all inside this script: its own PostgreSQL database ``loopwind_bench_render`` (created when missing,
 migrated) on the server of DATABASE_URL (default postgres://postgres@127.0.0.1:5432; BENCH_DATABASE_URL
 names the whole URL instead), Redis db 11 (BENCH_REDIS_URL overrides; flushed at start), MEDIA_ROOT in a
-temporary folder (filesystem storage), a bench user (recreated each run) with an API key holding the
+temporary folder (filesystem storage; ``--storage s3``: a moto S3 server started here, as production
+stores in S3), a bench user (recreated each run) with an API key holding the
 render scopes, the OG card and a 100-frame variant of promo-video published under it. Then gunicorn
 (2 workers) and ``manage.py rundramatiq --processes 1 --threads 1`` start with that environment on a free
 port, the render children are warmed up, and the load runs. Every process started here is stopped at the
@@ -63,14 +65,22 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import Processes, bench_stores, free_port, run_bench, wait_http  # noqa: E402
+from bench.common import (  # noqa: E402
+    Processes,
+    bench_stores,
+    free_port,
+    run_bench,
+    s3_env,
+    start_moto_s3,
+    wait_http,
+)
 
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python" if (VENV_BIN / "python").exists() else Path(sys.executable)
@@ -593,6 +603,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every phase, interleaved")
     parser.add_argument("--video-runs", type=int, default=3)
     parser.add_argument("--loader", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--storage",
+        choices=["fs", "s3"],
+        default="fs",
+        help="where outputs are stored: the filesystem, or S3 (a moto server started here)",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the temporary folder (server logs)")
     args = parser.parse_args()
     use_wrk = args.loader == "wrk" or (args.loader == "auto" and shutil.which("wrk") is not None)
@@ -615,6 +631,8 @@ def main() -> int:
             port=port,
             render_processes=args.render_processes,
         )
+        if args.storage == "s3":  # as in production: outputs and template files in S3 (a moto server)
+            env.update(s3_env(start_moto_s3(procs), "bench-render"))
         key, og_slug, video_slug = seed(env)
         print(f"seeded {og_slug} and {video_slug} in {time.perf_counter() - t_start:.1f} s")
 
@@ -668,7 +686,7 @@ def main() -> int:
         print(
             f"gunicorn -w 2 --worker-class {args.worker_class}"
             + (f" --threads {args.threads}" if args.worker_class == "gthread" else "")
-            + f", RENDER_PROCESSES={args.render_processes}; load generator: "
+            + f", RENDER_PROCESSES={args.render_processes}, storage {args.storage}; load generator: "
             + ("wrk" if use_wrk else "Python threads (http.client)")
             + f"; warm after {time.perf_counter() - t_start:.1f} s"
         )
@@ -738,7 +756,9 @@ def main() -> int:
             if job["totalFrames"] != VIDEO_FRAMES:
                 raise RuntimeError(f"the job rendered {job['totalFrames']} frames, not {VIDEO_FRAMES}")
         if job is not None:
-            status, _, content = video_client.request("GET", urlsplit(job["outputUrl"]).path, auth=False)
+            # the site's signed /files/ URL, or with --storage s3 a presigned URL on the S3 server
+            with urllib.request.urlopen(job["outputUrl"], timeout=30) as answer:  # noqa: S310 (our own URL)
+                status, content = answer.status, answer.read()
             if status != 200 or content[4:8] != b"ftyp":
                 raise RuntimeError(f"the MP4 output could not be downloaded: {status}")
     finally:
