@@ -315,7 +315,7 @@ def render_image(
         # the response has gone out (an S3 PUT is not the caller's to wait for); until then the entry
         # carries the bytes, so a repeat in any process is a hit and never a second render and charge.
         store_later = last_writes.read_later and len(content) <= STORE_LATER_MAX_BYTES
-        stored = store_later or _output_store(name, content, key)
+        stored_now = not store_later and _output_store(name, content, key)
         duration = ms_since(started)
         # The Render row, the template's counter and the render's CPU time in usage are written by the
         # worker's minute upkeep (rendering/renderlog.py): an RPUSH here instead of INSERTs and commits.
@@ -328,7 +328,7 @@ def render_image(
         if store_later:
             _cache_set(key, {"name": name, "rid": render_id, "body": content}, last_writes,
                        timeout=STORED_WITHIN_SECONDS)  # fmt: skip
-        elif stored:
+        elif stored_now:
             _cache_set(key, {"name": name, "rid": render_id}, last_writes)
     if store_later:  # after the release's replies are read (its entry is written before this one)
         afterresponse.after_response(partial(_output_stored_later, key, name, render_id, content))
