@@ -177,7 +177,10 @@ def render_video(
                         break
                     if on_progress is not None:
                         on_progress(i + 1, total)
-                proc.stdin.close()
+                try:
+                    proc.stdin.close()  # flushes the last frame: ffmpeg may have exited already
+                except BrokenPipeError:
+                    pass  # it did; its exit code and log say why, below
                 rc = proc.wait(timeout=max(5.0, deadline - _time.monotonic()))
             except BaseException:
                 proc.kill()
